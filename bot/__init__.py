@@ -1,0 +1,1 @@
+"""bcbot: the domain (plans, incidents, checklists, rendering) and the composition root."""

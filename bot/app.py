@@ -1,0 +1,132 @@
+"""The composition root: `create_app(settings)` builds the Bolt app and everything it needs.
+
+Nothing here runs on import; nothing connects until `BcbotApp.start()`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.errors import InvalidInput, explain
+from bot.ids import Field
+from bot.plan import load_plans
+from bot.runtime import Background, Bcbot, Directory, PlanCatalog, utcnow
+from bot.slack_api import SlackApi, make_client
+from config.settings import Settings
+from storage.db import make_engine, make_session_factory, ping
+from storage.migrate import upgrade
+from storage.uow import uow_factory
+
+log = logging.getLogger("bcbot")
+
+
+@dataclass
+class BcbotApp:
+    bolt: App
+    bot: Bcbot
+    engine: object
+    scheduler: object | None = None
+
+    def start(self, *, scheduler: bool = True) -> None:
+        """Migrate, record the plan versions, learn who the bot is, then start background jobs."""
+        from bot import activation
+
+        upgrade(self.engine)
+        with self.bot.uow() as uow:
+            for plan in self.bot.plans.all():
+                self.bot.plans.version_ids[plan.id] = uow.plans.version_id(
+                    plan, source=str(self.bot.settings.bcbot_plans), now=self.bot.clock())
+            uow.commit()
+        try:
+            identity = self.bot.slack.auth_test()
+            self.bot.bot_user_id, self.bot.team_id = identity.get("user_id"), identity.get("team_id")
+        except Exception as err:
+            log.error("Slack auth.test failed (%s): check SLACK_BOT_TOKEN and SLACK_API_URL", err)
+        self.bot.background.submit(lambda: activation.resume_pending_setup(self.bot))
+        if scheduler:
+            from bot.scheduler import start_scheduler
+
+            self.scheduler = start_scheduler(self.bot)
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        self.bot.background.shutdown()
+        self.engine.dispose()
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, setup_lease_seconds: int = 60) -> BcbotApp:
+    plans = load_plans(settings.bcbot_plans)  # PlanError names every problem
+    engine = make_engine(settings.database_url)
+    client = make_client(token=settings.bot_token, base_url=settings.slack_api_url)
+    slack = SlackApi(client)
+    bot = Bcbot(
+        settings=settings,
+        plans=PlanCatalog({p.id: p for p in plans}),
+        uow=uow_factory(make_session_factory(engine)),
+        slack=slack,
+        directory=Directory(slack.lookup_email),
+        background=Background(),
+        healthy=lambda: ping(engine),
+        clock=clock,
+        setup_lease_seconds=setup_lease_seconds,
+    )
+
+    def authorize(enterprise_id, team_id, logger) -> AuthorizeResult:
+        # No auth.test on the request path: the identity was learned once at start.
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=bot.team_id or team_id,
+                               bot_token=settings.bot_token, bot_user_id=bot.bot_user_id)
+
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    bolt = App(
+        signing_secret=signing_secret,
+        client=client,
+        authorize=authorize,
+        # Listeners ack on the request thread and hand slow work to bot.background, so an ack
+        # never waits for a busy thread pool or a slow Slack API.
+        process_before_response=True,
+        request_verification_enabled=True,
+        logger=logging.getLogger("bcbot.bolt"),
+    )
+
+    @bolt.middleware
+    def inject_bot(context, body, next):
+        request_team = context.team_id
+        if bot.team_id and request_team and request_team != bot.team_id:
+            log.warning("refused a request from another workspace (%s)", request_team)
+            return BoltResponse(status=200, body="This bcbot belongs to another Slack workspace.")
+        context["bcbot"] = bot
+        return next()
+
+    @bolt.error
+    def on_error(error, body, response):
+        return error_response(bot, error, body if isinstance(body, dict) else {})
+
+    from handlers import actions, commands, events, home, shortcuts, views
+
+    for module in (commands, actions, views, events, shortcuts, home):
+        module.register(bolt)
+    return BcbotApp(bolt=bolt, bot=bot, engine=engine)
+
+
+def error_response(bot: Bcbot, error: Exception, body: dict) -> BoltResponse:
+    """Turn any listener error into something the person sees, in the shape the surface expects."""
+    message = explain(error, log)
+    kind = body.get("type")
+    if kind == "view_submission":
+        fields = error.fields if isinstance(error, InvalidInput) and error.fields else {Field.SUMMARY.value: message[:200]}
+        return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": fields}),
+                            headers={"content-type": "application/json"})
+    if "command" in body:
+        return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": message}),
+                            headers={"content-type": "application/json"})
+    response_url = body.get("response_url")
+    if kind == "block_actions" and response_url:
+        bot.background.submit(lambda: bot.slack.respond(response_url, message))
+    return BoltResponse(status=200, body="")

@@ -1,0 +1,82 @@
+"""Use cases of the interactive checklist: post a phase's checklist, mark steps done or reopen them."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+
+from bot import blocks
+from bot.errors import IncidentStoodDown, NotFound
+from bot.incident import is_open
+from bot.plan import Plan
+from bot.records import Incident, StepStatus
+from bot.runtime import Bcbot
+
+log = logging.getLogger("bcbot.checklist")
+# Re-rendering a message reads then writes; one at a time per incident keeps the last write newest.
+_render_locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
+
+
+def post_phase_checklist(bot: Bcbot, incident: Incident, plan: Plan, *, retry: bool = False) -> int:
+    """Post the current phase's checklist, one message per page; pages already posted are skipped."""
+    phase = incident.state.value
+    with bot.uow() as uow:
+        steps = uow.incidents.steps(incident.id, phase)
+        posted = uow.incidents.checklist_messages(incident.id, phase)
+    pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock())
+    text = blocks.checklist_text(incident, plan, phase, steps)
+    for number, page in enumerate(pages, start=1):
+        if number in posted:
+            continue
+        key = f"{incident.ref}:checklist:{phase}:{number}"
+        ts = bot.slack.find_posted(incident.channel_id, key) if retry else None
+        ts = ts or bot.slack.post(incident.channel_id, text=text, blocks=page, key=key)
+        with bot.uow() as uow:
+            uow.incidents.add_checklist_message(incident.id, phase, number, incident.channel_id, ts)
+            uow.commit()
+    return len(pages)
+
+
+def set_step(bot: Bcbot, *, step_id: int, user_id: str, status: StepStatus) -> bool:
+    """Mark a step done or reopen it. A second identical click changes nothing and logs nothing."""
+    now = bot.clock()
+    with bot.uow() as uow:
+        try:
+            step = uow.incidents.step(step_id)
+        except Exception:
+            raise NotFound("That checklist step no longer exists.") from None
+        incident = uow.incidents.get(step.incident_id)
+        if not is_open(incident.state):
+            raise IncidentStoodDown(incident.ref)
+        changed = uow.incidents.set_step_status(step_id, status=status, by=user_id, now=now)
+        if changed:
+            verb = {StepStatus.DONE: "done", StepStatus.OPEN: "reopened"}.get(status, status.value)
+            uow.log.append(incident_id=incident.id, at=now, actor=user_id, kind=f"step_{verb}",
+                           summary=f"Step {step.position} ({step.phase}) {verb}: {step.title}",
+                           data={"step_id": step.id, "phase": step.phase, "position": step.position})
+        uow.commit()
+    refresh_checklist(bot, incident_id=incident.id, phase=step.phase, page=blocks.page_of(step))
+    return changed
+
+
+def refresh_checklist(bot: Bcbot, *, incident_id: int, phase: str, page: int | None = None) -> None:
+    """Re-render checklist page(s) and the header in place from the database."""
+    from bot.activation import plan_of
+
+    with _render_locks[incident_id]:
+        with bot.uow() as uow:
+            incident = uow.incidents.get(incident_id)
+            plan = plan_of(bot, uow, incident.plan_version_id)
+            all_steps = uow.incidents.steps(incident_id)
+            messages = uow.incidents.checklist_messages(incident_id, phase)
+        steps = [s for s in all_steps if s.phase == phase]
+        pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock())
+        text = blocks.checklist_text(incident, plan, phase, steps)
+        # Every page heading shows progress, so a change re-renders all pages of the phase.
+        for number, page_blocks in enumerate(pages, start=1):
+            if number in messages and (page is None or number == page or len(pages) > 1):
+                channel, ts = messages[number]
+                bot.slack.update(channel, ts, text=text, blocks=page_blocks)
+        if incident.header_ts and incident.channel_id:
+            bot.slack.update(incident.channel_id, incident.header_ts, text=blocks.header_text(incident, plan),
+                             blocks=blocks.header_blocks(incident, plan, all_steps))

@@ -1,0 +1,54 @@
+"""Domain errors: each carries a message a person under stress can act on."""
+
+
+class BcbotError(Exception):
+    """Base for errors whose message is shown to the person as it is."""
+
+
+class NotAllowed(BcbotError):
+    """The person may not do this (e.g. not on the activation team)."""
+
+
+class NotFound(BcbotError):
+    pass
+
+
+class InvalidTransition(BcbotError):
+    pass
+
+
+class IncidentStoodDown(BcbotError):
+    def __init__(self, ref: str):
+        super().__init__(f"{ref} is stood down: its buttons no longer change anything.")
+
+
+class InvalidInput(BcbotError):
+    """Bad user input; `fields` maps modal block IDs to messages."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+class SlackUnavailable(BcbotError):
+    """Slack refused or failed a call we needed."""
+
+
+def explain(exc: BaseException, logger) -> str:
+    """The one place an error becomes words for a person. Unexpected errors get an id to quote."""
+    if isinstance(exc, BcbotError):
+        logger.info("refused: %s", exc)
+        return str(exc)
+    import uuid
+
+    error_id = uuid.uuid4().hex[:8]
+    if _is_database_busy(exc):
+        logger.warning("database unavailable (error id %s): %s", error_id, type(exc).__name__)
+        return f"bcbot's database is busy or unavailable right now: nothing was changed. Please try again in a moment (error id {error_id})."
+    logger.exception("unexpected error (error id %s)", error_id)
+    return f"Something went wrong and nothing was changed. Please try again; if it keeps happening, give your admin error id {error_id}."
+
+
+def _is_database_busy(exc: BaseException) -> bool:
+    # Duck-typed so the domain need not import sqlalchemy: OperationalError and friends.
+    return type(exc).__name__ in {"OperationalError", "DisconnectionError", "TimeoutError"} and type(exc).__module__.startswith("sqlalchemy")

@@ -1,0 +1,365 @@
+"""A stand-in for the Slack Web API on loopback, answering the methods bcbot uses as Slack does.
+
+Used by the tests (over real HTTP, through SLACK_API_URL) and by `bcbot demo`. It records every call,
+keeps channels, messages, pins and views, and can be told to answer with Slack's errors:
+`name_taken`, `users_not_found`, `expired_trigger_id`, HTTP 429 with Retry-After, HTTP 5xx, or slowly.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+JSON_KEYS = ("blocks", "view", "metadata", "attachments")
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict
+    at: float
+    status: int = 200
+    error: str | None = None
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    email: str | None = None
+    team_id: str = "T0BCBOT"
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    topic: str = ""
+    members: set = field(default_factory=set)
+    is_im: bool = False
+
+
+class FakeSlack:
+    def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0BCBOT", bot_user_id: str = "U0BCBOT"):
+        self.token = token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.latency = 0.0
+        self.calls: list[Call] = []
+        self.responses: list[dict] = []  # posts to response_url
+        self.users: dict[str, User] = {}
+        self.channels: dict[str, Channel] = {}
+        self.messages: dict[str, list[dict]] = {}
+        self.pins: set[tuple[str, str]] = set()
+        self.views: dict[str, dict] = {}
+        self.ephemerals: list[dict] = []
+        self._faults: dict[str, list[Fault]] = {}
+        self._ids = itertools.count(1)
+        self._ts = itertools.count(1)
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # Control -------------------------------------------------------------------------------
+    def add_user(self, user_id: str, name: str, email: str | None = None, team_id: str | None = None) -> None:
+        self.users[user_id] = User(user_id, name, email, team_id or self.team_id)
+
+    def add_channel(self, channel_id: str, name: str) -> None:
+        self.channels[channel_id] = Channel(channel_id, name)
+        self.messages.setdefault(channel_id, [])
+
+    def fail(self, method: str, *, error: str | None = None, status: int = 200, retry_after: int | None = None,
+             times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with this error."""
+        with self._lock:
+            self._faults.setdefault(method, []).extend(Fault(status, error, retry_after) for _ in range(times))
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.status == 200 and c.error is None]
+
+    def channel_by_name(self, name: str) -> Channel | None:
+        return next((c for c in self.channels.values() if c.name == name), None)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    @property
+    def response_url(self) -> str:
+        return self.url.replace("/api/", "/response/")
+
+    def start(self) -> "FakeSlack":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    params = json.loads(raw or "{}")
+                else:
+                    params = dict(parse_qsl(raw))
+                for key in JSON_KEYS:
+                    if isinstance(params.get(key), str) and params[key][:1] in "[{":
+                        params[key] = json.loads(params[key])
+                if self.path.startswith("/response/"):
+                    with fake._lock:
+                        fake.responses.append(params | {"_path": self.path})
+                    return self._send(200, {"ok": True})
+                method = self.path.removeprefix("/api/").split("?")[0]
+                status, body, headers = fake._handle(method, params, self.headers.get("Authorization", ""))
+                self._send(status, body, headers)
+
+            def _send(self, status, body, headers=None):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # Behaviour -----------------------------------------------------------------------------
+    def _handle(self, method: str, params: dict, auth: str) -> tuple[int, dict, dict]:
+        if self.latency:
+            time.sleep(self.latency)
+        with self._lock:
+            call = Call(method, params, time.time())
+            self.calls.append(call)
+            queued = self._faults.get(method)
+            if queued:
+                fault = queued.pop(0)
+                call.status, call.error = fault.status, fault.error or f"http_{fault.status}"
+                if fault.status == 429:
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after or 1)}
+                if fault.status >= 500:
+                    return fault.status, {"ok": False, "error": "internal_error"}, {}
+                return 200, {"ok": False, "error": fault.error}, {}
+            if auth != f"Bearer {self.token}":
+                call.error = "invalid_auth"
+                return 200, {"ok": False, "error": "invalid_auth"}, {}
+            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            if handler is None:
+                call.error = "unknown_method"
+                return 200, {"ok": False, "error": "unknown_method"}, {}
+            try:
+                result = handler(params)
+            except SlackError as err:
+                call.error = str(err)
+                return 200, {"ok": False, "error": str(err)}, {}
+            return 200, {"ok": True, **result}, {}
+
+    def _next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.000100"
+
+    def _channel(self, params: dict) -> Channel:
+        channel = self.channels.get(params.get("channel", ""))
+        if channel is None:
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _m_auth_test(self, p):
+        return {"url": "https://bcbot-test.slack.com/", "team": "Test", "user": "bcbot", "team_id": self.team_id,
+                "user_id": self.bot_user_id, "bot_id": "B0BCBOT"}
+
+    def _m_views_open(self, p):
+        if str(p.get("trigger_id", "")).startswith("expired") or not p.get("trigger_id"):
+            raise SlackError("expired_trigger_id")
+        return {"view": self._store_view(p["view"])}
+
+    def _m_views_push(self, p):
+        return self._m_views_open(p)
+
+    def _m_views_update(self, p):
+        if p.get("view_id") not in self.views:
+            raise SlackError("not_found")
+        if p.get("hash") and p["hash"] != self.views[p["view_id"]]["hash"]:
+            raise SlackError("hash_conflict")
+        return {"view": self._store_view(p["view"], p["view_id"])}
+
+    def _m_views_publish(self, p):
+        if p.get("user_id") not in self.users:
+            raise SlackError("user_not_found")
+        return {"view": self._store_view(p["view"], f"home-{p['user_id']}")}
+
+    def _store_view(self, view: dict, view_id: str | None = None) -> dict:
+        view_id = view_id or f"V{next(self._ids):08d}"
+        self.views[view_id] = stored = {**view, "id": view_id, "hash": f"h{next(self._ids)}"}
+        _check_view(view)
+        return stored
+
+    def _m_conversations_create(self, p):
+        name = p.get("name", "")
+        if not name or len(name) > 80 or name != name.lower() or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789-_" for c in name):
+            raise SlackError("invalid_name_specials")
+        if self.channel_by_name(name):
+            raise SlackError("name_taken")
+        channel_id = f"C{next(self._ids):08d}"
+        self.channels[channel_id] = Channel(channel_id, name, members={self.bot_user_id})
+        self.messages[channel_id] = []
+        return {"channel": {"id": channel_id, "name": name, "is_channel": True}}
+
+    def _m_conversations_setTopic(self, p):
+        channel = self._channel(p)
+        if len(p.get("topic", "")) > 250:
+            raise SlackError("too_long")
+        channel.topic = p.get("topic", "")
+        return {"channel": {"id": channel.id, "topic": {"value": channel.topic}}}
+
+    def _m_conversations_invite(self, p):
+        channel = self._channel(p)
+        users = [u for u in str(p.get("users", "")).split(",") if u]
+        if not users:
+            raise SlackError("no_user")
+        for user in users:
+            if user == self.bot_user_id:
+                raise SlackError("cant_invite_self")
+            if user not in self.users:
+                raise SlackError("user_not_found")
+        if all(u in channel.members for u in users):
+            raise SlackError("already_in_channel")
+        channel.members.update(users)
+        return {"channel": {"id": channel.id}}
+
+    def _m_conversations_open(self, p):
+        user = str(p.get("users", ""))
+        if user not in self.users:
+            raise SlackError("user_not_found")
+        channel_id = "D" + user[1:]
+        if channel_id not in self.channels:
+            self.channels[channel_id] = Channel(channel_id, user, members={user, self.bot_user_id}, is_im=True)
+            self.messages[channel_id] = []
+        return {"channel": {"id": channel_id}}
+
+    def _m_conversations_history(self, p):
+        messages = list(reversed(self.messages.get(self._channel(p).id, [])))
+        if not p.get("include_all_metadata"):
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        return {"messages": messages[: int(p.get("limit", 100))], "has_more": False}
+
+    def _m_chat_postMessage(self, p):
+        channel_id = p.get("channel", "")
+        if channel_id in self.users:  # posting to a user ID goes to the DM with the app
+            channel_id = self._m_conversations_open({"users": channel_id})["channel"]["id"]
+        channel = self._channel({"channel": channel_id})
+        if not channel.is_im and self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        _check_message(p)
+        message = {"type": "message", "ts": self._next_ts(), "text": p.get("text", ""), "blocks": p.get("blocks", []),
+                   "user": self.bot_user_id}
+        if p.get("metadata"):
+            message["metadata"] = p["metadata"]
+        self.messages[channel.id].append(message)
+        return {"channel": channel.id, "ts": message["ts"], "message": message}
+
+    def _m_chat_update(self, p):
+        channel = self._channel(p)
+        message = next((m for m in self.messages[channel.id] if m["ts"] == p.get("ts")), None)
+        if message is None:
+            raise SlackError("message_not_found")
+        _check_message(p)
+        message.update(text=p.get("text", ""), blocks=p.get("blocks", []))
+        return {"channel": channel.id, "ts": message["ts"]}
+
+    def _m_chat_postEphemeral(self, p):
+        self._channel(p)
+        if p.get("user") not in self.users:
+            raise SlackError("user_not_in_channel")
+        _check_message(p)
+        self.ephemerals.append(p)
+        return {"message_ts": self._next_ts()}
+
+    def _m_chat_getPermalink(self, p):
+        channel = self._channel(p)
+        return {"permalink": f"https://bcbot-test.slack.com/archives/{channel.id}/p{p.get('message_ts', '').replace('.', '')}"}
+
+    def _m_pins_add(self, p):
+        channel = self._channel(p)
+        key = (channel.id, p.get("timestamp"))
+        if key in self.pins:
+            raise SlackError("already_pinned")
+        self.pins.add(key)
+        return {}
+
+    def _m_users_lookupByEmail(self, p):
+        user = next((u for u in self.users.values() if u.email and u.email == p.get("email")), None)
+        if user is None:
+            raise SlackError("users_not_found")
+        return {"user": {"id": user.id, "name": user.name, "team_id": user.team_id}}
+
+    def _m_users_info(self, p):
+        user = self.users.get(p.get("user", ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": {"id": user.id, "name": user.name, "real_name": user.name, "tz": "Europe/London",
+                         "team_id": user.team_id}}
+
+
+class SlackError(Exception):
+    pass
+
+
+def _check_message(p: dict) -> None:
+    """Slack's own limits: a message over them is rejected with invalid_blocks / msg_too_long."""
+    if len(p.get("text") or "") > 40_000:
+        raise SlackError("msg_too_long")
+    blocks = p.get("blocks") or []
+    if len(blocks) > 50:
+        raise SlackError("invalid_blocks")
+    _check_blocks(blocks)
+
+
+def _check_view(view: dict) -> None:
+    if len(view.get("blocks", [])) > 100 or len(view.get("private_metadata", "")) > 3000:
+        raise SlackError("invalid_arguments")
+    if len(view.get("title", {}).get("text", "")) > 24:
+        raise SlackError("invalid_arguments")
+    _check_blocks(view.get("blocks", []))
+
+
+def _check_blocks(blocks: list) -> None:
+    for block in blocks:
+        text = block.get("text") or {}
+        if block.get("type") == "header" and len(text.get("text", "")) > 150:
+            raise SlackError("invalid_blocks")
+        if block.get("type") == "section":
+            if len(text.get("text", "")) > 3000 or len(block.get("fields", [])) > 10:
+                raise SlackError("invalid_blocks")
+        if block.get("type") == "context" and len(block.get("elements", [])) > 10:
+            raise SlackError("invalid_blocks")
+        if block.get("type") == "actions" and len(block.get("elements", [])) > 25:
+            raise SlackError("invalid_blocks")
+        for element in [block.get("accessory") or {}, *block.get("elements", []), block.get("element") or {}]:
+            if len(element.get("action_id", "")) > 255 or len(str(element.get("value", ""))) > 2000:
+                raise SlackError("invalid_blocks")
+            if len(element.get("options", [])) > 100:
+                raise SlackError("invalid_blocks")
+            for option in element.get("options", []):
+                if len(option.get("text", {}).get("text", "")) > 75 or len(option.get("value", "")) > 150:
+                    raise SlackError("invalid_blocks")

@@ -1,0 +1,130 @@
+"""Parse Slack payloads (plain dicts) into typed values. Bad shapes raise InvalidInput."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from bot.errors import InvalidInput
+from bot.ids import INPUT_ACTION, OTHER_VALUE, Field
+from bot.plan import Plan
+from bot.records import ActivationForm
+from bot.text import clean
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True)
+class ModalMeta:
+    plan_id: str | None
+    exercise: bool
+
+
+def modal_meta(view: dict) -> ModalMeta:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    plan = meta.get("plan")
+    return ModalMeta(plan_id=plan if isinstance(plan, str) else None, exercise=meta.get("exercise") is True)
+
+
+def _state(view: dict) -> dict:
+    values = ((view or {}).get("state") or {}).get("values") or {}
+    return values if isinstance(values, dict) else {}
+
+
+def _element(values: dict, block: str) -> dict:
+    element = (values.get(block) or {})
+    if not isinstance(element, dict):
+        return {}
+    found = element.get(INPUT_ACTION) or next(iter(element.values()), {}) if element else {}
+    return found if isinstance(found, dict) else {}
+
+
+def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
+    """The activation modal's state, validated against the chosen plan; field errors on failure."""
+    meta = modal_meta(view)
+    values = _state(view)
+    errors: dict[str, str] = {}
+    plan_id = (_element(values, Field.PLAN).get("selected_option") or {}).get("value") or meta.plan_id
+    plan = plans.get(plan_id or "")
+    if plan is None:
+        raise InvalidInput("Choose a plan.", {Field.PLAN if len(plans) > 1 else Field.CIRCUMSTANCE: "Choose one of the plans."})
+
+    circumstance = (_element(values, Field.CIRCUMSTANCE).get("selected_option") or {}).get("value")
+    other = clean(_element(values, Field.OTHER).get("value") or "").strip()
+    if circumstance == OTHER_VALUE:
+        if not other:
+            errors[Field.OTHER] = "You chose Other: say what kind of disruption this is."
+        circumstance = other
+    elif circumstance not in plan.activation.circumstances:
+        errors[Field.CIRCUMSTANCE] = "Choose a circumstance from the list (or Other)."
+
+    summary = clean(_element(values, Field.SUMMARY).get("value") or "").strip()
+    if len(summary) < 3:
+        errors[Field.SUMMARY] = "Say briefly what happened (a sentence is enough)."
+    elif len(summary) > 3000:
+        errors[Field.SUMMARY] = "Keep it under 3,000 characters."
+
+    selected = _element(values, Field.SERVICES).get("selected_options") or []
+    services = tuple(o.get("value") for o in selected if isinstance(o, dict))
+    unknown = [s for s in services if s not in plan.remit]
+    if unknown:
+        errors[Field.SERVICES] = "Choose services from the plan's remit."
+
+    lead = _element(values, Field.LEAD).get("selected_user")
+    if not isinstance(lead, str) or not USER_ID.match(lead):
+        errors[Field.LEAD] = "Choose the incident lead."
+
+    if errors:
+        raise InvalidInput("Please correct the highlighted fields.", errors)
+    return ActivationForm(plan_id=plan.id, circumstance=circumstance or "", summary=summary, services=services,
+                          lead_user_id=lead or "", is_exercise=meta.exercise)
+
+
+def action_value(body: dict) -> dict:
+    """The JSON value of the clicked button, or {} for anything unexpected."""
+    actions = body.get("actions") if isinstance(body, dict) else None
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        return {}
+    raw = actions[0].get("value") or actions[0].get("selected_option", {}).get("value")
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def int_field(value: dict, key: str) -> int:
+    number = value.get(key)
+    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+        raise InvalidInput("This button's data is not valid; it may be from an old message.")
+    return number
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    team_id: str | None
+
+
+def actor(body: dict) -> Actor:
+    user = body.get("user") if isinstance(body, dict) else None
+    if isinstance(user, dict):
+        user_id, team = user.get("id"), user.get("team_id") or (body.get("team") or {}).get("id")
+    else:
+        user_id, team = body.get("user_id"), body.get("team_id")
+    if not isinstance(user_id, str) or not USER_ID.match(user_id):
+        raise InvalidInput("Slack did not say who you are; please try again.")
+    return Actor(user_id=user_id, team_id=team if isinstance(team, str) else None)
+
+
+def subcommand(text: str | None) -> tuple[str, str]:
+    """'/activate status' -> ('status', ''); '/activate decision We go' -> ('decision', 'We go')."""
+    parts = (text or "").strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0].lower(), parts[1] if len(parts) > 1 else ""

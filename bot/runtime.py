@@ -1,0 +1,153 @@
+"""The running bot's parts, built once by the app factory and handed to handlers and jobs."""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Protocol
+
+from bot.errors import explain
+from bot.plan import Person, Plan
+
+log = logging.getLogger("bcbot")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UnitOfWork(Protocol):
+    plans: object
+    requests: object
+    incidents: object
+    log: object
+    outbox: object
+    events: object
+
+    def __enter__(self) -> "UnitOfWork": ...
+    def __exit__(self, *exc) -> None: ...
+    def commit(self) -> None: ...
+
+
+@dataclass
+class PlanCatalog:
+    """The plans loaded at start, each with the database row of its exact version."""
+
+    plans: dict[str, Plan]
+    version_ids: dict[str, int] = field(default_factory=dict)
+    _snapshots: dict[int, Plan] = field(default_factory=dict)
+
+    def all(self) -> list[Plan]:
+        return list(self.plans.values())
+
+    def get(self, plan_id: str) -> Plan:
+        from bot.errors import NotFound
+
+        try:
+            return self.plans[plan_id]
+        except KeyError:
+            raise NotFound(f"There is no plan {plan_id!r} loaded; it may have been removed.") from None
+
+    def first(self) -> Plan:
+        return next(iter(self.plans.values()))
+
+    def snapshot(self, version_id: int, load: Callable[[], Plan]) -> Plan:
+        """A stored plan version, parsed once per process."""
+        plan = self._snapshots.get(version_id)
+        if plan is None:
+            plan = self._snapshots[version_id] = load()
+        return plan
+
+    def title(self, plan_key: str) -> str:
+        plan = self.plans.get(plan_key)
+        return plan.title if plan else plan_key
+
+
+class Directory:
+    """Plan people -> Slack user IDs, looking emails up once (users.lookupByEmail)."""
+
+    def __init__(self, lookup_email: Callable[[str], str | None]):
+        self._lookup = lookup_email
+        self._by_email: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    def user_id(self, person: Person) -> str | None:
+        if person.slack:
+            return person.slack
+        assert person.email
+        with self._lock:
+            if person.email in self._by_email:
+                return self._by_email[person.email]
+        found = self._lookup(person.email)
+        with self._lock:
+            if found is None and person.email not in self._by_email:
+                log.warning("plan person %s (%s) is not in this Slack workspace", person.name, person.email)
+            self._by_email[person.email] = found
+        return found
+
+    def user_ids(self, people: list[Person]) -> list[str]:
+        ids: list[str] = []
+        for person in people:
+            uid = self.user_id(person)
+            if uid and uid not in ids:
+                ids.append(uid)
+        return ids
+
+    def unresolved(self) -> list[str]:
+        with self._lock:
+            return sorted(email for email, uid in self._by_email.items() if uid is None)
+
+
+class Background:
+    """Slow work after the ack, on its own threads, so no ack ever waits for Slack."""
+
+    def __init__(self, workers: int = 8):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work")
+        self._inflight = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[[], None], *, tell: Callable[[str], None] | None = None) -> None:
+        with self._idle:
+            self._inflight += 1
+        self._pool.submit(self._run, fn, tell)
+
+    def _run(self, fn: Callable[[], None], tell: Callable[[str], None] | None) -> None:
+        try:
+            fn()
+        except Exception as exc:
+            message = explain(exc, log)
+            if tell:
+                try:
+                    tell(message)
+                except Exception:
+                    log.warning("could not tell the user about a failed action")
+        finally:
+            with self._idle:
+                self._inflight -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._inflight == 0, timeout)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+@dataclass
+class Bcbot:
+    """Everything a handler or job needs, passed explicitly (no globals)."""
+
+    settings: object
+    plans: PlanCatalog
+    uow: Callable[[], UnitOfWork]
+    slack: object
+    directory: Directory
+    background: Background
+    healthy: Callable[[], bool]
+    clock: Callable[[], datetime] = utcnow
+    setup_lease_seconds: int = 60
+    bot_user_id: str | None = None
+    team_id: str | None = None

@@ -1,0 +1,22 @@
+"""In-process periodic jobs (APScheduler). Jobs read their work from the database, so a restart
+loses nothing and nothing is kept in memory."""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.runtime import Bcbot
+
+log = logging.getLogger("bcbot.scheduler")
+OUTBOX_EVERY_SECONDS = 60
+
+
+def start_scheduler(bot: Bcbot) -> BackgroundScheduler:
+    from bot.activation import resume_pending_setup
+
+    scheduler = BackgroundScheduler(timezone=bot.settings.timezone)
+    scheduler.add_job(resume_pending_setup, "interval", seconds=OUTBOX_EVERY_SECONDS, args=[bot],
+                      id="outbox", max_instances=1, coalesce=True)
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,158 @@
+"""The Slack Web API as bcbot uses it: one thin adapter over slack_sdk's WebClient.
+
+Rate limits (HTTP 429 + Retry-After), 5xx answers and dropped connections are retried by
+slack_sdk's own retry handlers; a call that still fails is logged with Slack's error code.
+"""
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
+
+from bot.errors import SlackUnavailable
+
+log = logging.getLogger("bcbot.slack")
+METADATA_EVENT = "bcbot_post"
+
+
+class NameTaken(Exception):
+    pass
+
+
+def make_client(*, token: str, base_url: str, timeout: int = 15) -> WebClient:
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+class SlackApi:
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def _call(self, method: str, **kwargs) -> dict:
+        try:
+            return self.client.api_call(method, json=kwargs).data  # type: ignore[return-value]
+        except SlackApiError as err:
+            code = err.response.get("error", "unknown_error") if err.response is not None else "unknown_error"
+            log.warning("Slack %s failed: %s", method, code)
+            raise SlackUnavailable(f"Slack refused {method}: {code}") from err
+        except Exception as err:  # network errors after retries
+            log.warning("Slack %s failed: %s", method, type(err).__name__)
+            raise SlackUnavailable(f"Slack could not be reached for {method}") from err
+
+    def _error_code(self, err: SlackUnavailable) -> str:
+        cause = err.__cause__
+        if isinstance(cause, SlackApiError) and cause.response is not None:
+            return cause.response.get("error", "")
+        return ""
+
+    def auth_test(self) -> dict:
+        return self._call("auth.test")
+
+    def open_view(self, *, trigger_id: str, view: dict) -> str:
+        return self._call("views.open", trigger_id=trigger_id, view=view)["view"]["id"]
+
+    def update_view(self, *, view_id: str, view: dict, hash: str | None = None) -> None:
+        kwargs = {"view_id": view_id, "view": view}
+        if hash:
+            kwargs["hash"] = hash
+        self._call("views.update", **kwargs)
+
+    def publish_home(self, *, user_id: str, view: dict) -> None:
+        self._call("views.publish", user_id=user_id, view=view)
+
+    def create_channel(self, name: str) -> str:
+        try:
+            return self._call("conversations.create", name=name, is_private=False)["channel"]["id"]
+        except SlackUnavailable as err:
+            if self._error_code(err) == "name_taken":
+                raise NameTaken(name) from err
+            raise
+
+    def set_topic(self, channel: str, topic: str) -> None:
+        self._call("conversations.setTopic", channel=channel, topic=topic[:250])
+
+    def invite(self, channel: str, users: list[str]) -> list[str]:
+        """Invite users; returns those Slack could not add (logged), never fails the whole batch."""
+        if not users:
+            return []
+        try:
+            self._call("conversations.invite", channel=channel, users=",".join(users))
+            return []
+        except SlackUnavailable:
+            failed = []
+            for user in users:  # one by one, so one bad ID does not keep everyone else out
+                try:
+                    self._call("conversations.invite", channel=channel, users=user)
+                except SlackUnavailable as err:
+                    if self._error_code(err) not in ("already_in_channel", "cant_invite_self"):
+                        failed.append(user)
+            return failed
+
+    def post(self, channel: str, *, text: str, blocks: list | None = None, key: str | None = None) -> str:
+        kwargs: dict = {"channel": channel, "text": text, "unfurl_links": False, "unfurl_media": False}
+        if blocks:
+            kwargs["blocks"] = blocks
+        if key:
+            kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+        return self._call("chat.postMessage", **kwargs)["ts"]
+
+    def find_posted(self, channel: str, key: str) -> str | None:
+        """The ts of a message bcbot posted with this key, if any (used after a crash mid-post)."""
+        data = self._call("conversations.history", channel=channel, limit=200, include_all_metadata=True)
+        for message in data.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                return message["ts"]
+        return None
+
+    def update(self, channel: str, ts: str, *, text: str, blocks: list | None = None) -> None:
+        self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks or [])
+
+    def pin(self, channel: str, ts: str) -> None:
+        try:
+            self._call("pins.add", channel=channel, timestamp=ts)
+        except SlackUnavailable as err:
+            if self._error_code(err) != "already_pinned":
+                raise
+
+    def ephemeral(self, channel: str, user: str, text: str) -> None:
+        self._call("chat.postEphemeral", channel=channel, user=user, text=text)
+
+    def dm(self, user: str, *, text: str, blocks: list | None = None) -> tuple[str, str]:
+        channel = self._call("conversations.open", users=user)["channel"]["id"]
+        return channel, self.post(channel, text=text, blocks=blocks)
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            return self._call("chat.getPermalink", channel=channel, message_ts=ts).get("permalink")
+        except SlackUnavailable:
+            return None
+
+    def lookup_email(self, email: str) -> str | None:
+        try:
+            return self._call("users.lookupByEmail", email=email)["user"]["id"]
+        except SlackUnavailable as err:
+            if self._error_code(err) == "users_not_found":
+                return None
+            raise
+
+    def respond(self, response_url: str, text: str) -> None:
+        """Answer a slash command or button through its response_url (ephemeral)."""
+        try:
+            from slack_sdk.webhook import WebhookClient
+
+            WebhookClient(response_url, retry_handlers=self.client.retry_handlers).send(
+                text=text, response_type="ephemeral", replace_original=False
+            )
+        except Exception as err:
+            log.warning("response_url call failed: %s", type(err).__name__)

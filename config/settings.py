@@ -1,0 +1,129 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+The environment variable names are a public interface: see README and .env.example.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config import BUNDLED_PLANS
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; str() is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///bcbot.db"
+    bcbot_plans: Path = BUNDLED_PLANS
+    bcbot_timezone: str = "UTC"
+    bcbot_reminder_hour: int = Field(default=9, ge=0, le=23)
+    bcbot_announce_channel: str | None = None
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return v
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return v
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return v if v.endswith("/") else v + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, v: str) -> str:
+        from urllib.parse import urlsplit
+
+        scheme = urlsplit(v).scheme
+        if not scheme or "://" not in v:
+            raise ValueError("must be a SQLAlchemy URL such as sqlite:///bcbot.db or postgresql+psycopg://host/db")
+        # Hosted PostgreSQL often hands out postgres:// URLs; use the psycopg 3 driver for them.
+        for prefix in ("postgres://", "postgresql://"):
+            if v.startswith(prefix):
+                return "postgresql+psycopg://" + v[len(prefix):]
+        return v
+
+    @field_validator("bcbot_plans")
+    @classmethod
+    def _plans_exist(cls, v: Path) -> Path:
+        if not v.exists():
+            raise ValueError(f"no such file or folder: {v}")
+        return v
+
+    @field_validator("bcbot_timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {v!r} (e.g. Europe/London)") from None
+        return v
+
+    @field_validator("bcbot_announce_channel")
+    @classmethod
+    def _channel(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        if not v[:1] in ("C", "G") or not v.isalnum() or not v.isupper():
+            raise ValueError("must be a channel ID such as C0123ABCD (not a #name)")
+        return v
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.bcbot_timezone)
+
+    @property
+    def bot_token(self) -> str:
+        return self.slack_bot_token.get_secret_value() if self.slack_bot_token else ""
+
+    def require_for_serving(self, *, http: bool) -> None:
+        """The bot cannot talk to Slack without these; say which one is missing."""
+        if self.slack_bot_token is None:
+            raise SettingsError("Setting SLACK_BOT_TOKEN is missing: set it to the app's xoxb- bot token")
+        if http and self.slack_signing_secret is None:
+            raise SettingsError(
+                "Setting SLACK_SIGNING_SECRET is missing: HTTP mode needs the app's signing secret"
+            )
+
+
+def _describe(err: ValidationError) -> str:
+    first = err.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    msg = first["msg"].removeprefix("Value error, ")
+    return f"Setting {name} is invalid: {msg}"
+
+
+def load_settings(**overrides) -> Settings:
+    """Build settings, turning validation errors into one clear line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        raise SettingsError(_describe(err)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

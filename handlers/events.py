@@ -1,0 +1,26 @@
+"""Events API events. Slack retries an event it thinks failed; each event_id does its work once."""
+from __future__ import annotations
+
+from bot import queries
+
+
+def register(app) -> None:
+    app.event("app_home_opened")(app_home_opened)
+
+
+def first_delivery(bot, body: dict) -> bool:
+    event_id = body.get("event_id")
+    if not isinstance(event_id, str) or not event_id:
+        return True
+    with bot.uow() as uow:
+        new = uow.events.first_time(event_id[:64], bot.clock())
+        uow.commit()
+    return new
+
+
+def app_home_opened(body, event, context):
+    bot = context["bcbot"]
+    if event.get("tab", "home") != "home" or not first_delivery(bot, body):
+        return
+    user_id = event.get("user")
+    bot.background.submit(lambda: bot.slack.publish_home(user_id=user_id, view=queries.home(bot)))

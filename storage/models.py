@@ -1,0 +1,181 @@
+"""SQLAlchemy 2 typed models. Every schema change goes through an Alembic migration."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC in and out, on SQLite (which stores naive text) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; bcbot stores timezone-aware UTC only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime, dict: JSON, list: JSON}
+
+
+class PlanVersion(Base):
+    """One exact version of a plan file; an incident keeps the version it ran."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("plan_key", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(64), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    snapshot: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class ActivationRequest(Base):
+    """A submitted activation form; activated at once (team) or after a team member approves."""
+
+    __tablename__ = "activation_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Slack's view ID makes a double submit of the same modal one request.
+    view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
+    requested_by: Mapped[str] = mapped_column(String(32))
+    circumstance: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    services: Mapped[list] = mapped_column(default=list)
+    lead_user_id: Mapped[str] = mapped_column(String(32))
+    is_exercise: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    approval_messages: Mapped[list] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_state_activated_at", "state", "activated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
+    activation_request_id: Mapped[int] = mapped_column(ForeignKey("activation_requests.id"), unique=True)
+    plan_key: Mapped[str] = mapped_column(String(64))
+    is_exercise: Mapped[bool] = mapped_column(default=False)
+    circumstance: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    services: Mapped[list] = mapped_column(default=list)
+    lead_user_id: Mapped[str] = mapped_column(String(32))
+    activated_by: Mapped[str] = mapped_column(String(32))
+    approved_by: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    header_ts: Mapped[str | None] = mapped_column(String(32))
+    announce_ts: Mapped[str | None] = mapped_column(String(32))
+    activated_at: Mapped[datetime]
+    phase_started_at: Mapped[datetime]
+    stood_down_at: Mapped[datetime | None]
+
+
+class SlackTask(Base):
+    """The outbox: Slack work recorded in the same transaction as the change that needs it.
+
+    A task is done once; anything still pending after a crash is finished at the next start.
+    """
+
+    __tablename__ = "slack_tasks"
+    __table_args__ = (UniqueConstraint("incident_id", "task"), Index("ix_slack_tasks_done_at", "done_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    task: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    # A worker holds a task until this time; a crashed worker's claim simply runs out.
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class ChecklistStep(Base):
+    __tablename__ = "checklist_steps"
+    __table_args__ = (UniqueConstraint("incident_id", "phase", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    owner_role: Mapped[str | None] = mapped_column(String(80))
+    due_within_minutes: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    changed_by: Mapped[str | None] = mapped_column(String(32))
+    changed_at: Mapped[datetime | None]
+    assignee: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    na_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ChecklistMessage(Base):
+    """Where each page of a phase's checklist is posted, so clicks update it in place."""
+
+    __tablename__ = "checklist_messages"
+    __table_args__ = (UniqueConstraint("incident_id", "phase", "page"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(32))
+    page: Mapped[int]
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+
+
+class IncidentLogEntry(Base):
+    """Append-only: no code path updates or deletes a row."""
+
+    __tablename__ = "incident_log"
+    __table_args__ = (Index("ix_incident_log_incident_id_id", "incident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(default=dict)
+
+
+class ProcessedEvent(Base):
+    """Events API event IDs already handled: Slack's retries do their work once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]
