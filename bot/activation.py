@@ -22,10 +22,11 @@ CREATE_CHANNEL = "create_channel"
 # Stages of an incident's Slack set-up: tasks within a stage do not depend on each other and run at once.
 SETUP_STAGES: tuple[tuple[str, ...], ...] = (
     (CREATE_CHANNEL,),
-    ("set_topic", "invite", "post_header", "post_checklist", "announce"),
-    ("pin_header", "notify_people"),
+    ("set_topic", "invite", "post_header", "announce"),
+    ("pin_header", "post_checklist", "notify_people"),
 )
-DEPENDS_ON = {"pin_header": "post_header"}
+# The checklist follows the header so the channel reads top to bottom.
+DEPENDS_ON = {"pin_header": "post_header", "post_checklist": "post_header"}
 MAX_ATTEMPTS = 10
 MAX_NAME_SUFFIX = 50
 

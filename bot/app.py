@@ -86,7 +86,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, se
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     bolt = App(
         signing_secret=signing_secret,
-        client=client,
+        # Bolt gives each request a client with the token from `authorize`; this one only carries
+        # the API URL and the retry policy.
+        client=make_client(token=None, base_url=settings.slack_api_url),
         authorize=authorize,
         # Listeners ack on the request thread and hand slow work to bot.background, so an ack
         # never waits for a busy thread pool or a slow Slack API.

@@ -43,7 +43,7 @@ def explain(exc: BaseException, logger) -> str:
 
     error_id = uuid.uuid4().hex[:8]
     if _is_database_busy(exc):
-        logger.warning("database unavailable (error id %s): %s", error_id, type(exc).__name__)
+        logger.warning("database unavailable (error id %s): %s", error_id, str(exc).splitlines()[0][:300])
         return f"bcbot's database is busy or unavailable right now: nothing was changed. Please try again in a moment (error id {error_id})."
     logger.exception("unexpected error (error id %s)", error_id)
     return f"Something went wrong and nothing was changed. Please try again; if it keeps happening, give your admin error id {error_id}."

@@ -66,6 +66,9 @@ class Incident:
     activated_at: datetime
     phase_started_at: datetime
     stood_down_at: datetime | None
+    closing_summary: str | None = None
+    next_update_due: datetime | None = None
+    nudged_for: datetime | None = None
 
     @property
     def ref(self) -> str:

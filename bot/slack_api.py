@@ -21,7 +21,7 @@ class NameTaken(Exception):
     pass
 
 
-def make_client(*, token: str, base_url: str, timeout: int = 15) -> WebClient:
+def make_client(*, token: str | None, base_url: str, timeout: int = 15) -> WebClient:
     return WebClient(
         token=token,
         base_url=base_url,

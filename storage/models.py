@@ -101,6 +101,10 @@ class Incident(Base):
     activated_at: Mapped[datetime]
     phase_started_at: Mapped[datetime]
     stood_down_at: Mapped[datetime | None]
+    closing_summary: Mapped[str | None] = mapped_column(Text)
+    # Status update cadence: when the next update is due, and which due time the lead was nudged for.
+    next_update_due: Mapped[datetime | None]
+    nudged_for: Mapped[datetime | None]
 
 
 class SlackTask(Base):
@@ -141,6 +145,25 @@ class ChecklistStep(Base):
     assignee: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     na_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Decision(Base):
+    """The decision register. Never edited: a correction is a new row pointing at the one it corrects."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    decision: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(32))
+    logged_by: Mapped[str] = mapped_column(String(32))
+    corrects: Mapped[int | None]
+    source_link: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
 
 
 class ChecklistMessage(Base):

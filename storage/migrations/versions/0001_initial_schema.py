@@ -129,6 +129,7 @@ def upgrade() -> None:
     sa.Column('incident_id', sa.Integer(), nullable=False),
     sa.Column('task', sa.String(length=64), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claimed_until', storage.models.UtcDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('result', sa.JSON(), nullable=False),
     sa.Column('created_at', storage.models.UtcDateTime(timezone=True), nullable=False),

@@ -1,0 +1,85 @@
+"""Fixtures every test package uses: a fake Slack, settings, a running app."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.fakeslack import FakeSlack
+from tests.support import people
+
+BOT_TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "test-signing-secret"
+
+
+@pytest.fixture
+def fake_slack():
+    fake = FakeSlack(token=BOT_TOKEN).start()
+    people.populate(fake)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    return f"sqlite:///{tmp_path}/bcbot.db"
+
+
+@pytest.fixture
+def make_settings(fake_slack, db_url):
+    from config.settings import load_settings
+
+    def make(**overrides):
+        values = dict(_env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+                      slack_api_url=fake_slack.url, database_url=db_url, bcbot_announce_channel=people.ANNOUNCE)
+        return load_settings(**(values | overrides))
+
+    return make
+
+
+class Running:
+    """An app served over real HTTP by waitress, as in production."""
+
+    def __init__(self, app, server, fake):
+        from tests.support.slack_requests import SlackSender
+
+        self.app, self.server, self.fake = app, server, fake
+        self.url = f"http://127.0.0.1:{server.effective_port}"
+        self.slack = SlackSender(self.url, SIGNING_SECRET, fake.response_url)
+
+    @property
+    def bot(self):
+        return self.app.bot
+
+    def settle(self, timeout: float = 15) -> None:
+        assert self.bot.background.wait_idle(timeout), "background work did not finish"
+
+
+@pytest.fixture
+def start_app(make_settings, fake_slack):
+    from bot.app import create_app
+    from bot.server import make_server
+
+    started: list[Running] = []
+
+    def start(**overrides) -> Running:
+        app = create_app(make_settings(**overrides), setup_lease_seconds=overrides.pop("lease", 60) if "lease" in overrides else 60)
+        app.start(scheduler=False)
+        server = make_server(app, host="127.0.0.1", port=0, threads=8)
+        threading.Thread(target=server.run, daemon=True).start()
+        running = Running(app, server, fake_slack)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.settle()
+        running.server.close()
+        running.app.stop()
+
+
+@pytest.fixture
+def running(start_app):
+    r = start_app()
+    r.settle()
+    return r

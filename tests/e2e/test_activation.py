@@ -1,0 +1,83 @@
+"""/activate end to end: signed requests in, Web API calls to the fake Slack and the database out."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from storage import models
+from tests.e2e.helpers import activate, channel_messages, open_modal, rows, submit
+from tests.support import people
+
+
+def today() -> str:
+    return datetime.now(timezone.utc).date().isoformat()
+
+
+def test_team_member_activates_the_plan(running):
+    activate(running, people.PARKS, lead=people.LEAD)
+
+    [incident] = rows(running, models.Incident)
+    assert incident.state == "incident_management" and incident.activated_by == people.PARKS
+    channel = running.fake.channels[incident.channel_id]
+    assert channel.name == f"bc-{today()}-loss-of-critical-systems"
+    assert "BC-1" in channel.topic
+    # The team (one of them found by email), the owners and the lead are in the channel.
+    assert {people.PARKS, people.HUNTON, people.BAKER, people.LEAD} <= channel.members
+
+    header, *checklist = channel_messages(running, incident.channel_id)
+    assert (incident.channel_id, header["ts"]) in running.fake.pins
+    header_text = str(header["blocks"])
+    for expected in ("BC-1", "Wunderroot Business Continuity Plan", "Loss of critical systems", f"<@{people.LEAD}>",
+                     "Incident management", "Active", f"<@{people.PARKS}>", "wr-phone-directory"):
+        assert expected in header_text, expected
+    [page] = checklist
+    step_texts = [b["text"]["text"] for b in page["blocks"][1:]]
+    assert len(step_texts) == 7 and "Confirm everyone is safe" in step_texts[0]
+    assert all(b["accessory"]["action_id"] == "bcbot.step.done" for b in page["blocks"][1:])
+
+    [announcement] = channel_messages(running, people.ANNOUNCE)
+    assert "BC-1" in announcement["text"] and f"<#{incident.channel_id}>" in announcement["text"]
+
+    [entry] = [e for e in rows(running, models.IncidentLogEntry) if e.kind == "activated"]
+    assert entry.actor == people.PARKS and entry.data["plan_version"] == rows(running, models.PlanVersion)[0].content_hash
+    assert all(t.done_at is not None for t in rows(running, models.SlackTask))
+
+
+def test_taken_channel_name_gets_a_suffix(running):
+    running.fake.add_channel("C0TAKEN", f"bc-{today()}-loss-of-critical-systems")
+    activate(running, people.PARKS)
+    [incident] = rows(running, models.Incident)
+    assert incident.channel_name == f"bc-{today()}-loss-of-critical-systems-2"
+
+
+def test_invalid_input_gets_field_errors_and_records_nothing(running):
+    view = open_modal(running, people.PARKS)
+    reply = submit(running, people.PARKS, view, circumstance="__other__", summary=" ", other=None)
+    assert reply.status == 200
+    errors = reply.json()
+    assert errors["response_action"] == "errors"
+    assert set(errors["errors"]) == {"other", "summary"}
+    assert rows(running, models.ActivationRequest) == []
+
+
+def test_double_submit_creates_one_incident(running):
+    view = open_modal(running, people.PARKS)
+    submit(running, people.PARKS, view)
+    submit(running, people.PARKS, view)
+    assert len(rows(running, models.Incident)) == 1
+    assert len(running.fake.calls_to("conversations.create")) == 1
+
+
+def test_user_text_is_escaped_everywhere_it_is_posted(running):
+    activate(running, people.PARKS, summary="<!channel> see <https://evil.example|here> & panic")
+    [incident] = rows(running, models.Incident)
+    posted = str([m["blocks"] for m in channel_messages(running, incident.channel_id)])
+    assert "<!channel>" not in posted and "<https://evil" not in posted
+    assert "&lt;!channel&gt; see &lt;https://evil.example|here&gt; &amp; panic" in posted
+    assert incident.summary.startswith("<!channel>")  # stored as typed, escaped only for Slack
+
+
+def test_other_circumstance_names_the_channel(running):
+    activate(running, people.PARKS, circumstance="__other__", other="Flooded basement!")
+    [incident] = rows(running, models.Incident)
+    assert incident.circumstance == "Flooded basement!"
+    assert incident.channel_name == f"bc-{today()}-flooded-basement"

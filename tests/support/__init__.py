@@ -1,0 +1,1 @@
+"""Helpers shared by the test packages: small factories, not one giant conftest."""
