@@ -24,8 +24,8 @@ def activate_command(ack, command, context):
             tell=teller(bot, command),
         )
     elif name == "status":
-        ack(text=blocks.status_text(queries.open_incident_lines(bot)))
+        ack(text=blocks.status_text(queries.open_incident_lines(bot)), response_type="ephemeral")
     elif name == "help":
-        ack(text=blocks.HELP)
+        ack(text=blocks.HELP, response_type="ephemeral")
     else:
-        ack(text=blocks.unknown_command(name))
+        ack(text=blocks.unknown_command(name), response_type="ephemeral")

@@ -37,6 +37,13 @@ def make_settings(fake_slack, db_url):
     return make
 
 
+def _serve_quietly(server) -> None:
+    try:
+        server.run()
+    except OSError:  # waitress's loop sees its socket closed by server.close() at teardown
+        pass
+
+
 class Running:
     """An app served over real HTTP by waitress, as in production."""
 
@@ -66,7 +73,7 @@ def start_app(make_settings, fake_slack):
         app = create_app(make_settings(**overrides), setup_lease_seconds=overrides.pop("lease", 60) if "lease" in overrides else 60)
         app.start(scheduler=False)
         server = make_server(app, host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=server.run, daemon=True).start()
+        threading.Thread(target=_serve_quietly, args=(server,), daemon=True).start()
         running = Running(app, server, fake_slack)
         started.append(running)
         return running
