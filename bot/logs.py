@@ -29,3 +29,4 @@ def configure(level: int = logging.INFO) -> None:
     root.setLevel(level)
     # slack_sdk logs request bodies at DEBUG; keep it above that whatever the bot's level.
     logging.getLogger("slack_sdk").setLevel(max(level, logging.INFO))
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -9,7 +9,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.errors import NotFound
-from bot.incident import PHASE_ORDER, STATE_LABELS, parse_reference, reference
+from bot.incident import STATE_LABELS, parse_reference, reference
+from bot.plan import PHASE_ORDER
 from bot.records import StepStatus
 
 FORMAT_VERSION = 1

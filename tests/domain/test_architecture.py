@@ -1,0 +1,36 @@
+"""House rules that keep the code simple: a pure domain, no import-time side effects, an append-only log."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = ["bot.plan", "bot.incident", "bot.records", "bot.text", "bot.blocks", "bot.payloads", "bot.errors", "bot.ids",
+          "bot.report"]
+
+
+def run(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+
+def test_domain_imports_neither_slack_nor_sqlalchemy():
+    loaded = run(f"import sys; import {', '.join(DOMAIN)}; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+                 "('slack_sdk', 'slack_bolt', 'sqlalchemy')))")
+    assert loaded.strip() == "[]"
+
+
+def test_importing_everything_starts_no_threads_and_reads_no_settings():
+    out = run("import threading, os; os.environ['SLACK_BOT_TOKEN']='bad'; "
+              "import bot.app, bot.cli, bot.server, bot.scheduler, handlers.actions, handlers.commands, handlers.views, "
+              "handlers.events, handlers.home, handlers.shortcuts, storage.models, storage.db, storage.uow, config.settings; "
+              "print(threading.active_count())")
+    assert out.strip() == "1"
+
+
+def test_no_code_path_updates_or_deletes_log_entries():
+    pattern = re.compile(r"(update|delete)\(\s*(m\.|models\.)?IncidentLogEntry|IncidentLogEntry.*\.(update|delete)\(")
+    offenders = [str(p) for folder in ("bot", "handlers", "storage") for p in (ROOT / folder).rglob("*.py")
+                 if pattern.search(p.read_text())]
+    assert offenders == []

@@ -1,0 +1,72 @@
+"""The bcbot command line: plan check, settings errors, db upgrade, report by reference."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from config import BUNDLED_PLANS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bcbot(*args, env=None, cwd=None):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BCBOT_", "DATABASE_URL"))}
+    full_env |= env or {}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=full_env,
+                          cwd=cwd or ROOT, timeout=60)
+
+
+def test_plan_check_accepts_the_bundled_plan():
+    result = bcbot("plan", "check", str(BUNDLED_PLANS))
+    assert result.returncode == 0 and "ok: wunderroot-bcp" in result.stdout
+
+
+def test_plan_check_names_file_field_and_problem(tmp_path):
+    data = yaml.safe_load((BUNDLED_PLANS / "wunderroot.yaml").read_text())
+    data["testing"]["next"] = "soon"
+    data["activation"]["team"] = []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    result = bcbot("plan", "check", str(bad))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert any(line.startswith(f"{bad}: testing.next: ") for line in lines)
+    assert any(line.startswith(f"{bad}: activation.team: ") for line in lines)
+
+
+def test_serve_refuses_an_invalid_plan_naming_the_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: Not Valid\n")
+    result = bcbot("serve", "--http", env={"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "BCBOT_PLANS": str(bad),
+                                          "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode == 2
+    assert f"{bad}: id:" in result.stderr
+
+
+def test_missing_or_malformed_settings_stop_with_one_line(tmp_path):
+    missing = bcbot("serve", "--http", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
+    assert missing.returncode == 2 and "SLACK_BOT_TOKEN" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
+    bad_hour = bcbot("serve", env={"SLACK_BOT_TOKEN": "xoxb-1", "BCBOT_REMINDER_HOUR": "25"}, cwd=tmp_path)
+    assert bad_hour.returncode == 2 and "BCBOT_REMINDER_HOUR" in bad_hour.stderr
+    bad_tz = bcbot("serve", env={"SLACK_BOT_TOKEN": "xoxb-1", "BCBOT_TIMEZONE": "Mars/Base"}, cwd=tmp_path)
+    assert "BCBOT_TIMEZONE" in bad_tz.stderr and "Mars/Base" in bad_tz.stderr
+    bad_token = bcbot("serve", env={"SLACK_BOT_TOKEN": "xoxp-user-token-secret"}, cwd=tmp_path)
+    assert "SLACK_BOT_TOKEN" in bad_token.stderr and "xoxp-user-token-secret" not in bad_token.stderr
+    no_secret = bcbot("serve", "--http", env={"SLACK_BOT_TOKEN": "xoxb-1", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
+    assert "SLACK_SIGNING_SECRET" in no_secret.stderr
+
+
+def test_db_upgrade_alone(tmp_path):
+    result = bcbot("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/up.db"})
+    assert result.returncode == 0 and "database at revision" in result.stdout
+
+
+def test_report_accepts_the_incident_reference(tmp_path):
+    result = bcbot("report", "BC-99", env={"DATABASE_URL": f"sqlite:///{tmp_path}/r.db"})
+    bcbot("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/r.db"})
+    result = bcbot("report", "BC-99", env={"DATABASE_URL": f"sqlite:///{tmp_path}/r.db"})
+    assert result.returncode == 1 and "There is no incident BC-99" in result.stderr
