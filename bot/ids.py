@@ -10,10 +10,25 @@ class Action(StrEnum):
     APPROVE_REQUEST = "bcbot.request.approve"
     DECLINE_REQUEST = "bcbot.request.decline"
     OPEN_CHANNEL = "bcbot.channel.open"
+    STEP_ASSIGN = "bcbot.step.assign"
+    STEP_MORE = "bcbot.step.more"
+    ADVANCE_PHASE = "bcbot.incident.advance"
+    LOG_DECISION = "bcbot.incident.decision"
+    POST_UPDATE = "bcbot.incident.update"
+    STAND_DOWN = "bcbot.incident.stand_down"
+    SNOOZE_NUDGE = "bcbot.incident.snooze"
 
 
 class Callback(StrEnum):
     ACTIVATION = "bcbot.activation"
+    STEP_NOTE = "bcbot.step.note"
+    STEP_NA = "bcbot.step.na"
+    DECISION = "bcbot.decision"
+    STATUS_UPDATE = "bcbot.status_update"
+    STAND_DOWN = "bcbot.stand_down"
+    # Shortcuts (callback IDs in the app manifest)
+    SHORTCUT_ACTIVATE = "bcbot.shortcut.activate"
+    SHORTCUT_LOG_DECISION = "bcbot.shortcut.log_decision"
 
 
 class Field(StrEnum):
@@ -25,6 +40,24 @@ class Field(StrEnum):
     SUMMARY = "summary"
     SERVICES = "services"
     LEAD = "lead"
+
+
+class Input(StrEnum):
+    """Input block IDs of the incident modals."""
+
+    TEXT = "text"  # a note, a reason, a closing summary
+    DECISION = "decision"
+    RATIONALE = "rationale"
+    OPTIONS = "options"
+    DECIDED_BY = "decided_by"
+    CORRECTS = "corrects"
+    SITUATION = "situation"
+    ACTIONS = "actions"
+    NEXT_UPDATE = "next_update"
+    OBJECTIVES_MET = "objectives_met"
+    WHAT_WORKED = "what_worked"
+    GAPS = "gaps"
+    FOLLOW_UPS = "follow_ups"
 
 
 INPUT_ACTION = "value"  # the action ID of the single element in each input block

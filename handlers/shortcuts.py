@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from bot import modals
+from bot.ids import Callback
 from bot.payloads import actor
 from handlers import teller
 
-ACTIVATE_SHORTCUT = "bcbot.shortcut.activate"
-
 
 def register(app) -> None:
-    app.shortcut(ACTIVATE_SHORTCUT)(activate_shortcut)
+    app.shortcut(Callback.SHORTCUT_ACTIVATE.value)(activate_shortcut)
 
 
 def activate_shortcut(ack, body, context):
