@@ -123,3 +123,24 @@ class LogEntry:
     kind: str
     summary: str
     data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An entry in an incident's decision register (D1, D2, ...)."""
+
+    id: int
+    incident_id: int
+    number: int
+    decision: str
+    rationale: str | None
+    options: str | None
+    decided_by: str
+    logged_by: str
+    corrects: int | None
+    source_link: str | None
+    at: datetime
+
+    @property
+    def label(self) -> str:
+        return f"D{self.number}"

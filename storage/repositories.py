@@ -271,3 +271,36 @@ class EventRepository:
         except IntegrityError:
             return False
         return True
+
+
+class DecisionRepository:
+    """The decision register: append and read; a correction is a new decision pointing at the old one."""
+
+    def __init__(self, session: Session):
+        self.s = session
+
+    def add(self, *, incident_id: int, decision: str, rationale: str | None, options: str | None, decided_by: str,
+            logged_by: str, corrects: int | None, source_link: str | None, now: datetime) -> records.Decision:
+        # Numbers are per incident: the unique (incident_id, number) makes a concurrent writer retry.
+        for _ in range(5):
+            number = (self.s.scalar(select(func.max(m.Decision.number)).where(m.Decision.incident_id == incident_id)) or 0) + 1
+            try:
+                with self.s.begin_nested():
+                    row = m.Decision(incident_id=incident_id, number=number, decision=decision, rationale=rationale,
+                                     options=options, decided_by=decided_by, logged_by=logged_by, corrects=corrects,
+                                     source_link=source_link, at=now)
+                    self.s.add(row)
+                return _decision(row)
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not number the decision; please try again")
+
+    def list(self, incident_id: int) -> list[records.Decision]:
+        rows = self.s.scalars(select(m.Decision).where(m.Decision.incident_id == incident_id).order_by(m.Decision.number))
+        return [_decision(r) for r in rows]
+
+
+def _decision(row: m.Decision) -> records.Decision:
+    return records.Decision(id=row.id, incident_id=row.incident_id, number=row.number, decision=row.decision,
+                            rationale=row.rationale, options=row.options, decided_by=row.decided_by,
+                            logged_by=row.logged_by, corrects=row.corrects, source_link=row.source_link, at=row.at)

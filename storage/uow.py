@@ -20,6 +20,7 @@ class SqlUnitOfWork:
         self.log = r.LogRepository(self.session)
         self.outbox = r.OutboxRepository(self.session)
         self.events = r.EventRepository(self.session)
+        self.decisions = r.DecisionRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:
