@@ -17,6 +17,11 @@ class Action(StrEnum):
     POST_UPDATE = "bcbot.incident.update"
     STAND_DOWN = "bcbot.incident.stand_down"
     SNOOZE_NUDGE = "bcbot.incident.snooze"
+    # Plan governance: review and test reminders
+    MARK_REVIEWED = "bcbot.plan.reviewed"
+    RECORD_TEST = "bcbot.plan.record_test"
+    SNOOZE_REMINDER = "bcbot.plan.snooze"
+    START_EXERCISE = "bcbot.plan.start_exercise"
 
 
 class Callback(StrEnum):
@@ -29,6 +34,7 @@ class Callback(StrEnum):
     # Shortcuts (callback IDs in the app manifest)
     SHORTCUT_ACTIVATE = "bcbot.shortcut.activate"
     SHORTCUT_LOG_DECISION = "bcbot.shortcut.log_decision"
+    RECORD_TEST = "bcbot.plan.test_recorded"
 
 
 class Field(StrEnum):
@@ -58,6 +64,10 @@ class Input(StrEnum):
     WHAT_WORKED = "what_worked"
     GAPS = "gaps"
     FOLLOW_UPS = "follow_ups"
+    # The record-test modal (plan governance)
+    TEST_TYPE = "test_type"
+    TEST_DATE = "test_date"
+    TEST_NOTES = "test_notes"
 
 
 INPUT_ACTION = "value"  # the action ID of the single element in each input block

@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed models. Every schema change goes through an Alembic migration."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -202,3 +202,92 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class PlanGovernance(Base):
+    """A plan's review and test record and its next dates, one row per plan.
+
+    The plan file stays the source of the plan's content; the dates live here. `file_*_next` keep
+    the file's values last seen, so a changed `review.next`/`testing.next` in the file resets the date.
+    """
+
+    __tablename__ = "plan_governance"
+
+    plan_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Indexed: the reminder sweep reads only the plans whose next date is close.
+    next_review: Mapped[date] = mapped_column(index=True)
+    next_test: Mapped[date] = mapped_column(index=True)
+    file_review_next: Mapped[date]
+    file_test_next: Mapped[date]
+    last_review_at: Mapped[datetime | None]
+    last_review_by: Mapped[str | None] = mapped_column(String(32))
+    last_test_on: Mapped[date | None]
+    last_test_by: Mapped[str | None] = mapped_column(String(32))
+    last_test_type: Mapped[str | None] = mapped_column(String(16))
+    last_test_notes: Mapped[str | None] = mapped_column(Text)
+    last_test_incident_id: Mapped[int | None]
+    review_snoozed_until: Mapped[datetime | None]
+    test_snoozed_until: Mapped[datetime | None]
+    # The incident whose stand-down made the review due (ISO 22301: review after any activation).
+    review_flagged_after_incident: Mapped[int | None]
+    # Owners given by email that Slack could not find, as of `unresolved_checked_at`.
+    unresolved_owners: Mapped[list] = mapped_column(default=list)
+    unresolved_checked_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class ReminderClaim(Base):
+    """One reminder to one person, claimed (inserted and committed) before it is sent.
+
+    The unique key makes any second claim fail, so no restart, crash or second process sends it twice.
+    """
+
+    __tablename__ = "reminder_claims"
+    __table_args__ = (UniqueConstraint("plan_key", "kind", "due_on", "stage", "recipient"),
+                      Index("ix_reminder_claims_status_kind", "status", "kind"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    due_on: Mapped[date]
+    # Days after the due date (negative before it); the incident ID for a post-incident review request.
+    stage: Mapped[int]
+    recipient: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(default=1)
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanReview(Base):
+    """Every "Mark reviewed": who, when, and how it moved the next review date."""
+
+    __tablename__ = "plan_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(64), index=True)
+    reviewed_at: Mapped[datetime]
+    reviewed_by: Mapped[str] = mapped_column(String(32))
+    was_due_on: Mapped[date]
+    next_review: Mapped[date]
+    after_incident: Mapped[int | None]
+
+
+class PlanTest(Base):
+    """Every test of a plan: held outside Slack and recorded, or an exercise stood down in Slack."""
+
+    __tablename__ = "plan_tests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(64), index=True)
+    test_type: Mapped[str] = mapped_column(String(16))
+    held_on: Mapped[date]
+    recorded_by: Mapped[str | None] = mapped_column(String(32))
+    recorded_at: Mapped[datetime]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # An exercise records one test, however often its stand-down is reported.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    report: Mapped[dict] = mapped_column(default=dict)
