@@ -22,6 +22,9 @@ class Action(StrEnum):
     RECORD_TEST = "bcbot.plan.record_test"
     SNOOZE_REMINDER = "bcbot.plan.snooze"
     START_EXERCISE = "bcbot.plan.start_exercise"
+    # App Home: page through older stood-down incidents (the page rides in the button value)
+    HOME_OLDER = "bcbot.home.older"
+    HOME_LATEST = "bcbot.home.latest"
 
 
 class Callback(StrEnum):
