@@ -6,11 +6,13 @@ import threading
 from collections import defaultdict
 
 from bot import blocks
-from bot.errors import IncidentStoodDown, NotFound
+from bot.errors import IncidentStoodDown, InvalidInput, NotFound
+from bot.ids import Input
 from bot.incident import is_open
 from bot.plan import Plan
 from bot.records import Incident, StepStatus
 from bot.runtime import Bcbot
+from bot.text import clean
 
 log = logging.getLogger("bcbot.checklist")
 # Re-rendering a message reads then writes; one at a time per incident keeps the last write newest.
@@ -37,30 +39,72 @@ def post_phase_checklist(bot: Bcbot, incident: Incident, plan: Plan, *, retry: b
     return len(pages)
 
 
-def set_step(bot: Bcbot, *, step_id: int, user_id: str, status: StepStatus) -> bool:
-    """Mark a step done or reopen it. A second identical click changes nothing and logs nothing."""
+def set_step(bot: Bcbot, *, step_id: int, user_id: str, status: StepStatus, reason: str | None = None) -> bool:
+    """Mark a step done, not applicable (with a reason) or reopen it.
+
+    A second identical click changes nothing and logs nothing.
+    """
+    if status is StepStatus.NOT_APPLICABLE and not (reason or "").strip():
+        raise InvalidInput("Say why the step does not apply.", {Input.TEXT.value: "Give a reason."})
     now = bot.clock()
     with bot.uow() as uow:
-        try:
-            step = uow.incidents.step(step_id)
-        except Exception:
-            raise NotFound("That checklist step no longer exists.") from None
-        incident = uow.incidents.get(step.incident_id)
-        if not is_open(incident.state):
-            raise IncidentStoodDown(incident.ref)
-        changed = uow.incidents.set_step_status(step_id, status=status, by=user_id, now=now)
+        step, incident = _open_step(uow, step_id)
+        changed = uow.incidents.set_step_status(step_id, status=status, by=user_id, now=now,
+                                                na_reason=clean(reason).strip() or None)
         if changed:
-            verb = {StepStatus.DONE: "done", StepStatus.OPEN: "reopened"}.get(status, status.value)
+            verb = {StepStatus.DONE: "done", StepStatus.OPEN: "reopened", StepStatus.NOT_APPLICABLE: "na"}[status]
+            words = {"done": "done", "reopened": "reopened", "na": "marked not applicable"}[verb]
             uow.log.append(incident_id=incident.id, at=now, actor=user_id, kind=f"step_{verb}",
-                           summary=f"Step {step.position} ({step.phase}) {verb}: {step.title}",
-                           data={"step_id": step.id, "phase": step.phase, "position": step.position})
+                           summary=f"Step {step.position} ({step.phase}) {words}: {step.title}"
+                                   + (f" — {clean(reason).strip()}" if reason else ""),
+                           data={"step_id": step.id, "phase": step.phase, "position": step.position,
+                                 **({"reason": clean(reason).strip()} if reason else {})})
         uow.commit()
     refresh_checklist(bot, incident_id=incident.id, phase=step.phase, page=blocks.page_of(step))
     return changed
 
 
-def refresh_checklist(bot: Bcbot, *, incident_id: int, phase: str, page: int | None = None) -> None:
-    """Re-render checklist page(s) and the header in place from the database."""
+def set_step_detail(bot: Bcbot, *, step_id: int, user_id: str, assignee: str | None = None,
+                    note: str | None = None) -> bool:
+    """Assign a step to someone, or set its note. Logged with who and when."""
+    now = bot.clock()
+    with bot.uow() as uow:
+        step, incident = _open_step(uow, step_id)
+        if assignee is not None:
+            changed = uow.incidents.set_step_detail(step_id, assignee=assignee)
+            kind, summary, data = "step_assigned", f"Step {step.position} ({step.phase}) assigned to {assignee}", {"assignee": assignee}
+        else:
+            text = clean(note).strip() or None
+            changed = uow.incidents.set_step_detail(step_id, note=text)
+            kind, summary, data = "step_note", f"Note on step {step.position} ({step.phase}): {text or '(removed)'}", {"note": text}
+        if changed:
+            uow.log.append(incident_id=incident.id, at=now, actor=user_id, kind=kind, summary=summary,
+                           data={"step_id": step.id, "phase": step.phase, "position": step.position, **data})
+        uow.commit()
+    refresh_checklist(bot, incident_id=incident.id, phase=step.phase, page=blocks.page_of(step))
+    return changed
+
+
+def step_for_modal(bot: Bcbot, step_id: int):
+    with bot.uow() as uow:
+        step, _ = _open_step(uow, step_id)
+    return step
+
+
+def _open_step(uow, step_id: int):
+    try:
+        step = uow.incidents.step(step_id)
+    except Exception:
+        raise NotFound("That checklist step no longer exists.") from None
+    incident = uow.incidents.get(step.incident_id)
+    if not is_open(incident.state):
+        raise IncidentStoodDown(incident.ref)
+    return step, incident
+
+
+def refresh_checklist(bot: Bcbot, *, incident_id: int, phase: str | None, page: int | None = None,
+                      header: bool = True) -> None:
+    """Re-render a phase's checklist page(s) and the header in place, from the database."""
     from bot.activation import plan_of
 
     with _render_locks[incident_id]:
@@ -68,15 +112,16 @@ def refresh_checklist(bot: Bcbot, *, incident_id: int, phase: str, page: int | N
             incident = uow.incidents.get(incident_id)
             plan = plan_of(bot, uow, incident.plan_version_id)
             all_steps = uow.incidents.steps(incident_id)
-            messages = uow.incidents.checklist_messages(incident_id, phase)
-        steps = [s for s in all_steps if s.phase == phase]
-        pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock())
-        text = blocks.checklist_text(incident, plan, phase, steps)
-        # Every page heading shows progress, so a change re-renders all pages of the phase.
-        for number, page_blocks in enumerate(pages, start=1):
-            if number in messages and (page is None or number == page or len(pages) > 1):
-                channel, ts = messages[number]
-                bot.slack.update(channel, ts, text=text, blocks=page_blocks)
-        if incident.header_ts and incident.channel_id:
+            messages = uow.incidents.checklist_messages(incident_id, phase) if phase else {}
+        if phase and messages:
+            steps = [s for s in all_steps if s.phase == phase]
+            pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock())
+            text = blocks.checklist_text(incident, plan, phase, steps)
+            # Every page heading shows progress, so a change re-renders all pages of the phase.
+            for number, page_blocks in enumerate(pages, start=1):
+                if number in messages:
+                    channel, ts = messages[number]
+                    bot.slack.update(channel, ts, text=text, blocks=page_blocks)
+        if header and incident.header_ts and incident.channel_id:
             bot.slack.update(incident.channel_id, incident.header_ts, text=blocks.header_text(incident, plan),
                              blocks=blocks.header_blocks(incident, plan, all_steps))

@@ -128,3 +128,95 @@ def subcommand(text: str | None) -> tuple[str, str]:
     if not parts:
         return "", ""
     return parts[0].lower(), parts[1] if len(parts) > 1 else ""
+
+
+def modal_values(view: dict) -> dict[str, object]:
+    """Each input block's value: text, a selected option's value, or a selected user."""
+    out: dict[str, object] = {}
+    for block_id, elements in _state(view).items():
+        element = _element({block_id: elements}, block_id)
+        if "selected_option" in element:
+            out[block_id] = (element.get("selected_option") or {}).get("value")
+        elif "selected_user" in element:
+            out[block_id] = element.get("selected_user")
+        else:
+            out[block_id] = element.get("value")
+    return out
+
+
+def private_int(view: dict, key: str) -> int:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        meta = {}
+    return int_field(meta if isinstance(meta, dict) else {}, key)
+
+
+def _text(values: dict, key: str) -> str:
+    value = values.get(key)
+    return clean(value).strip() if isinstance(value, str) else ""
+
+
+def decision_input(view: dict):
+    from bot.incident_ops import DecisionInput
+
+    values = modal_values(view)
+    text = _text(values, "decision")
+    if not text:
+        raise InvalidInput("Say what was decided.", {"decision": "Say what was decided."})
+    corrects = values.get("corrects")
+    decided_by = values.get("decided_by")
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    link = meta.get("link") if isinstance(meta, dict) and isinstance(meta.get("link"), str) else None
+    return DecisionInput(
+        decision=text, rationale=_text(values, "rationale") or None, options=_text(values, "options") or None,
+        decided_by=decided_by if isinstance(decided_by, str) and USER_ID.match(decided_by) else None,
+        corrects=int(corrects) if isinstance(corrects, str) and corrects.isdigit() else None, source_link=link)
+
+
+def update_input(view: dict):
+    from bot.incident_ops import UpdateInput
+
+    values = modal_values(view)
+    situation = _text(values, "situation")
+    if not situation:
+        raise InvalidInput("Say where things stand.", {"situation": "Say where things stand."})
+    interval = values.get("next_update")
+    minutes = int(interval) if isinstance(interval, str) and interval.isdigit() else None
+    return UpdateInput(situation=situation, actions=_text(values, "actions") or None, next_update_minutes=minutes)
+
+
+def modal_text(view: dict, field: str = "text", *, required_message: str | None = None) -> str:
+    text = _text(modal_values(view), field)
+    if required_message and not text:
+        raise InvalidInput(required_message, {field: required_message})
+    return text
+
+
+def exercise_report(view: dict) -> dict | None:
+    values = modal_values(view)
+    keys = ("objectives_met", "what_worked", "gaps", "follow_ups")
+    if not any(k in values for k in keys):
+        return None
+    return {("actions" if k == "follow_ups" else k): _text(values, k) or None for k in keys}
+
+
+def step_from_block(body: dict) -> int:
+    """The step ID carried in the block ID of a step's actions row (`step:123`)."""
+    actions = body.get("actions") if isinstance(body, dict) else None
+    block_id = actions[0].get("block_id", "") if isinstance(actions, list) and actions and isinstance(actions[0], dict) else ""
+    prefix, _, number = str(block_id).partition(":")
+    if prefix != "step" or not number.isdigit():
+        raise InvalidInput("This button's data is not valid; it may be from an old message.")
+    return int(number)
+
+
+def selected_user(body: dict) -> str:
+    actions = body.get("actions") if isinstance(body, dict) else None
+    user = actions[0].get("selected_user") if isinstance(actions, list) and actions and isinstance(actions[0], dict) else None
+    if not isinstance(user, str) or not USER_ID.match(user):
+        raise InvalidInput("Choose a person to assign the step to.")
+    return user

@@ -1,9 +1,9 @@
 """Buttons and selects in messages and modals."""
 from __future__ import annotations
 
-from bot import activation, checklist, modals
+from bot import activation, checklist, incident_ops, modals
 from bot.ids import Action
-from bot.payloads import action_value, actor, int_field, modal_meta
+from bot.payloads import action_value, actor, int_field, modal_meta, selected_user, step_from_block
 from bot.records import StepStatus
 from handlers import teller
 
@@ -11,9 +11,17 @@ from handlers import teller
 def register(app) -> None:
     app.action(Action.STEP_DONE.value)(step_done)
     app.action(Action.STEP_REOPEN.value)(step_reopen)
+    app.action(Action.STEP_ASSIGN.value)(step_assign)
+    app.action(Action.STEP_MORE.value)(step_more)
     app.action(Action.APPROVE_REQUEST.value)(approve_request)
     app.action(Action.DECLINE_REQUEST.value)(decline_request)
     app.action(Action.PLAN_SELECTED.value)(plan_selected)
+    app.action(Action.ADVANCE_PHASE.value)(advance_phase)
+    app.action(Action.LOG_DECISION.value)(log_decision)
+    app.action(Action.POST_UPDATE.value)(post_update)
+    app.action(Action.STAND_DOWN.value)(stand_down)
+    app.action(Action.SNOOZE_NUDGE.value)(snooze_nudge)
+    app.action(Action.OPEN_CHANNEL.value)(lambda ack: ack())  # a link button: Slack opens the URL
 
 
 def _set_step(ack, body, context, status: StepStatus):
@@ -31,6 +39,28 @@ def step_done(ack, body, context):
 
 def step_reopen(ack, body, context):
     _set_step(ack, body, context, StepStatus.OPEN)
+
+
+def step_assign(ack, body, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    step_id, assignee = step_from_block(body), selected_user(body)
+    ack()
+    bot.background.submit(lambda: checklist.set_step_detail(bot, step_id=step_id, user_id=person.user_id,
+                                                            assignee=assignee), tell=teller(bot, body))
+
+
+def step_more(ack, body, context):
+    """The step's overflow menu: add a note, or mark it not applicable (each opens a small modal)."""
+    bot = context["bcbot"]
+    actor(body)
+    value = action_value(body)
+    step_id, op = int_field(value, "s"), value.get("op")
+    trigger_id = body.get("trigger_id", "")
+    ack()
+    if op in ("note", "na"):
+        bot.background.submit(lambda: modals.open_step_modal(bot, trigger_id=trigger_id, step_id=step_id, op=op),
+                              tell=teller(bot, body))
 
 
 def _decide(ack, body, context, approve: bool):
@@ -61,3 +91,37 @@ def plan_selected(ack, body, context):
     bot.background.submit(lambda: modals.switch_plan(
         bot, view_id=view.get("id", ""), view_hash=view.get("hash"), plan_id=plan_id, user_id=person.user_id,
         exercise=modal_meta(view).exercise))
+
+
+def _incident_button(ack, body, context, run):
+    """The incident header's buttons: all carry the incident ID; the work happens after the ack."""
+    bot = context["bcbot"]
+    person = actor(body)
+    value = action_value(body)
+    incident_id = int_field(value, "i")
+    trigger_id = body.get("trigger_id", "")
+    ack()
+    bot.background.submit(lambda: run(bot, incident_id=incident_id, user_id=person.user_id, trigger_id=trigger_id,
+                                      value=value), tell=teller(bot, body))
+
+
+def advance_phase(ack, body, context):
+    _incident_button(ack, body, context, lambda bot, incident_id, user_id, **_: incident_ops.advance_phase(
+        bot, incident_id=incident_id, user_id=user_id))
+
+
+def log_decision(ack, body, context):
+    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_decision(bot, **kw))
+
+
+def post_update(ack, body, context):
+    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_update(bot, **kw))
+
+
+def stand_down(ack, body, context):
+    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_stand_down(bot, **kw))
+
+
+def snooze_nudge(ack, body, context):
+    _incident_button(ack, body, context, lambda bot, incident_id, user_id, value, **_: incident_ops.snooze_nudge(
+        bot, incident_id=incident_id, user_id=user_id, minutes=value.get("m")))

@@ -1,7 +1,7 @@
 """The /activate slash command and its subcommands."""
 from __future__ import annotations
 
-from bot import blocks, modals, queries
+from bot import blocks, incident_ops, modals, queries
 from bot.payloads import actor, subcommand
 from handlers import teller
 
@@ -15,7 +15,7 @@ def register(app) -> None:
 def activate_command(ack, command, context):
     bot = context["bcbot"]
     person = actor(command)
-    name, _rest = subcommand(command.get("text"))
+    name, rest = subcommand(command.get("text"))
     if name in ("", "exercise"):
         ack()
         trigger_id = command.get("trigger_id", "")
@@ -23,9 +23,23 @@ def activate_command(ack, command, context):
             lambda: modals.open_activation(bot, trigger_id=trigger_id, user_id=person.user_id, exercise=name == "exercise"),
             tell=teller(bot, command),
         )
+    elif name == "decision":
+        ack()
+        channel_id, trigger_id = command.get("channel_id"), command.get("trigger_id", "")
+        bot.background.submit(lambda: _decision(bot, channel_id, person.user_id, rest, trigger_id), tell=teller(bot, command))
     elif name == "status":
         ack(text=blocks.status_text(queries.open_incident_lines(bot)), response_type="ephemeral")
     elif name == "help":
         ack(text=blocks.HELP, response_type="ephemeral")
     else:
         ack(text=blocks.unknown_command(name), response_type="ephemeral")
+
+
+def _decision(bot, channel_id: str, user_id: str, text: str, trigger_id: str) -> None:
+    """`/activate decision TEXT` logs in one step; with no text it opens the decision form."""
+    incident = incident_ops.incident_in_channel(bot, channel_id)
+    if text.strip():
+        incident_ops.log_decision(bot, incident_id=incident.id, user_id=user_id,
+                                  entry=incident_ops.DecisionInput(decision=text))
+    else:
+        modals.open_decision(bot, trigger_id=trigger_id, incident_id=incident.id, user_id=user_id)

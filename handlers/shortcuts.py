@@ -1,7 +1,7 @@
 """Global shortcut: activate the plan from Slack's shortcut menu."""
 from __future__ import annotations
 
-from bot import modals
+from bot import incident_ops, modals
 from bot.ids import Callback
 from bot.payloads import actor
 from handlers import teller
@@ -9,6 +9,7 @@ from handlers import teller
 
 def register(app) -> None:
     app.shortcut(Callback.SHORTCUT_ACTIVATE.value)(activate_shortcut)
+    app.shortcut(Callback.SHORTCUT_LOG_DECISION.value)(log_as_decision)
 
 
 def activate_shortcut(ack, body, context):
@@ -18,3 +19,14 @@ def activate_shortcut(ack, body, context):
     ack()
     bot.background.submit(lambda: modals.open_activation(bot, trigger_id=trigger_id, user_id=person.user_id),
                           tell=teller(bot, body))
+
+
+def log_as_decision(ack, body, context):
+    """Message shortcut: the message becomes a numbered decision, quoted with its permalink."""
+    bot = context["bcbot"]
+    person = actor(body)
+    channel_id = (body.get("channel") or {}).get("id")
+    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    ack()
+    bot.background.submit(lambda: incident_ops.decision_from_message(bot, channel_id=channel_id, message=message,
+                                                                     user_id=person.user_id), tell=teller(bot, body))

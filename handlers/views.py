@@ -1,14 +1,20 @@
-"""Modal submissions."""
+"""Modal submissions: validate (field errors keep the modal open), ack, then do the work."""
 from __future__ import annotations
 
-from bot import activation
+from bot import activation, checklist, incident_ops
 from bot.ids import Callback
-from bot.payloads import activation_form, actor
+from bot.payloads import activation_form, actor, decision_input, exercise_report, modal_text, private_int, update_input
+from bot.records import StepStatus
 from handlers import teller
 
 
 def register(app) -> None:
     app.view(Callback.ACTIVATION.value)(activation_submitted)
+    app.view(Callback.STEP_NOTE.value)(step_note_submitted)
+    app.view(Callback.STEP_NA.value)(step_na_submitted)
+    app.view(Callback.DECISION.value)(decision_submitted)
+    app.view(Callback.STATUS_UPDATE.value)(update_submitted)
+    app.view(Callback.STAND_DOWN.value)(stand_down_submitted)
 
 
 def activation_submitted(ack, body, view, context):
@@ -19,3 +25,53 @@ def activation_submitted(ack, body, view, context):
     ack()
     if request_id is not None:  # None: Slack delivered the same submission twice
         bot.background.submit(lambda: activation.process_request(bot, request_id=request_id), tell=teller(bot, body))
+
+
+def step_note_submitted(ack, body, view, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    step_id, note = private_int(view, "s"), modal_text(view)
+    ack()
+    bot.background.submit(lambda: checklist.set_step_detail(bot, step_id=step_id, user_id=person.user_id, note=note),
+                          tell=teller(bot, body))
+
+
+def step_na_submitted(ack, body, view, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    step_id = private_int(view, "s")
+    reason = modal_text(view, required_message="Say why this step does not apply.")
+    ack()
+    bot.background.submit(lambda: checklist.set_step(bot, step_id=step_id, user_id=person.user_id,
+                                                     status=StepStatus.NOT_APPLICABLE, reason=reason),
+                          tell=teller(bot, body))
+
+
+def decision_submitted(ack, body, view, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    incident_id, entry = private_int(view, "i"), decision_input(view)
+    ack()
+    bot.background.submit(lambda: incident_ops.log_decision(bot, incident_id=incident_id, user_id=person.user_id,
+                                                            entry=entry), tell=teller(bot, body))
+
+
+def update_submitted(ack, body, view, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    incident_id, update = private_int(view, "i"), update_input(view)
+    ack()
+    bot.background.submit(lambda: incident_ops.post_update(bot, incident_id=incident_id, user_id=person.user_id,
+                                                           update=update), tell=teller(bot, body))
+
+
+def stand_down_submitted(ack, body, view, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    incident_id = private_int(view, "i")
+    summary = modal_text(view, required_message="Add a short closing summary.")
+    report = exercise_report(view)
+    ack()
+    bot.background.submit(lambda: incident_ops.stand_down(bot, incident_id=incident_id, user_id=person.user_id,
+                                                          closing_summary=summary, exercise_report=report),
+                          tell=teller(bot, body))

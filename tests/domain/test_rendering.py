@@ -49,10 +49,11 @@ def test_truncation_is_marked_and_never_splits_an_entity():
 def test_long_checklists_are_split_into_pages_within_50_blocks():
     steps = make_steps(120)
     pages = blocks.checklist_pages(make_incident(), PLAN, "incident_management", steps, now=NOW)
-    assert len(pages) == 3
+    assert len(pages) == 5
     assert all(len(p) <= blocks.MESSAGE_BLOCKS_MAX for p in pages)
-    assert "part 2 of 3" in pages[1][0]["text"]["text"]
-    assert sum(len(p) - 1 for p in pages) == 120
+    assert "part 2 of 5" in pages[1][0]["text"]["text"]
+    step_sections = [b for p in pages for b in p[1:] if b["type"] == "section"]
+    assert len(step_sections) == 120 and "*120.*" in step_sections[-1]["text"]["text"]
 
 
 def test_overdue_steps_are_flagged():

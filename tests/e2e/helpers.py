@@ -40,3 +40,21 @@ def rows(running, model):
 
 def channel_messages(running, channel_id: str) -> list[dict]:
     return running.fake.messages.get(channel_id, [])
+
+
+def steps_of(message: dict) -> list[tuple[str, dict | None]]:
+    """A checklist message's steps: (text, actions row) pairs."""
+    out, blocks = [], message["blocks"][1:]
+    for i, block in enumerate(blocks):
+        if block["type"] == "section":
+            nxt = blocks[i + 1] if i + 1 < len(blocks) and blocks[i + 1]["type"] == "actions" else None
+            out.append((block["text"]["text"], nxt))
+    return out
+
+
+def button(actions: dict, action_id: str) -> dict:
+    return next(e for e in actions["elements"] if e["action_id"] == action_id)
+
+
+def find_message(running, channel_id: str, needle: str) -> dict:
+    return next(m for m in channel_messages(running, channel_id) if needle in str(m.get("blocks")) + m.get("text", ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from storage import models
-from tests.e2e.helpers import activate, channel_messages, open_modal, rows, submit
+from tests.e2e.helpers import activate, button, channel_messages, open_modal, rows, steps_of, submit
 from tests.support import people
 
 
@@ -30,9 +30,9 @@ def test_team_member_activates_the_plan(running):
                      "Incident management", "Active", f"<@{people.PARKS}>", "wr-phone-directory"):
         assert expected in header_text, expected
     [page] = checklist
-    step_texts = [b["text"]["text"] for b in page["blocks"][1:]]
-    assert len(step_texts) == 7 and "Confirm everyone is safe" in step_texts[0]
-    assert all(b["accessory"]["action_id"] == "bcbot.step.done" for b in page["blocks"][1:])
+    steps = steps_of(page)
+    assert len(steps) == 7 and "Confirm everyone is safe" in steps[0][0]
+    assert all(button(actions, "bcbot.step.done") for _, actions in steps)
 
     [announcement] = channel_messages(running, people.ANNOUNCE)
     assert "BC-1" in announcement["text"] and f"<#{incident.channel_id}>" in announcement["text"]

@@ -5,7 +5,7 @@ import json
 import time
 
 from storage import models
-from tests.e2e.helpers import activate, rows
+from tests.e2e.helpers import activate, button, rows, steps_of
 from tests.support import people
 
 
@@ -87,15 +87,16 @@ def test_checklist_step_done_and_reopened_in_place(running):
     activate(running, people.PARKS)
     [incident] = rows(running, models.Incident)
     checklist = running.fake.messages[incident.channel_id][1]
-    first_step = checklist["blocks"][1]
-    value = first_step["accessory"]["value"]
+    _, actions = steps_of(checklist)[0]
+    value = button(actions, "bcbot.step.done")["value"]
     running.slack.block_action(people.BAKER, "bcbot.step.done", value, channel=incident.channel_id, message_ts=checklist["ts"])
     running.slack.block_action(people.BAKER, "bcbot.step.done", value, channel=incident.channel_id, message_ts=checklist["ts"])
     running.settle()
     updated = running.fake.messages[incident.channel_id][1]
     assert updated["ts"] == checklist["ts"]  # the same message, updated in place
-    assert updated["blocks"][1]["text"]["text"].startswith("✅") and f"<@{people.BAKER}>" in updated["blocks"][1]["text"]["text"]
-    assert updated["blocks"][1]["accessory"]["action_id"] == "bcbot.step.reopen"
+    text, actions = steps_of(updated)[0]
+    assert text.startswith("✅") and f"<@{people.BAKER}>" in text
+    assert button(actions, "bcbot.step.reopen")
     assert "1/7 done" in updated["blocks"][0]["text"]["text"]
     done_entries = [e for e in rows(running, models.IncidentLogEntry) if e.kind == "step_done"]
     assert len(done_entries) == 1  # the double click logged once
@@ -103,5 +104,5 @@ def test_checklist_step_done_and_reopened_in_place(running):
     running.slack.block_action(people.BAKER, "bcbot.step.reopen", value, channel=incident.channel_id, message_ts=checklist["ts"])
     running.settle()
     reopened = running.fake.messages[incident.channel_id][1]
-    assert reopened["blocks"][1]["text"]["text"].startswith("⬜") and "0/7 done" in reopened["blocks"][0]["text"]["text"]
+    assert steps_of(reopened)[0][0].startswith("⬜") and "0/7 done" in reopened["blocks"][0]["text"]["text"]
     assert [e.kind for e in rows(running, models.IncidentLogEntry)].count("step_reopened") == 1
