@@ -266,3 +266,18 @@ def _announce_stand_down(bot: Bcbot, incident: Incident, plan: Plan, user_id: st
         text = blocks.announcement_text(incident, plan)
         bot.slack.update(bot.settings.bcbot_announce_channel, incident.announce_ts, text=text,
                          blocks=[blocks.section(text)])
+
+
+def refresh_newly_overdue(bot: Bcbot, *, window_seconds: int = 60) -> int:
+    """Scheduler job: re-render checklists whose steps fell overdue in the last window, so the flag shows."""
+    now = bot.clock()
+    since = now - timedelta(seconds=window_seconds)
+    refreshed = 0
+    with bot.uow() as uow:
+        candidates = [(i, uow.incidents.steps(i.id, i.state.value)) for i in uow.incidents.open_incidents(200)]
+    for incident, steps in candidates:
+        if any(s.status is StepStatus.OPEN and (due := s.due_at(incident.phase_started_at)) and since < due <= now
+               for s in steps):
+            refresh_checklist(bot, incident_id=incident.id, phase=incident.state.value, header=False)
+            refreshed += 1
+    return refreshed

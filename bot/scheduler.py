@@ -10,13 +10,21 @@ from bot.runtime import Bcbot
 
 log = logging.getLogger("bcbot.scheduler")
 OUTBOX_EVERY_SECONDS = 60
+INCIDENT_EVERY_SECONDS = 60
 
 
 def start_scheduler(bot: Bcbot) -> BackgroundScheduler:
     from bot.activation import resume_pending_setup
 
     scheduler = BackgroundScheduler(timezone=bot.settings.timezone)
+    from bot.incident_ops import nudge_due_updates, refresh_newly_overdue
+
     scheduler.add_job(resume_pending_setup, "interval", seconds=OUTBOX_EVERY_SECONDS, args=[bot],
                       id="outbox", max_instances=1, coalesce=True)
+    scheduler.add_job(nudge_due_updates, "interval", seconds=INCIDENT_EVERY_SECONDS, args=[bot],
+                      id="update-nudges", max_instances=1, coalesce=True)
+    scheduler.add_job(refresh_newly_overdue, "interval", seconds=INCIDENT_EVERY_SECONDS, args=[bot],
+                      kwargs={"window_seconds": INCIDENT_EVERY_SECONDS}, id="overdue-steps", max_instances=1,
+                      coalesce=True)
     scheduler.start()
     return scheduler
