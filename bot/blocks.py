@@ -20,7 +20,7 @@ HEADER_MAX = 150
 FIELD_MAX = 2000
 BUTTON_TEXT_MAX = 75
 MESSAGE_BLOCKS_MAX = 50
-STEPS_PER_PAGE = 45  # leaves room for the page's heading and footer within 50 blocks
+STEPS_PER_PAGE = 24  # two blocks a step plus the page heading: 49 of Slack's 50
 MODAL_TITLE_MAX = 24
 
 
@@ -143,6 +143,10 @@ def header_blocks(incident: Incident, plan: Plan, steps: list[Step]) -> list[dic
         f"*Activated*\n{slack_date(incident.activated_at)}",
         f"*Activated by*\n{credit(incident)}",
     ]
+    if incident.next_update_due and is_open(incident.state):
+        fields.append(f"*Next update due*\n{slack_date(incident.next_update_due)}")
+    if incident.stood_down_at:
+        fields.append(f"*Stood down*\n{slack_date(incident.stood_down_at)}")
     blocks = [
         {"type": "header", "text": _plain(incident_title(incident, plan), HEADER_MAX)},
         {"type": "section", "fields": [_mrkdwn(f[:FIELD_MAX]) for f in fields]},
@@ -150,11 +154,39 @@ def header_blocks(incident: Incident, plan: Plan, steps: list[Step]) -> list[dic
     ]
     if incident.services:
         blocks.append(section("*Services affected*\n" + safe(", ".join(incident.services), SECTION_MAX - 30)))
+    if incident.closing_summary:
+        blocks.append(section("*Closing summary*\n" + safe(incident.closing_summary, SECTION_MAX - 30)))
+    if is_open(incident.state):
+        open_count = sum(s.status is StepStatus.OPEN for s in phase_steps)
+        blocks.append(header_actions(incident, open_count))
     footer = [f"Plan: {safe(plan.title, 150)} · version `{plan.content_hash()[:10]}`"]
     if plan.activation.contacts_url:
         footer.append(f"📇 <{safe(plan.activation.contacts_url, 1000)}|Contact details>")
     blocks.append(context(*footer))
     return blocks
+
+
+def header_actions(incident: Incident, open_steps: int) -> dict:
+    value = {"i": incident.id}
+    elements = []
+    if incident.state is not IncidentState.RESUMPTION_RECOVERY:
+        confirm = None
+        if open_steps:
+            confirm = {
+                "title": _plain("Move to the next phase?", 100),
+                "text": _mrkdwn(f"{open_steps} step{'s' if open_steps != 1 else ''} of {STATE_LABELS[incident.state].lower()} "
+                                f"{'are' if open_steps != 1 else 'is'} still open. They will be recorded as carried over."),
+                "confirm": _plain("Move on", 30), "deny": _plain("Stay", 30),
+            }
+        # The phase the button moves on from rides along, so a double click moves one phase, not two.
+        elements.append(button("Next phase →", Action.ADVANCE_PHASE, value | {"from": incident.state.value},
+                               style="primary", confirm=confirm))
+    elements += [
+        button("📌 Log decision", Action.LOG_DECISION, value),
+        button("📣 Post update", Action.POST_UPDATE, value),
+        button("🛑 Stand down", Action.STAND_DOWN, value, style="danger"),
+    ]
+    return {"type": "actions", "block_id": f"incident:{incident.id}", "elements": elements}
 
 
 def header_text(incident: Incident, plan: Plan) -> str:
@@ -165,7 +197,7 @@ def header_text(incident: Incident, plan: Plan) -> str:
 STATUS_ICONS = {StepStatus.OPEN: "⬜", StepStatus.DONE: "✅", StepStatus.NOT_APPLICABLE: "➖"}
 
 
-def _step_line(step: Step, *, phase_started_at: datetime, now: datetime) -> str:
+def _step_line(step: Step, *, phase_started_at: datetime | None, now: datetime) -> str:
     title = safe(step.title, 600)
     if step.status is StepStatus.DONE:
         title = f"~{title}~"
@@ -173,9 +205,9 @@ def _step_line(step: Step, *, phase_started_at: datetime, now: datetime) -> str:
     details = []
     if step.owner_role:
         details.append(safe(step.owner_role, 80))
-    due = step.due_at(phase_started_at)
+    due = step.due_at(phase_started_at) if phase_started_at else None
     if due and step.status is StepStatus.OPEN:
-        details.append(("⚠️ *overdue* since " if step.is_overdue(phase_started_at, now) else "due ") + slack_date(due, "{time}"))
+        details.append(("⚠️ *overdue* since " if now > due else "due ") + slack_date(due, "{time}"))
     if step.status is StepStatus.DONE and step.changed_by and step.changed_at:
         details.append(f"done by {user_mention(step.changed_by)} {slack_date(step.changed_at, '{time}')}")
     if step.status is StepStatus.NOT_APPLICABLE:
@@ -189,20 +221,32 @@ def _step_line(step: Step, *, phase_started_at: datetime, now: datetime) -> str:
     return line
 
 
-def _step_block(step: Step, *, incident: Incident, phase_started_at: datetime, now: datetime) -> dict:
-    accessory = None
-    if is_open(incident.state):
-        if step.status is StepStatus.OPEN:
-            accessory = button("Mark done", Action.STEP_DONE, {"s": step.id}, style="primary")
-        else:
-            accessory = button("Reopen", Action.STEP_REOPEN, {"s": step.id})
-    return section(_step_line(step, phase_started_at=phase_started_at, now=now), accessory)
+def _step_blocks(step: Step, *, incident: Incident, phase_started_at: datetime | None, now: datetime) -> list[dict]:
+    text = section(_step_line(step, phase_started_at=phase_started_at, now=now))
+    if not is_open(incident.state):
+        return [text]
+    value = {"s": step.id}
+    if step.status is StepStatus.OPEN:
+        toggle = button("Mark done", Action.STEP_DONE, value, style="primary")
+    else:
+        toggle = button("Reopen", Action.STEP_REOPEN, value)
+    assign = {"type": "users_select", "action_id": Action.STEP_ASSIGN, "placeholder": _plain("Assign")}
+    if step.assignee:
+        assign["initial_user"] = step.assignee
+    more_options = [_option("📝 Add a note", json.dumps(value | {"op": "note"}))]
+    if step.status is StepStatus.OPEN:
+        more_options.append(_option("➖ Not applicable", json.dumps(value | {"op": "na"})))
+    more = {"type": "overflow", "action_id": Action.STEP_MORE, "options": more_options}
+    # The step's ID rides in the block ID: a users_select has no value of its own.
+    return [text, {"type": "actions", "block_id": f"step:{step.id}", "elements": [toggle, assign, more]}]
 
 
 def checklist_pages(incident: Incident, plan: Plan, phase: str, steps: list[Step], *, now: datetime) -> list[list[dict]]:
     """The phase's checklist as one or more messages, each within Slack's 50-block limit."""
     phase_def = plan.phase(phase)
     chunks = [steps[i:i + STEPS_PER_PAGE] for i in range(0, len(steps), STEPS_PER_PAGE)] or [[]]
+    # Due times count from the start of the current phase; an earlier phase's steps are carried over.
+    started = incident.phase_started_at if phase == incident.state else None
     pages = []
     for number, chunk in enumerate(chunks, start=1):
         heading = f"*{safe(phase_def.title, 150)} checklist* · {incident.ref} · {progress(steps)}"
@@ -211,7 +255,8 @@ def checklist_pages(incident: Incident, plan: Plan, phase: str, steps: list[Step
         if number == 1 and phase_def.purpose:
             heading += f"\n_{safe(phase_def.purpose, 2000)}_"
         blocks = [section(heading)]
-        blocks += [_step_block(s, incident=incident, phase_started_at=incident.phase_started_at, now=now) for s in chunk]
+        for step in chunk:
+            blocks += _step_blocks(step, incident=incident, phase_started_at=started, now=now)
         pages.append(blocks)
     return pages
 
@@ -226,7 +271,10 @@ def page_of(step: Step) -> int:
 
 # Announcement, approvals, notices ------------------------------------------------------------
 def announcement_text(incident: Incident, plan: Plan) -> str:
-    kind = "🧪 Exercise started" if incident.is_exercise else "🚨 Business continuity plan activated"
+    if not is_open(incident.state):
+        kind = "✅ Exercise stood down" if incident.is_exercise else "✅ Stood down"
+    else:
+        kind = "🧪 Exercise started" if incident.is_exercise else "🚨 Business continuity plan activated"
     return (f"{kind}: *{incident.ref}* · {safe(plan.title, 150)}\n"
             f"*Circumstance:* {safe(incident.circumstance, 300)} · *Lead:* {user_mention(incident.lead_user_id)} · "
             f"*Phase:* {STATE_LABELS[incident.state]}\nFollow it in {channel_link(incident.channel_id)}")
@@ -294,17 +342,3 @@ def status_text(lines: list[str]) -> str:
     more = f"\n…and {len(lines) - len(shown)} more" if len(lines) > len(shown) else ""
     return f"*Open incidents ({len(lines)})*\n" + "\n".join(f"• {l}" for l in shown) + more
 
-
-def home_view(*, open_lines: list[str], plans: list[Plan], tz: ZoneInfo) -> dict:
-    blocks = [
-        {"type": "header", "text": _plain("Business continuity")},
-        {"type": "actions", "elements": [button("🚨 Activate a plan", Action.OPEN_ACTIVATION, "activate", style="danger")]},
-        section(status_text(open_lines)),
-        {"type": "divider"},
-        section("*Plans*"),
-    ]
-    for plan in plans[:20]:
-        owners = ", ".join(o.name for o in plan.owners)
-        blocks.append(section(f"*{safe(plan.title, 150)}*\nOwners: {safe(owners, 500)} · "
-                              f"next review {plan.review.next:%d %b %Y} · next test {plan.testing.next:%d %b %Y}"))
-    return {"type": "home", "blocks": blocks[:100]}

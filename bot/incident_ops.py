@@ -69,9 +69,13 @@ def require_responder(bot: Bcbot, incident: Incident, plan: Plan, user_id: str, 
 
 
 # Phases --------------------------------------------------------------------------------------
-def advance_phase(bot: Bcbot, *, incident_id: int, user_id: str) -> IncidentState:
+def advance_phase(bot: Bcbot, *, incident_id: int, user_id: str, from_phase: str | None = None) -> IncidentState:
+    """Move to the next phase; open steps are recorded as carried over. `from_phase` is the phase the
+    person saw: if the incident has moved on since, nothing happens."""
     incident, plan = load(bot, incident_id)
     require_lead_or_team(bot, incident, plan, user_id, "change the phase of")
+    if from_phase and from_phase != incident.state.value:
+        raise BcbotError(f"{incident.ref} has already moved on to {STATE_LABELS[incident.state].lower()}.")
     target = next_state(incident.state, IncidentEvent.ADVANCE_PHASE)
     now = bot.clock()
     with bot.uow() as uow:

@@ -106,8 +106,8 @@ def _incident_button(ack, body, context, run):
 
 
 def advance_phase(ack, body, context):
-    _incident_button(ack, body, context, lambda bot, incident_id, user_id, **_: incident_ops.advance_phase(
-        bot, incident_id=incident_id, user_id=user_id))
+    _incident_button(ack, body, context, lambda bot, incident_id, user_id, value, **_: incident_ops.advance_phase(
+        bot, incident_id=incident_id, user_id=user_id, from_phase=value.get("from")))
 
 
 def log_decision(ack, body, context):

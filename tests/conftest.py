@@ -69,8 +69,8 @@ def start_app(make_settings, fake_slack):
 
     started: list[Running] = []
 
-    def start(**overrides) -> Running:
-        app = create_app(make_settings(**overrides), setup_lease_seconds=overrides.pop("lease", 60) if "lease" in overrides else 60)
+    def start(*, clock=None, lease: int = 60, **overrides) -> Running:
+        app = create_app(make_settings(**overrides), setup_lease_seconds=lease, **({"clock": clock} if clock else {}))
         app.start(scheduler=False)
         server = make_server(app, host="127.0.0.1", port=0, threads=8)
         threading.Thread(target=_serve_quietly, args=(server,), daemon=True).start()
