@@ -1,7 +1,12 @@
 """Read-only views for the ack path: fast database reads, no Slack calls."""
 from __future__ import annotations
 
-from bot import blocks
+from datetime import date
+
+from bot import blocks, render_home
+from bot.plan import Plan
+from bot.render_home import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
+from bot.records import Progress
 from bot.runtime import Bcbot
 
 
@@ -11,5 +16,45 @@ def open_incident_lines(bot: Bcbot, limit: int = 50) -> list[str]:
     return [blocks.incident_line(i, bot.plans.title(i.plan_key)) for i in incidents]
 
 
-def home(bot: Bcbot) -> dict:
-    return blocks.home_view(open_lines=open_incident_lines(bot, 20), plans=bot.plans.all(), tz=bot.settings.timezone)
+def plan_dates(bot: Bcbot, plan: Plan) -> tuple[date, date]:
+    """A plan's next review and next test dates.
+
+    For now the dates in the plan file; plan governance (issue 4) keeps them in the database once owners
+    record reviews and tests, and this is the one place to switch over.
+    """
+    return plan.review.next, plan.testing.next
+
+
+def plan_cards(bot: Bcbot) -> list[PlanCard]:
+    cards = []
+    for plan in bot.plans.all():
+        next_review, next_test = plan_dates(bot, plan)
+        cards.append(PlanCard(plan_id=plan.id, title=plan.title, owners=tuple(o.name for o in plan.owners),
+                              next_review=next_review, next_test=next_test))
+    return cards
+
+
+def home_data(bot: Bcbot, page: HomePage | None = None) -> HomeData:
+    """Everything App Home shows, in four SQL statements whatever the size of the history."""
+    page = page or HomePage()
+    now = bot.clock()
+    with bot.uow() as uow:
+        open_total = uow.home.count_open()
+        opened = uow.home.open_incidents(render_home.OPEN_MAX)
+        progress = uow.home.phase_progress([i.id for i in opened])
+        recent = uow.home.stood_down(render_home.RECENT_MAX + 1, before=page.before)
+    title = bot.plans.title
+    return HomeData(
+        open=[OpenItem(i, title(i.plan_key), progress.get(i.id, Progress(0, 0))) for i in opened],
+        open_total=open_total,
+        recent=[ClosedItem(i, title(i.plan_key)) for i in recent[:render_home.RECENT_MAX]],
+        has_older=len(recent) > render_home.RECENT_MAX,
+        page=page,
+        plans=plan_cards(bot),
+        now=now,
+        today=now.astimezone(bot.settings.timezone).date(),
+    )
+
+
+def home(bot: Bcbot, page: HomePage | None = None) -> dict:
+    return render_home.home_view(home_data(bot, page))

@@ -1,7 +1,7 @@
 """Events API events. Slack retries an event it thinks failed; each event_id does its work once."""
 from __future__ import annotations
 
-from bot import queries
+from bot import app_home
 
 
 def register(app) -> None:
@@ -23,4 +23,6 @@ def app_home_opened(body, event, context):
     if event.get("tab", "home") != "home" or not first_delivery(bot, body):
         return
     user_id = event.get("user")
-    bot.background.submit(lambda: bot.slack.publish_home(user_id=user_id, view=queries.home(bot)))
+    if not isinstance(user_id, str) or not user_id:
+        return
+    bot.background.submit(lambda: app_home.publish_home(bot, user_id=user_id))

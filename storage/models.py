@@ -80,7 +80,11 @@ class ActivationRequest(Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_state_activated_at", "state", "activated_at"),)
+    __table_args__ = (
+        Index("ix_incidents_state_activated_at", "state", "activated_at"),
+        # App Home pages through stood-down incidents by (stood_down_at, id), newest first.
+        Index("ix_incidents_state_stood_down_at", "state", "stood_down_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))

@@ -21,6 +21,7 @@ class SqlUnitOfWork:
         self.outbox = r.OutboxRepository(self.session)
         self.events = r.EventRepository(self.session)
         self.decisions = r.DecisionRepository(self.session)
+        self.home = r.HomeRepository(self.session)
         self.governance = r.GovernanceRepository(self.session)
         self.reminders = r.ReminderClaimRepository(self.session)
         return self
