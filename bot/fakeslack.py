@@ -1,18 +1,23 @@
 """A stand-in for the Slack Web API on loopback, answering the methods bcbot uses as Slack does.
 
 Used by the tests (over real HTTP, through SLACK_API_URL) and by `bcbot demo`. It records every call,
-keeps channels, messages, pins and views, and can be told to answer with Slack's errors:
+keeps channels, messages, pins, views and uploaded files, and can be told to answer with Slack's errors:
 `name_taken`, `users_not_found`, `expired_trigger_id`, HTTP 429 with Retry-After, HTTP 5xx, or slowly.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
+import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 JSON_KEYS = ("blocks", "view", "metadata", "attachments")
 
@@ -64,6 +69,7 @@ class FakeSlack:
         self.pins: set[tuple[str, str]] = set()
         self.views: dict[str, dict] = {}
         self.ephemerals: list[dict] = []
+        self.files: dict[str, dict] = {}  # file ID -> filename, length, content, title, channel
         self._faults: dict[str, list[Fault]] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -109,7 +115,11 @@ class FakeSlack:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                data = self.rfile.read(length)
+                if self.path.startswith("/upload/"):  # step 2 of files_upload_v2: the file's bytes
+                    status = fake._receive_upload(self.path.removeprefix("/upload/"), data)
+                    return self._send(status, {"ok": status == 200})
+                raw = data.decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     params = json.loads(raw or "{}")
                 else:
@@ -313,6 +323,47 @@ class FakeSlack:
             raise SlackError("users_not_found")
         return {"user": {"id": user.id, "name": user.name, "team_id": user.team_id}}
 
+    def _m_files_getUploadURLExternal(self, p):
+        filename, length = p.get("filename"), str(p.get("length", ""))
+        if not filename or not length.isdigit():
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = {"id": file_id, "filename": filename, "length": int(length), "content": None}
+        return {"upload_url": self.url.replace("/api/", f"/upload/{file_id}"), "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, data: bytes) -> int:
+        with self._lock:
+            self.calls.append(Call("upload", {"file_id": file_id, "bytes": len(data)}, time.time()))
+            upload = self.files.get(file_id)
+            if upload is None:
+                return 404
+            upload["content"] = data
+            return 200
+
+    def _m_files_completeUploadExternal(self, p):
+        files = json.loads(p["files"]) if isinstance(p.get("files"), str) else p.get("files") or []
+        if not files:
+            raise SlackError("invalid_arguments")
+        for f in files:
+            upload = self.files.get(f.get("id", ""))
+            if upload is None or upload["content"] is None or len(upload["content"]) != upload["length"]:
+                raise SlackError("file_not_found")
+        channel = None
+        if p.get("channel_id"):
+            channel = self._channel({"channel": p["channel_id"]})
+            if not channel.is_im and self.bot_user_id not in channel.members:
+                raise SlackError("not_in_channel")
+        shared = []
+        for f in files:
+            upload = self.files[f["id"]]
+            upload.update(title=f.get("title") or upload["filename"], channel=channel.id if channel else None,
+                          initial_comment=p.get("initial_comment"))
+            shared.append({"id": upload["id"], "name": upload["filename"], "title": upload["title"]})
+        if channel is not None:
+            self.messages[channel.id].append({"type": "message", "ts": self._next_ts(), "user": self.bot_user_id,
+                                              "text": p.get("initial_comment") or "", "files": shared})
+        return {"files": shared}
+
     def _m_users_info(self, p):
         user = self.users.get(p.get("user", ""))
         if user is None:
@@ -363,3 +414,147 @@ def _check_blocks(blocks: list) -> None:
             for option in element.get("options", []):
                 if len(option.get("text", {}).get("text", "")) > 75 or len(option.get("value", "")) > 150:
                     raise SlackError("invalid_blocks")
+
+
+# Requests the way Slack sends them ----------------------------------------------------------
+TEAM_ID = "T0BCBOT"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    elapsed: float
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+class SlackSender:
+    """Posts to a bcbot's /slack/events as Slack does: form bodies, signatures, timestamps."""
+
+    def __init__(self, base_url: str, signing_secret: str, response_url: str):
+        self.base_url = base_url
+        self.secret = signing_secret
+        self.response_url = response_url
+        self._trigger = 0
+
+    def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str | None = None,
+             headers: dict | None = None, path: str = "/slack/events") -> Reply:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        request = urllib.request.Request(self.base_url + path, data=body.encode(), method="POST", headers={
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sign(secret or self.secret, ts, body),
+            **(headers or {}),
+        })
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return Reply(r.status, r.read().decode(), time.perf_counter() - started)
+        except urllib.error.HTTPError as err:
+            return Reply(err.code, err.read().decode(), time.perf_counter() - started)
+
+    def trigger_id(self) -> str:
+        self._trigger += 1
+        return f"trigger-{self._trigger}"
+
+    def command(self, user: str, text: str = "", *, channel: str = "C0GENERAL", team: str = TEAM_ID, **kw) -> Reply:
+        form = {"token": "unused", "team_id": team, "team_domain": "test", "channel_id": channel,
+                "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": "/activate",
+                "text": text, "api_app_id": "A0BCBOT", "response_url": self.response_url + "cmd",
+                "trigger_id": kw.pop("trigger_id", None) or self.trigger_id()}
+        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
+
+    def interactive(self, payload: dict, **kw) -> Reply:
+        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kw)
+
+    def block_action(self, user: str, action_id: str, value: str | None = None, *, channel: str | None = None,
+                     message_ts: str | None = None, view: dict | None = None, team: str = TEAM_ID,
+                     selected: str | None = None, **kw) -> Reply:
+        action = {"action_id": action_id, "block_id": "b", "type": "button", "action_ts": str(time.time())}
+        if value is not None:
+            action["value"] = value
+        if selected is not None:
+            action = {**action, "type": "static_select", "selected_option": {"value": selected, "text": {"type": "plain_text", "text": selected}}}
+        payload = {"type": "block_actions", "team": {"id": team, "domain": "test"},
+                   "user": {"id": user, "username": user.lower(), "team_id": team},
+                   "api_app_id": "A0BCBOT", "trigger_id": self.trigger_id(), "actions": [action]}
+        if view is not None:
+            payload["view"] = view
+            payload["container"] = {"type": "view", "view_id": view.get("id")}
+        else:
+            payload["channel"] = {"id": channel or "C0GENERAL", "name": "x"}
+            payload["container"] = {"type": "message", "message_ts": message_ts or "1.1", "channel_id": channel}
+            payload["message"] = {"ts": message_ts or "1.1", "text": ""}
+            payload["response_url"] = self.response_url + f"act-{user}"
+        return self.interactive(payload, **kw)
+
+    def view_submission(self, user: str, view: dict, *, team: str = TEAM_ID, **kw) -> Reply:
+        payload = {"type": "view_submission", "team": {"id": team, "domain": "test"},
+                   "user": {"id": user, "username": user.lower(), "team_id": team}, "api_app_id": "A0BCBOT",
+                   "trigger_id": self.trigger_id(), "view": view}
+        return self.interactive(payload, **kw)
+
+    def event(self, event: dict, *, event_id: str, team: str = TEAM_ID, headers: dict | None = None, **kw) -> Reply:
+        body = {"token": "unused", "team_id": team, "api_app_id": "A0BCBOT", "event": event, "type": "event_callback",
+                "event_id": event_id, "event_time": int(time.time()), "authorizations": [{"team_id": team, "user_id": "U0BCBOT", "is_bot": True}]}
+        return self.post(json.dumps(body), "application/json", headers=headers, **kw)
+
+
+
+
+# What a person would see ---------------------------------------------------------------------
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
+
+
+def readable(fake: FakeSlack, message: dict) -> str:
+    """A posted message or view as plain text: mentions by name, buttons in brackets."""
+
+    def words(text: str) -> str:
+        text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + (fake.users[m.group(1)].name if m.group(1) in fake.users else m.group(1)), text)
+        text = re.sub(r"<#([CGD][A-Z0-9]+)>", lambda m: "#" + (fake.channels[m.group(1)].name if m.group(1) in fake.channels else m.group(1)), text)
+        text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", _DATE.sub(r"\1", text))
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+    def element(e: dict) -> str:
+        kind = e.get("type")
+        if kind == "button":
+            return f"[{e['text']['text']}]"
+        if kind == "users_select":
+            return "[Assign ▾]"
+        if kind == "overflow":
+            return "[⋯ " + " / ".join(o["text"]["text"] for o in e.get("options", [])) + "]"
+        return f"[{kind}]"
+
+    lines = []
+    for block in message.get("blocks") or []:
+        kind = block.get("type")
+        if kind == "header":
+            lines.append(f"== {block['text']['text']} ==")
+        elif kind == "section":
+            if block.get("text"):
+                lines.append(words(block["text"]["text"]))
+            for f in block.get("fields", []):
+                lines.append("  " + words(f["text"]).replace("\n", ": ", 1))
+            if block.get("accessory"):
+                lines.append("  " + element(block["accessory"]))
+        elif kind == "context":
+            lines.append("  (" + " · ".join(words(e.get("text", "")) for e in block.get("elements", [])) + ")")
+        elif kind == "actions":
+            lines.append("  " + " ".join(element(e) for e in block.get("elements", [])))
+        elif kind == "input":
+            lines.append(f"  {block['label']['text']}: ____")
+        elif kind == "divider":
+            lines.append("  ---")
+    if not lines and message.get("text"):
+        lines.append(words(message["text"]))
+    for attached in message.get("files") or []:
+        lines.append(f"📎 {attached.get('title') or attached.get('name')}")
+    return "\n".join(lines)
