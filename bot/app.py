@@ -49,6 +49,10 @@ class BcbotApp:
         except Exception as err:
             log.error("Slack auth.test failed (%s): check SLACK_BOT_TOKEN and SLACK_API_URL", err)
         self.bot.background.submit(lambda: activation.resume_pending_setup(self.bot))
+        from bot import governance
+
+        # Reminders that fell due while the bot was down go out now (each once); see docs/reminders.md.
+        self.bot.background.submit(lambda: governance.on_start(self.bot))
         if scheduler:
             from bot.scheduler import start_scheduler
 
@@ -110,9 +114,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, se
     def on_error(error, body, response):
         return error_response(bot, error, body if isinstance(body, dict) else {})
 
-    from handlers import actions, commands, events, home, shortcuts, views
+    from handlers import actions, commands, events, governance, home, shortcuts, views
 
-    for module in (commands, actions, views, events, shortcuts, home):
+    for module in (commands, actions, views, events, shortcuts, home, governance):
         module.register(bolt)
     return BcbotApp(bolt=bolt, bot=bot, engine=engine)
 

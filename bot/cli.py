@@ -72,6 +72,34 @@ def cmd_plan_check(args) -> int:
     return 0
 
 
+def cmd_plan_status(args) -> int:
+    import json
+    from datetime import datetime, timezone
+
+    from bot.governance import plan_status
+    from bot.plan import load_plans
+    from bot.render_governance import status_json, status_text
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import current_revision, head_revision
+    from storage.uow import uow_factory
+
+    settings = load_settings()
+    plans = load_plans(settings.bcbot_plans)
+    engine = make_engine(settings.database_url)
+    try:
+        if current_revision(engine) != head_revision():
+            return _fail("the database is not up to date: run `bcbot db upgrade` (or start the bot) first", 1)
+        statuses = plan_status(uow_factory(make_session_factory(engine)), plans, now=datetime.now(timezone.utc),
+                               tz=settings.timezone)
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        print(json.dumps(status_json(statuses), indent=2, ensure_ascii=False))
+    else:
+        print(status_text(statuses, tz=settings.timezone))
+    return 0
+
+
 def cmd_report(args) -> int:
     from bot.report import build_report, render_json, render_markdown
     from storage.db import make_engine, make_session_factory
@@ -108,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = plan.add_parser("check", help="validate plan files; every problem with file and field")
     check.add_argument("path", nargs="?", help="a plan YAML file or folder (default: BCBOT_PLANS)")
     check.set_defaults(func=cmd_plan_check)
+    status = plan.add_parser("status", help="every plan's owners, last and next review and test, what is overdue")
+    status.add_argument("--format", choices=["text", "json"], default="text")
+    status.set_defaults(func=cmd_plan_status)
 
     report = sub.add_parser("report", help="print an incident's report")
     report.add_argument("incident", help="the incident reference, e.g. BC-12")

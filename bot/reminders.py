@@ -151,13 +151,17 @@ class DueReminder:
 
 
 def due_reminder(kind: Kind, due_on: date | None, *, now: datetime, tz: ZoneInfo, hour: int, schedule: Schedule,
-                 snoozed_until: datetime | None = None) -> DueReminder | None:
-    """The stage of this reminder to send at `now`, if any has fallen due (the latest only)."""
+                 snoozed_until: datetime | None = None, day: date | None = None) -> DueReminder | None:
+    """The stage of this reminder to send at `now`, if any has fallen due (the latest only).
+
+    `day` is `reminder_day(now, tz, hour)`, passed in when the caller has worked it out already.
+    """
     if due_on is None:
         return None
     if snoozed_until is not None and now < snoozed_until:
         return None
-    day = reminder_day(now, tz, hour)
+    if day is None:
+        day = reminder_day(now, tz, hour)
     stage = latest_stage(due_on, day, schedule)
     after_snooze = False
     if snoozed_until is not None:
@@ -185,6 +189,9 @@ class ReminderKey:
     due_on: date
     stage: int
     recipient: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", str(self.kind))  # a plain str, whether given a Kind or not
 
 
 class ClaimStatus(StrEnum):

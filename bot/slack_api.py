@@ -129,8 +129,28 @@ class SlackApi:
         self._call("chat.postEphemeral", channel=channel, user=user, text=text)
 
     def dm(self, user: str, *, text: str, blocks: list | None = None) -> tuple[str, str]:
-        channel = self._call("conversations.open", users=user)["channel"]["id"]
+        channel = self.open_dm(user)
         return channel, self.post(channel, text=text, blocks=blocks)
+
+    def open_dm(self, user: str) -> str:
+        """The ID of bcbot's DM with this user (conversations.open)."""
+        return self._call("conversations.open", users=user)["channel"]["id"]
+
+    def upload_file(self, *, channel: str, filename: str, content: str, title: str | None = None,
+                    initial_comment: str | None = None) -> str | None:
+        """Share a text file in a conversation: files.getUploadURLExternal, an HTTP POST of the bytes
+        to the URL it returns, then files.completeUploadExternal (slack_sdk's files_upload_v2)."""
+        try:
+            response = self.client.files_upload_v2(channel=channel, filename=filename, content=content,
+                                                   title=title or filename, initial_comment=initial_comment)
+        except SlackApiError as err:
+            code = err.response.get("error", "unknown_error") if err.response is not None else "unknown_error"
+            log.warning("Slack file upload failed: %s", code)
+            raise SlackUnavailable(f"Slack refused the file upload: {code}") from err
+        except Exception as err:
+            log.warning("Slack file upload failed: %s", type(err).__name__)
+            raise SlackUnavailable("Slack could not be reached for a file upload") from err
+        return (response.get("file") or {}).get("id")
 
     def permalink(self, channel: str, ts: str) -> str | None:
         try:
@@ -156,3 +176,28 @@ class SlackApi:
             )
         except Exception as err:
             log.warning("response_url call failed: %s", type(err).__name__)
+
+
+def surely_not_delivered(err: BaseException) -> bool:
+    """Whether a failed call certainly had no effect: Slack answered with an error (`ok: false`,
+    HTTP 4xx or 429), or the connection was refused or the host not found before anything was sent.
+    A timeout, a dropped connection or a 5xx may hide a call that went through."""
+    import socket
+    from urllib.error import URLError
+
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [err]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, SlackApiError):
+            status = getattr(current.response, "status_code", 0) or 0
+            return status < 500
+        if isinstance(current, (ConnectionRefusedError, socket.gaierror)):
+            return True
+        if isinstance(current, URLError) and isinstance(current.reason, BaseException):
+            todo.append(current.reason)
+        todo += [current.__cause__, current.__context__]
+    return False

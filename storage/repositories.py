@@ -582,6 +582,14 @@ class ReminderClaimRepository:
              "status": ClaimStatus.COVERED.value, "attempts": 0, "claimed_at": now} for k in keys
         ])
 
+    def messages(self, plan_key: str, kind: str, due_on: date) -> list[tuple[str, str]]:
+        """Where the reminders about this due date were sent (channel, ts), to update them in place."""
+        c = m.ReminderClaim
+        rows = self.s.execute(select(c.channel_id, c.ts).where(
+            c.plan_key == plan_key, c.kind == str(kind), c.due_on == due_on, c.status == ClaimStatus.SENT.value,
+            c.ts.is_not(None)).order_by(c.id))
+        return [(channel, ts) for channel, ts in rows]
+
     def retryable(self, kind: str, max_attempts: int) -> list[Claim]:
         c = m.ReminderClaim
         rows = self.s.execute(select(*_CLAIM_COLUMNS).where(c.status == ClaimStatus.FAILED.value, c.kind == kind,

@@ -1,0 +1,610 @@
+"""Plan governance use cases: review and test reminders, Mark reviewed, Record test, Snooze,
+`bcbot plan status`, and what happens when an incident or exercise is stood down.
+
+Delivery guarantee of reminders (see docs/reminders.md)
+-------------------------------------------------------
+**At most once per (plan, kind, due date, stage, recipient), with a bounded retry of failures that
+certainly did not reach Slack.**
+
+1. The sweep works out, from the database, which stage of each reminder is due (the latest only).
+2. For each recipient it *claims* the reminder: an INSERT into `reminder_claims`, whose UNIQUE key is
+   (plan, kind, due date, stage, recipient), committed in its own transaction *before* Slack is
+   called. An insert that hits the unique key means someone (another sweep, another process, an
+   earlier run before a restart) has it: skip it. So nothing is ever sent twice.
+3. After the Slack call the claim is marked `sent`. If the call failed in a way that certainly did
+   not deliver it (Slack answered with an error, HTTP 4xx/429, or the connection was refused) it
+   is marked `failed`, and a later sweep takes it again with a compare-and-set on its attempt count
+   (one winner), up to MAX_SEND_ATTEMPTS attempts in all, and only while that stage is still the
+   reminder's latest. If the call may have gone through (a timeout, a dropped connection, a 5xx)
+   it is marked `unknown` and never retried. A `sent` claim is never retried.
+4. A process that dies between claiming and finishing leaves the claim `sending`: never retried,
+   so that one stage may be lost, but never doubled; the reminder's next stage still goes out.
+
+Several processes: the claim alone makes the sweep safe anywhere. On PostgreSQL the sweep also
+takes a transaction-scoped advisory lock (`pg_try_advisory_xact_lock`) so that only one replica
+does the work at a time; the others skip that round. If the lock holder dies, its transaction ends
+and the lock is released.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot import blocks
+from bot import render_governance as render
+from bot.errors import BcbotError, InvalidInput, NotAllowed, NotFound, SlackUnavailable
+from bot.ids import INPUT_ACTION, Input
+from bot.plan import Plan
+from bot.reminders import (OUTSIDE_TEST_TYPES, ClaimStatus, DueReminder, Governance, Kind, PlanTest, ReminderKey,
+                           Schedule, TestType, due_reminder, local_today, next_review_after, next_test_after,
+                           reminder_day, snooze_until, stages_through)
+from bot.runtime import Bcbot
+from bot.text import clean, user_mention
+
+log = logging.getLogger("bcbot.governance")
+
+SWEEP_EVERY_SECONDS = 300
+MAX_SEND_ATTEMPTS = 3
+# A sweep stops after this many failed sends in a row (Slack is down): the rest waits, unclaimed.
+MAX_FAILURES_IN_A_ROW = 3
+
+_sweep_locks: dict[int, threading.Lock] = {}
+_sweep_locks_guard = threading.Lock()
+
+
+class AlreadyDone(BcbotError):
+    """The button is about a reminder someone has already dealt with."""
+
+
+@dataclass
+class SweepResult:
+    due: int = 0  # reminder stages due (each to one or more people)
+    sent: int = 0
+    failed: int = 0
+    skipped: bool = False  # another sweep (in this process, or another replica) was running
+    sent_keys: list[ReminderKey] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReminderRef:
+    """What a reminder's button says: the plan, the kind, and the due date it was about."""
+
+    plan_id: str
+    kind: Kind
+    due_on: date
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class RecordTestForm:
+    plan_id: str
+    test_type: TestType
+    held_on: date
+    notes: str
+
+
+# Start-up ------------------------------------------------------------------------------------
+def on_start(bot: Bcbot) -> SweepResult:
+    """At start: make the database follow the plan files, sweep at once (reminders that fell due
+    while the bot was down go out now, each once), then check that Slack knows every owner."""
+    sync_plans(bot)
+    result = sweep(bot)
+    check_owners(bot)
+    return result
+
+
+def sync_plans(bot: Bcbot) -> dict[str, list[str]]:
+    file_dates = {p.id: (p.review.next, p.testing.next) for p in bot.plans.all()}
+    with bot.uow() as uow:
+        changes = uow.governance.sync(file_dates, bot.clock())
+        uow.commit()
+    for key in changes["review_reset"]:
+        log.info("plan %s: review.next changed in the plan file; its review date and reminders are reset", key)
+    for key in changes["test_reset"]:
+        log.info("plan %s: testing.next changed in the plan file; its test date and reminders are reset", key)
+    return changes
+
+
+def check_owners(bot: Bcbot) -> dict[str, list[str]]:
+    """Look every owner up in Slack (emails once each) and store, per plan, those it cannot find.
+    Each newly unresolved owner is logged once; `bcbot plan status` shows them."""
+    found: dict[str, list[str]] = {}
+    for plan in bot.plans.all():
+        unresolved = _unresolved_owners(bot, plan)
+        if unresolved is not None:
+            found[plan.id] = unresolved
+    _store_unresolved(bot, found)
+    return found
+
+
+def _unresolved_owners(bot: Bcbot, plan: Plan) -> list[str] | None:
+    unresolved = []
+    for owner in plan.owners:
+        try:
+            if bot.directory.user_id(owner) is None:
+                unresolved.append(owner.email)
+        except SlackUnavailable:
+            return None  # Slack is down: we don't know, keep what is stored
+    return unresolved
+
+
+def _store_unresolved(bot: Bcbot, found: dict[str, list[str]], known: dict[str, tuple[str, ...]] | None = None) -> None:
+    if known is not None:
+        found = {k: v for k, v in found.items() if tuple(sorted(set(v))) != tuple(known.get(k, ()))}
+    if not found:
+        return
+    with bot.uow() as uow:
+        newly = {key: uow.governance.set_unresolved(key, emails, bot.clock()) for key, emails in found.items()}
+        uow.commit()
+    for key, emails in newly.items():
+        for email in emails:
+            log.warning("plan %s: owner %s is not in this Slack workspace; they get no reminders (the other "
+                        "owners still do). Fix the plan's email or Slack ID.", key, email)
+
+
+# The sweep -----------------------------------------------------------------------------------
+def _process_lock(bot: Bcbot) -> threading.Lock:
+    with _sweep_locks_guard:
+        return _sweep_locks.setdefault(id(bot), threading.Lock())
+
+
+def sweep(bot: Bcbot, *, advisory_lock: bool = True) -> SweepResult:
+    """Send every reminder stage that is due and not yet claimed; retry failed sends.
+
+    Runs from the scheduler every SWEEP_EVERY_SECONDS and once at start. One sweep at a time per
+    process; on PostgreSQL (with `advisory_lock`) one at a time across replicas too.
+    """
+    lock = _process_lock(bot)
+    if not lock.acquire(blocking=False):
+        return SweepResult(skipped=True)
+    try:
+        if not advisory_lock:
+            return _sweep(bot)
+        with bot.uow() as guard:  # its transaction holds the advisory lock until the sweep ends
+            if not guard.governance.try_sweep_lock():
+                log.debug("another replica is sweeping reminders; skipping this round")
+                return SweepResult(skipped=True)
+            return _sweep(bot)
+    finally:
+        lock.release()
+
+
+def _sweep(bot: Bcbot) -> SweepResult:
+    now = bot.clock()
+    tz, hour = bot.settings.timezone, bot.settings.bcbot_reminder_hour
+    plans = bot.plans.plans
+    schedules = {key: Schedule.of(plan.reminders) for key, plan in plans.items()}
+    horizon_days = max((s.horizon_days for s in schedules.values()), default=0)
+    day = reminder_day(now, tz, hour)
+    horizon = day + timedelta(days=horizon_days)
+    with bot.uow() as uow:
+        rows = uow.governance.candidates(horizon)
+        claims = {c.key: c for c in uow.reminders.current(horizon)} if rows else {}
+
+    due: list[tuple[Plan, Governance, DueReminder]] = []
+    for row in rows:
+        plan = plans.get(row.plan_key)
+        if plan is None:
+            continue  # the plan's file is gone
+        for kind in (Kind.REVIEW, Kind.TEST):
+            reminder = due_reminder(kind, row.next_date(kind), now=now, tz=tz, hour=hour, day=day,
+                                    schedule=schedules[plan.id], snoozed_until=row.snoozed_until(kind))
+            if reminder is not None:
+                due.append((plan, row, reminder))
+
+    result = SweepResult(due=len(due))
+    failures_in_a_row = 0
+    unresolved_seen: dict[str, list[str]] = {}
+    known_unresolved: dict[str, tuple[str, ...]] = {}
+    today = local_today(now, tz)
+    for plan, row, reminder in due:
+        recipients, unresolved = _recipients(bot, plan, escalated=reminder.escalated)
+        if unresolved is not None:
+            unresolved_seen[plan.id], known_unresolved[plan.id] = unresolved, row.unresolved_owners
+        for user_id, as_team in recipients:
+            key = reminder.key(plan.id, user_id)
+            claim_id = _take(bot, key, claims.get(key))
+            if claim_id is None:
+                continue
+            text = render.reminder_text(plan, reminder, today=today)
+            blocks_ = render.reminder_blocks(plan, reminder, today=today, as_team=as_team, gov=row, tz=tz)
+            if _deliver(bot, claim_id, key, text=text, blocks_=blocks_):
+                result.sent += 1
+                result.sent_keys.append(key)
+                failures_in_a_row = 0
+            else:
+                result.failed += 1
+                failures_in_a_row += 1
+            if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
+                log.warning("reminder sweep stopped after %d failed sends in a row; the rest waits for the next "
+                            "sweep", failures_in_a_row)
+                _store_unresolved(bot, unresolved_seen, known_unresolved)
+                return result
+    _store_unresolved(bot, unresolved_seen, known_unresolved)
+    _retry_post_incident(bot, result)
+    if result.sent or result.failed:
+        log.info("reminder sweep: %d due, %d sent, %d failed", result.due, result.sent, result.failed)
+    return result
+
+
+def _recipients(bot: Bcbot, plan: Plan, *, escalated: bool) -> tuple[list[tuple[str, bool]], list[str] | None]:
+    """(user ID, told as a team member) for the owners, and the team too once escalated; and the
+    owners' emails Slack cannot find (None if Slack could not be asked)."""
+    people = [(p, False) for p in plan.owners] + ([(p, True) for p in plan.activation.team] if escalated else [])
+    recipients: list[tuple[str, bool]] = []
+    unresolved: list[str] | None = []
+    for person, as_team in people:
+        try:
+            user_id = bot.directory.user_id(person)
+        except SlackUnavailable:
+            if not as_team:
+                unresolved = None
+            continue
+        if user_id is None:
+            if not as_team and unresolved is not None:
+                unresolved.append(person.email)
+            continue
+        if all(user_id != uid for uid, _ in recipients):
+            recipients.append((user_id, as_team))
+    return recipients, unresolved
+
+
+def _take(bot: Bcbot, key: ReminderKey, existing) -> int | None:
+    """Claim this reminder for this sweep, in its own committed transaction; None if it is not ours."""
+    now = bot.clock()
+    with bot.uow() as uow:
+        if existing is None:
+            claim_id = uow.reminders.claim(key, now)
+        elif existing.status is ClaimStatus.FAILED and existing.attempts < MAX_SEND_ATTEMPTS:
+            claim_id = existing.id if uow.reminders.reclaim(existing.id, attempts=existing.attempts, now=now) else None
+        else:
+            return None
+        uow.commit()
+    return claim_id
+
+
+def _deliver(bot: Bcbot, claim_id: int, key: ReminderKey, *, text: str, blocks_: list[dict]) -> tuple[str, str] | None:
+    """Send a claimed DM and record the outcome; the (channel, ts) when it was sent."""
+    from bot.slack_api import surely_not_delivered
+
+    channel = None
+    try:
+        channel = bot.slack.open_dm(key.recipient)
+        ts = bot.slack.post(channel, text=text, blocks=blocks_, key=f"reminder:{claim_id}")
+    except Exception as err:  # anything: the claim must say what became of it
+        maybe = channel is not None and not (isinstance(err, SlackUnavailable) and surely_not_delivered(err))
+        log.warning("reminder %s/%s for %s (claim %s) %s: %s", key.plan_key, key.kind, key.recipient, claim_id,
+                    "may not have been sent (not retried)" if maybe else "was not sent", err)
+        with bot.uow() as uow:
+            uow.reminders.failed(claim_id, error=str(err) or type(err).__name__, delivered_maybe=maybe)
+            uow.commit()
+        return None
+    with bot.uow() as uow:
+        uow.reminders.sent(claim_id, now=bot.clock(), channel_id=channel, ts=ts)
+        uow.commit()
+    return channel, ts
+
+
+# The buttons ---------------------------------------------------------------------------------
+def reminder_ref(value: dict) -> ReminderRef:
+    """Parse a reminder button's value ({"p": plan, "k": kind, "d": due date})."""
+    try:
+        return ReminderRef(plan_id=str(value["p"]), kind=Kind(value["k"]), due_on=date.fromisoformat(value["d"]))
+    except (KeyError, ValueError, TypeError):
+        raise InvalidInput("This button's data is not valid; it may be from an old message.") from None
+
+
+def message_ref(body: dict) -> MessageRef | None:
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    return MessageRef(channel, ts) if isinstance(channel, str) and isinstance(ts, str) and channel and ts else None
+
+
+def _require_steward(bot: Bcbot, plan: Plan, user_id: str, doing: str) -> None:
+    """Only the plan's owners and its activation team look after its reviews and tests."""
+    if user_id not in bot.directory.user_ids([*plan.owners, *plan.activation.team]):
+        raise NotAllowed(f"Only the owners of {plan.title} and its Business Continuity Team can {doing}. "
+                         f"The owners are {', '.join(o.name for o in plan.owners)}.")
+
+
+def _governance(bot: Bcbot, plan: Plan) -> Governance:
+    with bot.uow() as uow:
+        gov = uow.governance.get(plan.id)
+    if gov is None:
+        raise NotFound(f"bcbot has no record of {plan.title} yet; try again in a minute.")
+    return gov
+
+
+def _update_messages(bot: Bcbot, messages: list[MessageRef | None], *, text: str, blocks_: list[dict]) -> None:
+    for message in dict.fromkeys(m for m in messages if m):
+        try:
+            bot.slack.update(message.channel, message.ts, text=text, blocks=blocks_)
+        except SlackUnavailable:
+            pass
+
+
+def _reminder_messages(bot: Bcbot, plan_id: str, kind: Kind, due_on: date) -> list[MessageRef]:
+    with bot.uow() as uow:
+        return [MessageRef(c, ts) for c, ts in uow.reminders.messages(plan_id, kind, due_on)]
+
+
+def mark_reviewed(bot: Bcbot, *, ref: ReminderRef, user_id: str, message: MessageRef | None = None) -> date:
+    """Record who reviewed the plan and when, and move its next review on by the plan's interval."""
+    plan = bot.plans.get(ref.plan_id)
+    _require_steward(bot, plan, user_id, "mark it reviewed")
+    now = bot.clock()
+    today = local_today(now, bot.settings.timezone)
+    next_review = next_review_after(ref.due_on, today, plan.review.interval_months)
+    with bot.uow() as uow:
+        moved = uow.governance.mark_reviewed(plan.id, was_due=ref.due_on, next_review=next_review, by=user_id, at=now)
+        uow.commit()
+    if not moved:
+        gov = _governance(bot, plan)
+        who = f" by {user_mention(gov.last_review_by)}" if gov.last_review_by else ""
+        raise AlreadyDone(f"That review of {plan.title} is already recorded{who}: the next review is due "
+                          f"{render.day(gov.next_review)}.")
+    log.info("plan %s marked reviewed by %s; next review %s", plan.id, user_id, next_review)
+    outcome = render.reminder_done_blocks(plan, Kind.REVIEW, render.reviewed_outcome(user_id, next_review))
+    _update_messages(bot, [message, *_reminder_messages(bot, plan.id, Kind.REVIEW, ref.due_on)],
+                     text=f"{plan.title}: marked reviewed", blocks_=outcome)
+    return next_review
+
+
+def snooze(bot: Bcbot, *, ref: ReminderRef, user_id: str, message: MessageRef | None = None) -> datetime:
+    """Silence this reminder (for everyone it goes to) for a week; it comes back then."""
+    plan = bot.plans.get(ref.plan_id)
+    _require_steward(bot, plan, user_id, "snooze its reminders")
+    now = bot.clock()
+    tz = bot.settings.timezone
+    until = snooze_until(now, tz, bot.settings.bcbot_reminder_hour)
+    with bot.uow() as uow:
+        snoozed = uow.governance.snooze(plan.id, ref.kind, due=ref.due_on, until=until, now=now)
+        uow.commit()
+    if not snoozed:
+        gov = _governance(bot, plan)
+        what = "review" if ref.kind == Kind.REVIEW else "test"
+        raise AlreadyDone(f"This reminder is out of date: the next {what} of {plan.title} is due "
+                          f"{render.day(gov.next_date(ref.kind))}.")
+    log.info("plan %s %s reminders snoozed by %s until %s", plan.id, ref.kind, user_id, until)
+    _update_messages(bot, [message], text=f"{plan.title}: reminder snoozed for a week",
+                     blocks_=render.reminder_snoozed_blocks(plan, ref.kind, ref.due_on, today=local_today(now, tz),
+                                                            by=user_id, until=until.astimezone(tz).date()))
+    return until
+
+
+def open_record_test(bot: Bcbot, *, plan_id: str, user_id: str, trigger_id: str) -> None:
+    """The "Record test" button: a modal to start an exercise or record a test held outside Slack."""
+    plan = bot.plans.get(plan_id)
+    _require_steward(bot, plan, user_id, "record its tests")
+    gov = _governance(bot, plan)
+    view = render.record_test_modal(plan, today=local_today(bot.clock(), bot.settings.timezone),
+                                    next_test=gov.next_test)
+    try:
+        bot.slack.open_view(trigger_id=trigger_id, view=view)
+    except SlackUnavailable as err:
+        if "expired_trigger_id" in str(err):
+            raise SlackUnavailable("Slack took too long to open the form. Please press Record test again.") from err
+        raise
+
+
+def start_exercise(bot: Bcbot, *, plan_id: str, user_id: str, view_id: str, view_hash: str | None) -> None:
+    """"Start an exercise" in the record-test modal: it becomes the activation form in exercise mode
+    (views.update needs no trigger_id). Submitting it runs the normal activation flow."""
+    plan = bot.plans.get(plan_id)
+    view = blocks.activation_modal(plans=bot.plans.all(), plan=plan, user_id=user_id, exercise=True)
+    bot.slack.update_view(view_id=view_id, view=view, hash=view_hash)
+
+
+def record_test_form(view: dict, *, today: date) -> RecordTestForm:
+    """The record-test modal's state, validated; InvalidInput with field errors otherwise."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        meta = {}
+    plan_id = meta.get("plan") if isinstance(meta, dict) else None
+    values = ((view or {}).get("state") or {}).get("values") or {}
+
+    def element(block: str) -> dict:
+        found = (values.get(block) or {}).get(INPUT_ACTION) if isinstance(values.get(block), dict) else None
+        return found if isinstance(found, dict) else {}
+
+    errors: dict[str, str] = {}
+    raw_type = (element(Input.TEST_TYPE).get("selected_option") or {}).get("value")
+    test_type = next((t for t in OUTSIDE_TEST_TYPES if t.value == raw_type), None)
+    if test_type is None:
+        errors[Input.TEST_TYPE] = "Choose what kind of test it was."
+    held_on = None
+    try:
+        held_on = date.fromisoformat(element(Input.TEST_DATE).get("selected_date") or "")
+    except ValueError:
+        errors[Input.TEST_DATE] = "Choose the day the test was held."
+    if held_on and held_on > today:
+        errors[Input.TEST_DATE] = "A test is recorded once it has been held: choose today or a past day."
+    notes = clean(element(Input.TEST_NOTES).get("value") or "").strip()
+    if len(notes) > render.NOTES_MAX:
+        errors[Input.TEST_NOTES] = "Keep the notes under 3,000 characters."
+    if not isinstance(plan_id, str) or not plan_id:
+        raise InvalidInput("This form is missing its plan; open it again from the reminder.",
+                           {Input.TEST_TYPE: "This form is missing its plan; open it again from the reminder."})
+    if errors:
+        raise InvalidInput("Please correct the highlighted fields.", errors)
+    return RecordTestForm(plan_id=plan_id, test_type=test_type, held_on=held_on, notes=notes)
+
+
+def record_test(bot: Bcbot, *, form: RecordTestForm, user_id: str) -> date:
+    """Record a test held outside Slack. The next test is due one review interval after it."""
+    plan = bot.plans.get(form.plan_id)
+    _require_steward(bot, plan, user_id, "record its tests")
+    before = _governance(bot, plan)
+    now = bot.clock()
+    next_test = next_test_after(form.held_on, plan.review.interval_months)
+    test = PlanTest(plan_key=plan.id, test_type=form.test_type, held_on=form.held_on, recorded_by=user_id,
+                    notes=form.notes)
+    with bot.uow() as uow:
+        uow.governance.record_test(test, next_test=next_test, now=now)
+        after = uow.governance.get(plan.id)
+        uow.commit()
+    log.info("plan %s: %s test held %s recorded by %s", plan.id, form.test_type, form.held_on, user_id)
+    moved = after.next_test != before.next_test
+    outcome = render.test_recorded_outcome(user_id, form.test_type, form.held_on, after.next_test)
+    if not moved:
+        outcome += " (A later test is already on record, so the next test date stays as it was.)"
+    if moved:
+        _update_messages(bot, _reminder_messages(bot, plan.id, Kind.TEST, before.next_test),
+                         text=f"{plan.title}: test recorded",
+                         blocks_=render.reminder_done_blocks(plan, Kind.TEST, outcome))
+    bot.slack.dm(user_id, text=f"{plan.title}: test recorded",
+                 blocks=render.reminder_done_blocks(plan, Kind.TEST, outcome))
+    return after.next_test
+
+
+# After a stand-down ----------------------------------------------------------------------------
+def _clean_report(report: dict | None) -> dict:
+    if not report:
+        return {}
+    return {key: clean(str(report.get(key) or "")).strip()[:render.NOTES_MAX]
+            for key, _ in render.EXERCISE_REPORT_PARTS}
+
+
+def on_incident_stood_down(bot: Bcbot, *, incident_id: int, exercise_report: dict | None) -> None:
+    """Call after an incident's stand-down has committed (it makes Slack calls: run it in the
+    background, or as an outbox task). Safe to call again: it does nothing twice.
+
+    - An exercise is recorded as a test of the plan, with its post-exercise report
+      (`objectives_met`, `what_worked`, `gaps`, `actions`: free text), and sets the next test date.
+    - For an exercise or a real incident, the plan's next review is brought forward to today (ISO
+      22301: review after every activation), and each owner gets a DM asking for a post-incident
+      review, with the report attached. That DM also stands for today's review reminder.
+    """
+    from bot.activation import plan_of
+
+    now = bot.clock()
+    tz = bot.settings.timezone
+    today = local_today(now, tz)
+    with bot.uow() as uow:
+        incident = uow.incidents.get(incident_id)
+        plan = bot.plans.plans.get(incident.plan_key) or plan_of(bot, uow, incident.plan_version_id)
+    report = _clean_report(exercise_report) if incident.is_exercise else {}
+    held_on = incident.activated_at.astimezone(tz).date()
+    with bot.uow() as uow:
+        if incident.is_exercise:
+            recorded = uow.governance.record_test(
+                PlanTest(plan_key=plan.id, test_type=TestType.EXERCISE, held_on=held_on,
+                         recorded_by=incident.lead_user_id, notes=incident.summary, incident_id=incident.id,
+                         report=report),
+                next_test=next_test_after(held_on, plan.review.interval_months), now=now)
+            if recorded:
+                log.info("exercise %s recorded as a test of plan %s", incident.ref, plan.id)
+        review_due = uow.governance.flag_review(plan.id, today=today, incident_id=incident.id, now=now)
+        uow.commit()
+    recipients, _ = _recipients(bot, plan, escalated=False)
+    stood_down_on = (incident.stood_down_at or now).astimezone(tz).date()
+    file_content = None
+    for user_id, _as_team in recipients:
+        key = ReminderKey(plan.id, Kind.POST_INCIDENT, stood_down_on, incident.id, user_id)
+        covered = _review_stages_covered(bot, plan, review_due, user_id, now)
+        with bot.uow() as uow:
+            claim_id = uow.reminders.claim(key, now)
+            if claim_id is not None:
+                uow.reminders.cover(covered, now)
+            uow.commit()
+        if claim_id is None:
+            continue  # already asked
+        if file_content is None:
+            file_content = _report_file(bot, incident.ref, report)
+        _send_post_incident(bot, claim_id, key, plan=plan, incident=incident, review_due=review_due, report=report,
+                            file_content=file_content)
+
+
+def _review_stages_covered(bot: Bcbot, plan: Plan, review_due: date | None, user_id: str,
+                           now: datetime) -> list[ReminderKey]:
+    """The review reminders the post-incident DM stands for: every stage that could be the latest
+    at any time today, so the owner is not also sent "review due today" a moment later."""
+    if review_due is None:
+        return []
+    tz, hour = bot.settings.timezone, bot.settings.bcbot_reminder_hour
+    schedule = Schedule.of(plan.reminders)
+    stages = set()
+    for day in {reminder_day(now, tz, hour), local_today(now, tz)}:
+        stages.update(stages_through(review_due, day, schedule))
+    return [ReminderKey(plan.id, Kind.REVIEW, review_due, stage, user_id) for stage in sorted(stages)]
+
+
+def _report_file(bot: Bcbot, ref: str, report: dict) -> str | None:
+    from bot.report import build_report, render_markdown
+
+    try:
+        markdown = render_markdown(build_report(bot.uow, ref, tz=bot.settings.timezone))
+    except Exception:
+        log.exception("could not build the report of %s for the post-incident review request", ref)
+        return None
+    return render.report_file(markdown, report)
+
+
+def _send_post_incident(bot: Bcbot, claim_id: int, key: ReminderKey, *, plan: Plan, incident, review_due: date | None,
+                        report: dict, file_content: str | None) -> bool:
+    today = local_today(bot.clock(), bot.settings.timezone)
+    text = render.post_incident_text(plan, incident.ref, exercise=incident.is_exercise)
+    blocks_ = render.post_incident_blocks(plan, ref=incident.ref, exercise=incident.is_exercise, review_due=review_due,
+                                          today=today, report=report or None, attached=file_content is not None)
+    sent = _deliver(bot, claim_id, key, text=text, blocks_=blocks_)
+    if sent is None:
+        return False
+    if file_content is not None:
+        what = "exercise" if incident.is_exercise else "incident"
+        try:
+            bot.slack.upload_file(channel=sent[0], filename=f"{incident.ref}-report.md", content=file_content,
+                                  title=f"{incident.ref} {what} report")
+        except SlackUnavailable as err:
+            log.warning("could not attach the report of %s for %s: %s", incident.ref, key.recipient, err)
+    return True
+
+
+def _retry_post_incident(bot: Bcbot, result: SweepResult) -> None:
+    """Post-incident review requests whose send failed get the same retry rule as reminders."""
+    from bot.activation import plan_of
+
+    with bot.uow() as uow:
+        failed = uow.reminders.retryable(Kind.POST_INCIDENT.value, MAX_SEND_ATTEMPTS)
+    for claim in failed:
+        claim_id = _take(bot, claim.key, claim)
+        if claim_id is None:
+            continue
+        with bot.uow() as uow:
+            incident = uow.incidents.get(claim.key.stage)
+            plan = bot.plans.plans.get(incident.plan_key) or plan_of(bot, uow, incident.plan_version_id)
+            gov = uow.governance.get(plan.id)
+            tests = {t.incident_id: t for t in uow.governance.tests(plan.id)} if incident.is_exercise else {}
+        report = tests[incident.id].report if incident.id in tests else {}
+        if _send_post_incident(bot, claim_id, claim.key, plan=plan, incident=incident,
+                               review_due=gov.next_review if gov else None, report=report,
+                               file_content=_report_file(bot, incident.ref, report)):
+            result.sent += 1
+            result.sent_keys.append(claim.key)
+        else:
+            result.failed += 1
+
+
+# `bcbot plan status` ---------------------------------------------------------------------------
+def plan_status(uow_factory, plans: list[Plan], *, now: datetime, tz) -> list[render.PlanStatus]:
+    """Every plan with its review and test record (from the database, else from its file)."""
+    with uow_factory() as uow:
+        stored = {g.plan_key: g for g in uow.governance.all()}
+    today = local_today(now, tz)
+    statuses = []
+    for plan in plans:
+        gov = stored.get(plan.id)
+        recorded = gov is not None
+        if gov is None:
+            gov = Governance(plan_key=plan.id, next_review=plan.review.next, next_test=plan.testing.next)
+        statuses.append(render.PlanStatus(plan=plan, gov=gov, recorded=recorded, today=today))
+    return statuses

@@ -1,0 +1,67 @@
+"""Plan governance: the buttons of review and test reminders, and the record-test modal."""
+from __future__ import annotations
+
+from bot import governance
+from bot.ids import Action, Callback
+from bot.payloads import action_value, actor
+from bot.reminders import local_today
+from handlers import teller
+
+
+def register(app) -> None:
+    app.action(Action.MARK_REVIEWED.value)(mark_reviewed)
+    app.action(Action.SNOOZE_REMINDER.value)(snooze_reminder)
+    app.action(Action.RECORD_TEST.value)(record_test)
+    app.action(Action.START_EXERCISE.value)(start_exercise)
+    app.view(Callback.RECORD_TEST.value)(test_recorded)
+
+
+def mark_reviewed(ack, body, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    ref = governance.reminder_ref(action_value(body))
+    message = governance.message_ref(body)
+    ack()
+    bot.background.submit(lambda: governance.mark_reviewed(bot, ref=ref, user_id=person.user_id, message=message),
+                          tell=teller(bot, body))
+
+
+def snooze_reminder(ack, body, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    ref = governance.reminder_ref(action_value(body))
+    message = governance.message_ref(body)
+    ack()
+    bot.background.submit(lambda: governance.snooze(bot, ref=ref, user_id=person.user_id, message=message),
+                          tell=teller(bot, body))
+
+
+def record_test(ack, body, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    ref = governance.reminder_ref(action_value(body))
+    trigger_id = body.get("trigger_id", "")
+    ack()
+    bot.background.submit(lambda: governance.open_record_test(bot, plan_id=ref.plan_id, user_id=person.user_id,
+                                                              trigger_id=trigger_id),
+                          tell=teller(bot, body))
+
+
+def start_exercise(ack, body, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    plan_id = str(action_value(body).get("p") or "")
+    view = body.get("view") or {}
+    ack()
+    bot.background.submit(lambda: governance.start_exercise(bot, plan_id=plan_id, user_id=person.user_id,
+                                                            view_id=view.get("id", ""), view_hash=view.get("hash")),
+                          tell=teller(bot, body))
+
+
+def test_recorded(ack, body, view, context):
+    bot = context["bcbot"]
+    person = actor(body)
+    form = governance.record_test_form(view, today=local_today(bot.clock(), bot.settings.timezone))  # field errors
+    ack()
+    bot.background.submit(lambda: governance.record_test(bot, form=form, user_id=person.user_id),
+                          tell=teller(bot, body))
