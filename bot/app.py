@@ -65,7 +65,7 @@ class BcbotApp:
         self.engine.dispose()
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, setup_lease_seconds: int = 60) -> BcbotApp:
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> BcbotApp:
     plans = load_plans(settings.bcbot_plans)  # PlanError names every problem
     engine = make_engine(settings.database_url)
     client = make_client(token=settings.bot_token, base_url=settings.slack_api_url)
@@ -79,7 +79,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, se
         background=Background(),
         healthy=lambda: ping(engine),
         clock=clock,
-        setup_lease_seconds=setup_lease_seconds,
+        setup_lease_seconds=settings.bcbot_setup_lease_seconds,
     )
 
     def authorize(enterprise_id, team_id, logger) -> AuthorizeResult:

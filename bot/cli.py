@@ -27,6 +27,7 @@ def cmd_serve(args) -> int:
     settings.require_for_serving(http=http)
     app = create_app(settings)
     app.start()
+    app.bot.background.submit(lambda: _log_setup_problems(settings))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         if http:
@@ -45,6 +46,15 @@ def cmd_serve(args) -> int:
     finally:
         app.stop()
     return 0
+
+
+def _log_setup_problems(settings) -> None:
+    """The doctor's checks, logged at start so a broken set-up is loud, not silent."""
+    from bot.doctor import run_checks
+
+    for check in run_checks(settings):
+        if not check.ok:
+            log.warning("setup problem: %s", check.line())
 
 
 def cmd_db_upgrade(args) -> int:
@@ -112,6 +122,12 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from bot.doctor import report, run_checks
+
+    return 0 if report(run_checks(), print) else 1
+
+
 def cmd_demo(args) -> int:
     from bot.demo import run_demo
 
@@ -145,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["md", "json"], default="md")
     report.set_defaults(func=cmd_report)
 
+    sub.add_parser("doctor", help="check settings, plans, database, Slack token and people; a fix for each failure"
+                   ).set_defaults(func=cmd_doctor)
     sub.add_parser("demo", help="a complete scripted incident with no Slack workspace needed").set_defaults(func=cmd_demo)
     return parser
 

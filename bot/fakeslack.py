@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode
 
 JSON_KEYS = ("blocks", "view", "metadata", "attachments")
+from bot.slack_api import REQUIRED_SCOPES as DEFAULT_SCOPES  # noqa: E402
 
 
 @dataclass
@@ -61,6 +62,8 @@ class FakeSlack:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.latency = 0.0
+        self.scopes = list(DEFAULT_SCOPES)  # what x-oauth-scopes says the token has
+        self._respond_after: dict[str, float] = {}
         self.calls: list[Call] = []
         self.responses: list[dict] = []  # posts to response_url
         self.users: dict[str, User] = {}
@@ -89,6 +92,10 @@ class FakeSlack:
         """Answer the next `times` calls of `method` with this error."""
         with self._lock:
             self._faults.setdefault(method, []).extend(Fault(status, error, retry_after) for _ in range(times))
+
+    def answer_late(self, method: str, seconds: float) -> None:
+        """Do `method`'s work at once but answer only after `seconds` (a reply lost in a crash)."""
+        self._respond_after[method] = seconds
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.status == 200 and c.error is None]
@@ -159,6 +166,12 @@ class FakeSlack:
     def _handle(self, method: str, params: dict, auth: str) -> tuple[int, dict, dict]:
         if self.latency:
             time.sleep(self.latency)
+        status, body, headers = self._answer(method, params, auth)
+        if self._respond_after.get(method):
+            time.sleep(self._respond_after[method])
+        return status, body, headers | {"X-OAuth-Scopes": ",".join(self.scopes)}
+
+    def _answer(self, method: str, params: dict, auth: str) -> tuple[int, dict, dict]:
         with self._lock:
             call = Call(method, params, time.time())
             self.calls.append(call)

@@ -15,6 +15,9 @@ from bot.errors import SlackUnavailable
 
 log = logging.getLogger("bcbot.slack")
 METADATA_EVENT = "bcbot_post"
+# The bot scopes slack-app-manifest.yml asks for (a test keeps the two the same).
+REQUIRED_SCOPES = ("channels:manage", "channels:read", "channels:history", "chat:write", "commands", "im:write",
+                   "pins:write", "users:read", "users:read.email", "files:write")
 
 
 class NameTaken(Exception):
@@ -57,6 +60,24 @@ class SlackApi:
 
     def auth_test(self) -> dict:
         return self._call("auth.test")
+
+    def granted_scopes(self) -> set[str]:
+        """The token's scopes, from the x-oauth-scopes header Slack sends with every answer."""
+        try:
+            response = self.client.auth_test()
+        except SlackApiError as err:
+            raise SlackUnavailable(f"Slack refused auth.test: {err.response.get('error', 'unknown_error')}") from err
+        header = next((v for k, v in response.headers.items() if k.lower() == "x-oauth-scopes"), "")
+        return {s.strip() for s in header.split(",") if s.strip()}
+
+    def user_exists(self, user_id: str) -> bool:
+        try:
+            self._call("users.info", user=user_id)
+            return True
+        except SlackUnavailable as err:
+            if self._error_code(err) in ("user_not_found", "users_not_found"):
+                return False
+            raise
 
     def open_view(self, *, trigger_id: str, view: dict) -> str:
         return self._call("views.open", trigger_id=trigger_id, view=view)["view"]["id"]

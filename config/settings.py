@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     bcbot_timezone: str = "UTC"
     bcbot_reminder_hour: int = Field(default=9, ge=0, le=23)
     bcbot_announce_channel: str | None = None
+    # Advanced: how long a worker holds a Slack set-up task before another may take it over.
+    bcbot_setup_lease_seconds: int = Field(default=60, ge=1, le=3600)
 
     @field_validator("slack_bot_token")
     @classmethod

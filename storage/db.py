@@ -4,7 +4,10 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Short enough that a request waiting on a locked database still acks within Slack's 3 s,
+# long enough that normal short write transactions queue rather than fail.
+SQLITE_BUSY_TIMEOUT_MS = 2_000
+PG_CONNECT_TIMEOUT_S = 2
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -12,7 +15,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

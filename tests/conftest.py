@@ -69,8 +69,8 @@ def start_app(make_settings, fake_slack):
 
     started: list[Running] = []
 
-    def start(*, clock=None, lease: int = 60, **overrides) -> Running:
-        app = create_app(make_settings(**overrides), setup_lease_seconds=lease, **({"clock": clock} if clock else {}))
+    def start(*, clock=None, **overrides) -> Running:
+        app = create_app(make_settings(**overrides), **({"clock": clock} if clock else {}))
         app.start(scheduler=False)
         server = make_server(app, host="127.0.0.1", port=0, threads=8)
         threading.Thread(target=_serve_quietly, args=(server,), daemon=True).start()

@@ -1,0 +1,89 @@
+"""Slack misbehaving and the database locked: work completes once, or the person is told to try again."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.error
+import urllib.request
+from collections import Counter
+
+from storage import models
+from tests.e2e.helpers import activate, button, open_modal, rows, steps_of, submit
+from tests.support import people
+
+
+def posted_keys(fake) -> Counter:
+    return Counter((m.get("metadata") or {}).get("event_payload", {}).get("key")
+                   for msgs in fake.messages.values() for m in msgs if m.get("metadata"))
+
+
+def test_bursts_of_429_and_500_still_complete_once(running):
+    fake = running.fake
+    for method in ("conversations.create", "conversations.invite", "chat.postMessage", "pins.add",
+                   "conversations.setTopic", "chat.update", "views.open"):
+        fake.fail(method, status=429, retry_after=1, times=1)
+        fake.fail(method, status=500, times=1)
+    activate(running, people.PARKS)
+    [incident] = rows(running, models.Incident)
+    assert incident.channel_id and incident.header_ts and all(t.done_at for t in rows(running, models.SlackTask))
+    assert all(count == 1 for count in posted_keys(fake).values()), posted_keys(fake)
+    assert (incident.channel_id, incident.header_ts) in fake.pins
+
+    checklist = fake.messages[incident.channel_id][1]
+    value = button(steps_of(checklist)[0][1], "bcbot.step.done")["value"]
+    fake.fail("chat.update", status=429, retry_after=1, times=2)
+    running.slack.block_action(people.BAKER, "bcbot.step.done", value, channel=incident.channel_id)
+    running.settle()
+    assert steps_of(fake.messages[incident.channel_id][1])[0][0].startswith("✅")
+    kinds = Counter(e.kind for e in rows(running, models.IncidentLogEntry))
+    assert kinds["activated"] == 1 and kinds["step_done"] == 1 and kinds["channel_created"] == 1
+
+
+def test_a_failed_slack_call_is_logged_and_the_person_told(running, caplog):
+    running.fake.fail("views.open", error="invalid_arguments")
+    running.slack.command(people.PARKS, "")
+    running.settle()
+    assert "Slack views.open failed: invalid_arguments" in caplog.text
+    assert any("Slack refused views.open: invalid_arguments" in r.get("text", "") for r in running.fake.responses)
+
+
+def test_channel_creation_refused_tells_the_activator_and_is_retried_later(running):
+    running.fake.fail("conversations.create", error="restricted_action", times=1)
+    activate(running, people.PARKS)
+    [incident] = rows(running, models.Incident)
+    assert incident.channel_id is None
+    assert any("would not create its channel" in m["text"] for m in running.fake.messages.get("D" + people.PARKS[1:], []))
+    # The outbox still holds the set-up; the next sweep finishes it.
+    from bot.activation import resume_pending_setup
+
+    assert resume_pending_setup(running.bot) == 1
+    [incident] = rows(running, models.Incident)
+    assert incident.channel_id and incident.header_ts
+
+
+def locked(db_path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(db_path, isolation_level=None, timeout=0)
+    conn.execute("BEGIN EXCLUSIVE")
+    return conn
+
+
+def test_a_locked_database_answers_try_again_in_time_and_writes_nothing(running, db_url):
+    view = open_modal(running, people.PARKS)
+    lock = locked(db_url.removeprefix("sqlite:///"))
+    try:
+        status = running.slack.command(people.PARKS, "status")
+        assert status.status == 200 and status.elapsed < 3.0
+        assert "try again" in status.json()["text"]
+        reply = submit(running, people.PARKS, view)
+        assert reply.elapsed < 3.0 and "try again" in json.dumps(reply.json())
+        try:
+            urllib.request.urlopen(running.url + "/healthz", timeout=5)
+            raise AssertionError("healthz should be 503 while the database is locked")
+        except urllib.error.HTTPError as err:
+            assert err.code == 503
+    finally:
+        lock.rollback()
+        lock.close()
+    assert rows(running, models.ActivationRequest) == []  # nothing half-written
+    reply = submit(running, people.PARKS, view)  # the same form, once the database is back
+    assert reply.status == 200 and len(rows(running, models.Incident)) == 1
