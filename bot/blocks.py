@@ -265,10 +265,6 @@ def checklist_text(incident: Incident, plan: Plan, phase: str, steps: list[Step]
     return plain(f"{plan.phase(phase).title} checklist for {incident.ref}: {progress(steps)}", 3000)
 
 
-def page_of(step: Step) -> int:
-    return (step.position - 1) // STEPS_PER_PAGE + 1
-
-
 # Announcement, approvals, notices ------------------------------------------------------------
 def announcement_text(incident: Incident, plan: Plan) -> str:
     if not is_open(incident.state):

@@ -60,7 +60,7 @@ def set_step(bot: Bcbot, *, step_id: int, user_id: str, status: StepStatus, reas
                            data={"step_id": step.id, "phase": step.phase, "position": step.position,
                                  **({"reason": clean(reason).strip()} if reason else {})})
         uow.commit()
-    refresh_checklist(bot, incident_id=incident.id, phase=step.phase, page=blocks.page_of(step))
+    refresh_checklist(bot, incident_id=incident.id, phase=step.phase)
     return changed
 
 
@@ -81,7 +81,7 @@ def set_step_detail(bot: Bcbot, *, step_id: int, user_id: str, assignee: str | N
             uow.log.append(incident_id=incident.id, at=now, actor=user_id, kind=kind, summary=summary,
                            data={"step_id": step.id, "phase": step.phase, "position": step.position, **data})
         uow.commit()
-    refresh_checklist(bot, incident_id=incident.id, phase=step.phase, page=blocks.page_of(step))
+    refresh_checklist(bot, incident_id=incident.id, phase=step.phase)
     return changed
 
 
@@ -102,8 +102,7 @@ def _open_step(uow, step_id: int):
     return step, incident
 
 
-def refresh_checklist(bot: Bcbot, *, incident_id: int, phase: str | None, page: int | None = None,
-                      header: bool = True) -> None:
+def refresh_checklist(bot: Bcbot, *, incident_id: int, phase: str | None, header: bool = True) -> None:
     """Re-render a phase's checklist page(s) and the header in place, from the database."""
     from bot.activation import plan_of
 
