@@ -27,9 +27,10 @@ from bot.slack_api import REQUIRED_SCOPES as DEFAULT_SCOPES  # noqa: E402
 class Call:
     method: str
     params: dict
-    at: float
+    at: float  # when the fake answered (after any `latency`)
     status: int = 200
     error: str | None = None
+    started: float | None = None  # when the request arrived; at - started is how long the call took
 
 
 @dataclass
@@ -164,16 +165,17 @@ class FakeSlack:
 
     # Behaviour -----------------------------------------------------------------------------
     def _handle(self, method: str, params: dict, auth: str) -> tuple[int, dict, dict]:
+        arrived = time.time()
         if self.latency:
             time.sleep(self.latency)
-        status, body, headers = self._answer(method, params, auth)
+        status, body, headers = self._answer(method, params, auth, arrived)
         if self._respond_after.get(method):
             time.sleep(self._respond_after[method])
         return status, body, headers | {"X-OAuth-Scopes": ",".join(self.scopes)}
 
-    def _answer(self, method: str, params: dict, auth: str) -> tuple[int, dict, dict]:
+    def _answer(self, method: str, params: dict, auth: str, arrived: float | None = None) -> tuple[int, dict, dict]:
         with self._lock:
-            call = Call(method, params, time.time())
+            call = Call(method, params, time.time(), started=arrived)
             self.calls.append(call)
             queued = self._faults.get(method)
             if queued:
