@@ -27,6 +27,7 @@ and the lock is released.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -39,7 +40,7 @@ from bot.errors import BcbotError, InvalidInput, NotAllowed, NotFound, SlackUnav
 from bot.ids import INPUT_ACTION, Input
 from bot.plan import Plan
 from bot.reminders import (OUTSIDE_TEST_TYPES, ClaimStatus, DueReminder, Governance, Kind, PlanTest, ReminderKey,
-                           Schedule, TestType, due_reminder, local_today, next_review_after, next_test_after,
+                           Schedule, PlanTestType, due_reminder, local_today, next_review_after, next_test_after,
                            reminder_day, snooze_until, stages_through)
 from bot.runtime import Bcbot
 from bot.text import clean, user_mention
@@ -86,7 +87,7 @@ class MessageRef:
 @dataclass(frozen=True)
 class RecordTestForm:
     plan_id: str
-    test_type: TestType
+    test_type: PlanTestType
     held_on: date
     notes: str
 
@@ -181,58 +182,120 @@ def _sweep(bot: Bcbot) -> SweepResult:
     now = bot.clock()
     tz, hour = bot.settings.timezone, bot.settings.bcbot_reminder_hour
     plans = bot.plans.plans
-    schedules = {key: Schedule.of(plan.reminders) for key, plan in plans.items()}
-    horizon_days = max((s.horizon_days for s in schedules.values()), default=0)
+    schedules, horizon_days = _schedules(plans)
     day = reminder_day(now, tz, hour)
+    # Only a plan with a date on or before the horizon can have a reminder due: one indexed query.
     horizon = day + timedelta(days=horizon_days)
     with bot.uow() as uow:
-        rows = uow.governance.candidates(horizon)
-        claims = {c.key: c for c in uow.reminders.current(horizon)} if rows else {}
+        rows = uow.governance.due_by(horizon)
 
-    due: list[tuple[Plan, Governance, DueReminder]] = []
+    # Which stage of which reminder is due: pure arithmetic, the same for plans sharing a date.
+    stage_of = functools.lru_cache(maxsize=None)(
+        lambda kind, due_on, snoozed, schedule: due_reminder(kind, due_on, now=now, tz=tz, hour=hour, day=day,
+                                                             schedule=schedule, snoozed_until=snoozed))
+    due: list[tuple[Plan, DueReminder]] = []
+    due_count = 0
     for row in rows:
-        plan = plans.get(row.plan_key)
-        if plan is None:
+        if row.plan_key not in plans:
             continue  # the plan's file is gone
         for kind in (Kind.REVIEW, Kind.TEST):
-            reminder = due_reminder(kind, row.next_date(kind), now=now, tz=tz, hour=hour, day=day,
-                                    schedule=schedules[plan.id], snoozed_until=row.snoozed_until(kind))
-            if reminder is not None:
-                due.append((plan, row, reminder))
+            due_on, snoozed, reminded_for, reminded_stage = row.of(kind)
+            reminder = stage_of(kind, due_on, snoozed, schedules[row.plan_key])
+            if reminder is None:
+                continue
+            due_count += 1
+            if reminded_for == due_on and reminded_stage is not None and reminder.stage <= reminded_stage:
+                continue  # every recipient of this stage was dealt with by an earlier sweep
+            due.append((plans[row.plan_key], reminder))
 
-    result = SweepResult(due=len(due))
+    result = SweepResult(due=due_count)
+    if due:
+        _send_due(bot, due, result, now=now)
+    _retry_post_incident(bot, result)
+    if result.sent or result.failed:
+        log.info("reminder sweep: %d due, %d sent, %d failed", result.due, result.sent, result.failed)
+    return result
+
+
+def _send_due(bot: Bcbot, due: list[tuple[Plan, DueReminder]], result: SweepResult, *, now: datetime) -> None:
+    """Claim and send each due reminder stage to whoever has not had it; then record the stage as
+    dealt with once no recipient's send is pending or may still be retried."""
+    today = local_today(now, bot.settings.timezone)
+    with bot.uow() as uow:
+        claims = uow.reminders.current(sorted({plan.id for plan, _ in due}))
+    govs: dict[str, Governance | None] = {}
+    settled_stages: list[tuple[str, Kind, date, int]] = []
+    try:
+        _send_each(bot, due, claims, govs, settled_stages, result, today=today)
+    finally:
+        if settled_stages:  # a cache of what needs no more work: written in one go
+            with bot.uow() as uow:
+                uow.governance.reminded(settled_stages)
+                uow.commit()
+
+
+def _send_each(bot: Bcbot, due, claims, govs, settled_stages, result: SweepResult, *, today: date) -> None:
+    tz = bot.settings.timezone
     failures_in_a_row = 0
-    unresolved_seen: dict[str, list[str]] = {}
-    known_unresolved: dict[str, tuple[str, ...]] = {}
-    today = local_today(now, tz)
-    for plan, row, reminder in due:
+    for plan, reminder in due:
         recipients, unresolved = _recipients(bot, plan, escalated=reminder.escalated)
-        if unresolved is not None:
-            unresolved_seen[plan.id], known_unresolved[plan.id] = unresolved, row.unresolved_owners
+        pending, settled = [], unresolved is not None
         for user_id, as_team in recipients:
+            claim = claims.get((plan.id, reminder.kind.value, reminder.stage, user_id))
+            if claim is None or _retriable(claim):
+                pending.append((user_id, as_team, claim))
+            elif claim[1] == ClaimStatus.SENDING:
+                settled = False  # under way elsewhere: it may yet fail and need a retry
+        if pending and plan.id not in govs:
+            with bot.uow() as uow:
+                govs[plan.id] = gov = uow.governance.get(plan.id)
+            owners_unresolved = unresolved if not reminder.escalated else _recipients(bot, plan, escalated=False)[1]
+            if gov is not None and owners_unresolved is not None:
+                _store_unresolved(bot, {plan.id: owners_unresolved}, {plan.id: gov.unresolved_owners})
+        for user_id, as_team, existing in pending:
             key = reminder.key(plan.id, user_id)
-            claim_id = _take(bot, key, claims.get(key))
+            claim_id = _take(bot, key, existing)
             if claim_id is None:
+                settled = False  # another sweep took it just now
                 continue
             text = render.reminder_text(plan, reminder, today=today)
-            blocks_ = render.reminder_blocks(plan, reminder, today=today, as_team=as_team, gov=row, tz=tz)
-            if _deliver(bot, claim_id, key, text=text, blocks_=blocks_):
+            blocks_ = render.reminder_blocks(plan, reminder, today=today, as_team=as_team, gov=govs[plan.id], tz=tz)
+            delivery = _deliver(bot, claim_id, key, text=text, blocks_=blocks_)
+            if delivery.status is ClaimStatus.SENT:
                 result.sent += 1
                 result.sent_keys.append(key)
                 failures_in_a_row = 0
             else:
                 result.failed += 1
                 failures_in_a_row += 1
+                attempts = existing[2] + 1 if existing else 1
+                if _retriable((claim_id, delivery.status, attempts)):
+                    settled = False  # the next sweep tries again
             if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
                 log.warning("reminder sweep stopped after %d failed sends in a row; the rest waits for the next "
                             "sweep", failures_in_a_row)
-                _store_unresolved(bot, unresolved_seen, known_unresolved)
-                return result
-    _store_unresolved(bot, unresolved_seen, known_unresolved)
-    _retry_post_incident(bot, result)
-    if result.sent or result.failed:
-        log.info("reminder sweep: %d due, %d sent, %d failed", result.due, result.sent, result.failed)
-    return result
+                return
+        if settled:
+            settled_stages.append((plan.id, reminder.kind, reminder.due_on, reminder.stage))
+
+
+def _retriable(claim: tuple) -> bool:
+    """(claim ID, status, attempts): a failed send with attempts left."""
+    _claim_id, status, attempts = claim
+    return status == ClaimStatus.FAILED and attempts < MAX_SEND_ATTEMPTS
+
+
+_schedule_cache: dict[int, tuple[dict, dict[str, Schedule], int]] = {}
+
+
+def _schedules(plans: dict[str, Plan]) -> tuple[dict[str, Schedule], int]:
+    """Each plan's reminder schedule and the longest lead time of any, worked out once per catalog."""
+    cached = _schedule_cache.get(id(plans))
+    if cached is None or cached[0] is not plans:
+        schedules = {key: Schedule.of(plan.reminders) for key, plan in plans.items()}
+        cached = _schedule_cache[id(plans)] = (plans, schedules,
+                                               max((s.horizon_days for s in schedules.values()), default=0))
+    return cached[1], cached[2]
 
 
 def _recipients(bot: Bcbot, plan: Plan, *, escalated: bool) -> tuple[list[tuple[str, bool]], list[str] | None]:
@@ -257,22 +320,30 @@ def _recipients(bot: Bcbot, plan: Plan, *, escalated: bool) -> tuple[list[tuple[
     return recipients, unresolved
 
 
-def _take(bot: Bcbot, key: ReminderKey, existing) -> int | None:
-    """Claim this reminder for this sweep, in its own committed transaction; None if it is not ours."""
+def _take(bot: Bcbot, key: ReminderKey, existing: tuple | None) -> int | None:
+    """Claim this reminder, in its own committed transaction; None if another sweep has it.
+    `existing` is (claim ID, status, attempts) of a failed claim to take again, or None for a new one."""
     now = bot.clock()
     with bot.uow() as uow:
         if existing is None:
             claim_id = uow.reminders.claim(key, now)
-        elif existing.status is ClaimStatus.FAILED and existing.attempts < MAX_SEND_ATTEMPTS:
-            claim_id = existing.id if uow.reminders.reclaim(existing.id, attempts=existing.attempts, now=now) else None
         else:
-            return None
+            claim_id, _status, attempts = existing
+            if not uow.reminders.reclaim(claim_id, attempts=attempts, now=now):
+                claim_id = None
         uow.commit()
     return claim_id
 
 
-def _deliver(bot: Bcbot, claim_id: int, key: ReminderKey, *, text: str, blocks_: list[dict]) -> tuple[str, str] | None:
-    """Send a claimed DM and record the outcome; the (channel, ts) when it was sent."""
+@dataclass(frozen=True)
+class Delivery:
+    status: ClaimStatus  # SENT, FAILED (retriable) or UNKNOWN (never retried)
+    channel: str | None = None
+    ts: str | None = None
+
+
+def _deliver(bot: Bcbot, claim_id: int, key: ReminderKey, *, text: str, blocks_: list[dict]) -> Delivery:
+    """Send a claimed DM and record the outcome on its claim."""
     from bot.slack_api import surely_not_delivered
 
     channel = None
@@ -282,15 +353,15 @@ def _deliver(bot: Bcbot, claim_id: int, key: ReminderKey, *, text: str, blocks_:
     except Exception as err:  # anything: the claim must say what became of it
         maybe = channel is not None and not (isinstance(err, SlackUnavailable) and surely_not_delivered(err))
         log.warning("reminder %s/%s for %s (claim %s) %s: %s", key.plan_key, key.kind, key.recipient, claim_id,
-                    "may not have been sent (not retried)" if maybe else "was not sent", err)
+                    "may have been sent (not retried)" if maybe else "was not sent", err)
         with bot.uow() as uow:
             uow.reminders.failed(claim_id, error=str(err) or type(err).__name__, delivered_maybe=maybe)
             uow.commit()
-        return None
+        return Delivery(ClaimStatus.UNKNOWN if maybe else ClaimStatus.FAILED)
     with bot.uow() as uow:
         uow.reminders.sent(claim_id, now=bot.clock(), channel_id=channel, ts=ts)
         uow.commit()
-    return channel, ts
+    return Delivery(ClaimStatus.SENT, channel, ts)
 
 
 # The buttons ---------------------------------------------------------------------------------
@@ -498,7 +569,7 @@ def on_incident_stood_down(bot: Bcbot, *, incident_id: int, exercise_report: dic
     with bot.uow() as uow:
         if incident.is_exercise:
             recorded = uow.governance.record_test(
-                PlanTest(plan_key=plan.id, test_type=TestType.EXERCISE, held_on=held_on,
+                PlanTest(plan_key=plan.id, test_type=PlanTestType.EXERCISE, held_on=held_on,
                          recorded_by=incident.lead_user_id, notes=incident.summary, incident_id=incident.id,
                          report=report),
                 next_test=next_test_after(held_on, plan.review.interval_months), now=now)
@@ -556,13 +627,13 @@ def _send_post_incident(bot: Bcbot, claim_id: int, key: ReminderKey, *, plan: Pl
     text = render.post_incident_text(plan, incident.ref, exercise=incident.is_exercise)
     blocks_ = render.post_incident_blocks(plan, ref=incident.ref, exercise=incident.is_exercise, review_due=review_due,
                                           today=today, report=report or None, attached=file_content is not None)
-    sent = _deliver(bot, claim_id, key, text=text, blocks_=blocks_)
-    if sent is None:
+    delivery = _deliver(bot, claim_id, key, text=text, blocks_=blocks_)
+    if delivery.status is not ClaimStatus.SENT:
         return False
     if file_content is not None:
         what = "exercise" if incident.is_exercise else "incident"
         try:
-            bot.slack.upload_file(channel=sent[0], filename=f"{incident.ref}-report.md", content=file_content,
+            bot.slack.upload_file(channel=delivery.channel, filename=f"{incident.ref}-report.md", content=file_content,
                                   title=f"{incident.ref} {what} report")
         except SlackUnavailable as err:
             log.warning("could not attach the report of %s for %s: %s", incident.ref, key.recipient, err)
@@ -576,7 +647,7 @@ def _retry_post_incident(bot: Bcbot, result: SweepResult) -> None:
     with bot.uow() as uow:
         failed = uow.reminders.retryable(Kind.POST_INCIDENT.value, MAX_SEND_ATTEMPTS)
     for claim in failed:
-        claim_id = _take(bot, claim.key, claim)
+        claim_id = _take(bot, claim.key, (claim.id, claim.status, claim.attempts))
         if claim_id is None:
             continue
         with bot.uow() as uow:

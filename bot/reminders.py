@@ -25,6 +25,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 SNOOZE_DAYS = 7
@@ -39,7 +40,7 @@ class Kind(StrEnum):
     POST_INCIDENT = "pir"
 
 
-class TestType(StrEnum):
+class PlanTestType(StrEnum):
     WALKTHROUGH = "walkthrough"
     TABLETOP = "tabletop"
     SIMULATION = "simulation"
@@ -48,13 +49,13 @@ class TestType(StrEnum):
 
 
 # The types a person can record for a test held outside Slack.
-OUTSIDE_TEST_TYPES = (TestType.WALKTHROUGH, TestType.TABLETOP, TestType.SIMULATION, TestType.LIVE)
+OUTSIDE_TEST_TYPES = (PlanTestType.WALKTHROUGH, PlanTestType.TABLETOP, PlanTestType.SIMULATION, PlanTestType.LIVE)
 TEST_TYPE_LABELS = {
-    TestType.WALKTHROUGH: "Walkthrough",
-    TestType.TABLETOP: "Tabletop exercise",
-    TestType.SIMULATION: "Simulation",
-    TestType.LIVE: "Live test",
-    TestType.EXERCISE: "Exercise in Slack",
+    PlanTestType.WALKTHROUGH: "Walkthrough",
+    PlanTestType.TABLETOP: "Tabletop exercise",
+    PlanTestType.SIMULATION: "Simulation",
+    PlanTestType.LIVE: "Live test",
+    PlanTestType.EXERCISE: "Exercise in Slack",
 }
 
 
@@ -210,6 +211,26 @@ class Claim:
     attempts: int
 
 
+class DueRow(NamedTuple):
+    """What the sweep reads of a plan whose review or test is close (one light row per plan)."""
+
+    plan_key: str
+    next_review: date
+    next_test: date
+    review_snoozed_until: datetime | None
+    test_snoozed_until: datetime | None
+    review_reminded_for: date | None
+    review_reminded_stage: int | None
+    test_reminded_for: date | None
+    test_reminded_stage: int | None
+
+    def of(self, kind: Kind) -> tuple[date, datetime | None, date | None, int | None]:
+        """(due date, snoozed until, reminded for, reminded stage) of the review or the test."""
+        if kind == Kind.REVIEW:
+            return self.next_review, self.review_snoozed_until, self.review_reminded_for, self.review_reminded_stage
+        return self.next_test, self.test_snoozed_until, self.test_reminded_for, self.test_reminded_stage
+
+
 @dataclass(frozen=True)
 class Governance:
     """A plan's review and test record as the database holds it."""
@@ -244,7 +265,7 @@ class PlanTest:
     """A test of a plan: held outside Slack and recorded, or an exercise run in Slack."""
 
     plan_key: str
-    test_type: TestType
+    test_type: PlanTestType
     held_on: date
     recorded_by: str | None
     notes: str = ""

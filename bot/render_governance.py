@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks import MODAL_TITLE_MAX, _option, _plain, button, context, section
 from bot.ids import INPUT_ACTION, Action, Callback, Input
 from bot.plan import Plan
-from bot.reminders import (OUTSIDE_TEST_TYPES, TEST_TYPE_LABELS, DueReminder, Governance, Kind, TestType,
+from bot.reminders import (OUTSIDE_TEST_TYPES, TEST_TYPE_LABELS, DueReminder, Governance, Kind, PlanTestType,
                            describe_due)
 from bot.text import plain, safe, user_mention
 
@@ -64,7 +64,7 @@ def _history(kind: Kind, gov: Governance | None, tz: ZoneInfo) -> str | None:
             return f"Last reviewed {day(gov.last_review_at.astimezone(tz).date())} by {user_mention(gov.last_review_by)}"
         return "No review recorded in bcbot yet"
     if gov.last_test_on:
-        kind_label = TEST_TYPE_LABELS.get(TestType(gov.last_test_type), gov.last_test_type) if gov.last_test_type else "Test"
+        kind_label = TEST_TYPE_LABELS.get(PlanTestType(gov.last_test_type), gov.last_test_type) if gov.last_test_type else "Test"
         return f"Last test: {safe(kind_label, 40)} on {day(gov.last_test_on)}"
     return "No test recorded in bcbot yet"
 
@@ -117,7 +117,7 @@ def reviewed_outcome(by: str, next_review: date) -> str:
     return f"✅ Marked reviewed by {user_mention(by)}. Next review due {day(next_review)}."
 
 
-def test_recorded_outcome(by: str, test_type: TestType, held_on: date, next_test: date | None) -> str:
+def test_recorded_outcome(by: str, test_type: PlanTestType, held_on: date, next_test: date | None) -> str:
     text = f"✅ {safe(TEST_TYPE_LABELS[test_type], 40)} on {day(held_on)} recorded by {user_mention(by)}."
     if next_test:
         text += f" Next test due {day(next_test)}."
@@ -185,8 +185,9 @@ def post_incident_blocks(plan: Plan, *, ref: str, exercise: bool, review_due: da
 
 
 def report_file(markdown: str, exercise_report: dict | None) -> str:
-    """The incident report as a file, with the post-exercise report appended for an exercise."""
-    if not exercise_report:
+    """The incident report as a file, with the post-exercise report appended for an exercise
+    (unless the report already has it, from the stand-down's log entry)."""
+    if not exercise_report or "## Post-exercise report" in markdown:
         return markdown
     lines = [markdown.rstrip("\n"), "", "## Post-exercise report", ""]
     for key, label in EXERCISE_REPORT_PARTS:

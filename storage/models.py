@@ -234,6 +234,12 @@ class PlanGovernance(Base):
     test_snoozed_until: Mapped[datetime | None]
     # The incident whose stand-down made the review due (ISO 22301: review after any activation).
     review_flagged_after_incident: Mapped[int | None]
+    # The sweep's high-water mark per reminder: every recipient of stages up to `*_reminded_stage` of
+    # the due date `*_reminded_for` has been dealt with, so the sweep need not read their claims again.
+    review_reminded_for: Mapped[date | None]
+    review_reminded_stage: Mapped[int | None]
+    test_reminded_for: Mapped[date | None]
+    test_reminded_stage: Mapped[int | None]
     # Owners given by email that Slack could not find, as of `unresolved_checked_at`.
     unresolved_owners: Mapped[list] = mapped_column(default=list)
     unresolved_checked_at: Mapped[datetime | None]
