@@ -11,7 +11,7 @@ from bot.runtime import Bcbot
 
 
 def open_incident_lines(bot: Bcbot, limit: int = 50) -> list[str]:
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         incidents = uow.incidents.open_incidents(limit)
     return [blocks.incident_line(i, bot.plans.title(i.plan_key)) for i in incidents]
 

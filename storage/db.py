@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 # long enough that normal short write transactions queue rather than fail.
 SQLITE_BUSY_TIMEOUT_MS = 2_000
 PG_CONNECT_TIMEOUT_S = 2
+# Execution option of a connection that only reads (see storage.uow.SqlUnitOfWork(read_only=True)).
+READ_ONLY = "bcbot_read_only"
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -34,7 +36,9 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # Writers queue on the lock at BEGIN instead of failing when a read upgrades to a write.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work begins deferred: under WAL it reads a snapshot and never queues behind writers
+        # (an ack that only reads must not sleep in SQLite's busy handler).
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
