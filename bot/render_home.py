@@ -7,6 +7,7 @@ are paged with a button whose value carries the page (no state in memory, so pag
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -81,9 +82,6 @@ class PlanCard:
     def overdue(self, today: date) -> bool:
         return self.next_review < today or self.next_test < today
 
-    def soonest(self) -> date:
-        return min(self.next_review, self.next_test)
-
 
 @dataclass(frozen=True)
 class HomeData:
@@ -92,16 +90,23 @@ class HomeData:
     recent: list[ClosedItem]  # this page, at most RECENT_MAX
     has_older: bool
     page: HomePage
-    plans: list[PlanCard]  # every plan; the home picks which to show
+    plans: list[PlanCard]  # the plans to show, at most PLANS_MAX (see `plans_to_show`)
+    plans_total: int
+    plans_overdue: int
     now: datetime
     today: date  # in BCBOT_TIMEZONE: a date before it is overdue
 
 
-def plans_to_show(plans: list[PlanCard], today: date, limit: int = PLANS_MAX) -> list[PlanCard]:
-    """Overdue plans first, then the soonest due; in plan order when there are few."""
-    if len(plans) <= limit:
-        return list(plans)
-    return sorted(plans, key=lambda p: (not p.overdue(today), p.soonest(), p.title))[:limit]
+def plans_to_show(dates: dict[str, tuple[date, date]], today: date, limit: int = PLANS_MAX) -> tuple[list[str], int]:
+    """Which plans the home lists, from each plan's (next review, next test): all of them in their own order
+    when they fit, else the overdue and then the soonest due first. Returns their IDs and how many plans
+    are overdue. One pass and a bounded heap, so 10,000 plans cost a few milliseconds."""
+    overdue = sum(min(review, test) < today for review, test in dates.values())
+    if len(dates) <= limit:
+        return list(dates), overdue
+    # An overdue plan's soonest date is before today and any other's is not: soonest first puts them first.
+    chosen = heapq.nsmallest(limit, dates.items(), key=lambda item: (min(item[1]), item[0]))
+    return [plan_id for plan_id, _ in chosen], overdue
 
 
 # Rendering -----------------------------------------------------------------------------------------
@@ -186,12 +191,13 @@ def _recent_section(data: HomeData) -> list[dict]:
 
 
 def _plans_section(data: HomeData) -> list[dict]:
-    shown = plans_to_show(data.plans, data.today)
-    overdue = sum(p.overdue(data.today) for p in data.plans)
-    heading = f"*Plans ({len(data.plans):,})*" + (f" · ⚠️ {overdue:,} overdue for review or test" if overdue else "")
+    shown = data.plans[:PLANS_MAX]
+    heading = f"*Plans ({data.plans_total:,})*"
+    if data.plans_overdue:
+        heading += f" · ⚠️ {data.plans_overdue:,} overdue for review or test"
     blocks = [section(heading)] + [plan_block(card, data.today) for card in shown]
-    if len(data.plans) > len(shown):
-        blocks.append(context(f"Showing {len(shown)} of {len(data.plans):,} plans: the overdue and soonest due first."))
+    if data.plans_total > len(shown):
+        blocks.append(context(f"Showing {len(shown)} of {data.plans_total:,} plans: the overdue and soonest due first."))
     return blocks
 
 

@@ -38,10 +38,14 @@ def card(n: int = 1, *, review: date = date(2027, 3, 1), test: date = date(2027,
     return PlanCard(**(values | kw))
 
 
-def data(*, open=(), open_total=None, recent=(), has_older=False, page=HomePage(), plans=(card(),)) -> HomeData:
-    open = list(open)
+def data(*, open=(), open_total=None, recent=(), has_older=False, page=HomePage(), plans=(card(),), plans_total=None,
+         plans_overdue=None) -> HomeData:
+    open, plans = list(open), list(plans)
     return HomeData(open=open, open_total=len(open) if open_total is None else open_total, recent=list(recent),
-                    has_older=has_older, page=page, plans=list(plans), now=NOW, today=TODAY)
+                    has_older=has_older, page=page, plans=plans,
+                    plans_total=len(plans) if plans_total is None else plans_total,
+                    plans_overdue=sum(p.overdue(TODAY) for p in plans) if plans_overdue is None else plans_overdue,
+                    now=NOW, today=TODAY)
 
 
 def texts(view: dict) -> list[str]:
@@ -99,7 +103,8 @@ def test_many_incidents_and_plans_stay_within_slacks_limits():
     opened = [OpenItem(incident(i, circumstance="x" * 300), "P" * 150, Progress(1, 500)) for i in range(1, 501)]
     recent = [ClosedItem(stood_down(i, circumstance="y" * 300), "P" * 150) for i in range(1, 11)]
     plans = [card(i, title="T" * 150, owners=tuple("Owner with a long name" for _ in range(50))) for i in range(10_000)]
-    view = render_home.home_view(data(open=opened, open_total=100_500, recent=recent, has_older=True, plans=plans))
+    view = render_home.home_view(data(open=opened, open_total=100_500, recent=recent, has_older=True, plans=plans,
+                                      plans_total=10_000))
     assert_within_limits(view)
     joined = "\n".join(texts(view))
     assert sum("open 2h 05m" in t for t in texts(view)) == render_home.OPEN_MAX
@@ -136,11 +141,14 @@ def test_overdue_review_or_test_dates_are_flagged():
 
 
 def test_with_many_plans_the_overdue_and_soonest_come_first():
-    plans = [card(i, review=date(2027, 1, 1) + timedelta(days=i)) for i in range(30)]
-    plans.append(card(99, review=TODAY - timedelta(days=400)))
-    shown = render_home.plans_to_show(plans, TODAY)
-    assert len(shown) == render_home.PLANS_MAX and shown[0].plan_id == "plan-99" and shown[1].plan_id == "plan-0"
-    assert render_home.plans_to_show(plans[:3], TODAY) == plans[:3]  # few plans: in plan order
+    dates = {f"plan-{i}": (date(2027, 1, 1) + timedelta(days=i), date(2027, 6, 1)) for i in range(30)}
+    dates["plan-late-test"] = (date(2027, 9, 1), TODAY - timedelta(days=3))
+    dates["plan-late-review"] = (TODAY - timedelta(days=400), date(2027, 9, 1))
+    shown, overdue = render_home.plans_to_show(dates, TODAY)
+    assert overdue == 2 and len(shown) == render_home.PLANS_MAX
+    assert shown[:3] == ["plan-late-review", "plan-late-test", "plan-0"] and shown[-1] == "plan-17"
+    few = dict(list(dates.items())[:3])
+    assert render_home.plans_to_show(few, TODAY) == (["plan-0", "plan-1", "plan-2"], 0)  # few plans: in plan order
 
 
 def test_user_and_plan_text_is_escaped_and_truncated():
