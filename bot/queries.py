@@ -20,39 +20,55 @@ def plan_dates(bot: Bcbot, plan: Plan) -> tuple[date, date]:
     """A plan's next review and next test dates.
 
     For now the dates in the plan file; plan governance (issue 4) keeps them in the database once owners
-    record reviews and tests, and this is the one place to switch over.
+    record reviews and tests, and this (with `all_plan_dates`, its batch form) is the place to switch over.
     """
     return plan.review.next, plan.testing.next
 
 
-def plan_cards(bot: Bcbot) -> list[PlanCard]:
+def all_plan_dates(bot: Bcbot) -> dict[str, tuple[date, date]]:
+    """Every plan's (next review, next test), in catalog order.
+
+    When the dates move to the database, make this one query (not `plan_dates` per plan), so that App
+    Home runs a fixed number of SQL statements however many plans there are.
+    """
+    return {plan.id: plan_dates(bot, plan) for plan in bot.plans.all()}
+
+
+def plan_cards(bot: Bcbot, today: date) -> tuple[list[PlanCard], int, int]:
+    """The plans App Home lists (overdue and soonest due first), how many plans there are, how many overdue."""
+    dates = all_plan_dates(bot)
+    chosen, overdue = render_home.plans_to_show(dates, today)
     cards = []
-    for plan in bot.plans.all():
-        next_review, next_test = plan_dates(bot, plan)
+    for plan_id in chosen:
+        plan = bot.plans.plans[plan_id]
         cards.append(PlanCard(plan_id=plan.id, title=plan.title, owners=tuple(o.name for o in plan.owners),
-                              next_review=next_review, next_test=next_test))
-    return cards
+                              next_review=dates[plan_id][0], next_test=dates[plan_id][1]))
+    return cards, len(dates), overdue
 
 
 def home_data(bot: Bcbot, page: HomePage | None = None) -> HomeData:
-    """Everything App Home shows, in four SQL statements whatever the size of the history."""
+    """Everything App Home shows, in four SQL statements whatever the size of the history or the number of plans."""
     page = page or HomePage()
     now = bot.clock()
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:  # a read: on SQLite it takes no write lock
         open_total = uow.home.count_open()
         opened = uow.home.open_incidents(render_home.OPEN_MAX)
         progress = uow.home.phase_progress([i.id for i in opened])
         recent = uow.home.stood_down(render_home.RECENT_MAX + 1, before=page.before)
     title = bot.plans.title
+    today = now.astimezone(bot.settings.timezone).date()
+    plans, plans_total, plans_overdue = plan_cards(bot, today)
     return HomeData(
         open=[OpenItem(i, title(i.plan_key), progress.get(i.id, Progress(0, 0))) for i in opened],
         open_total=open_total,
         recent=[ClosedItem(i, title(i.plan_key)) for i in recent[:render_home.RECENT_MAX]],
         has_older=len(recent) > render_home.RECENT_MAX,
         page=page,
-        plans=plan_cards(bot),
+        plans=plans,
+        plans_total=plans_total,
+        plans_overdue=plans_overdue,
         now=now,
-        today=now.astimezone(bot.settings.timezone).date(),
+        today=today,
     )
 
 
