@@ -307,7 +307,8 @@ class HomeRepository:
     def stood_down(self, limit: int, *, before: tuple[datetime, int] | None = None) -> list[records.Incident]:
         """Stood-down incidents, most recently stood down first; `before` is the (stood_down_at, id) of the
         last one already shown (keyset paging: the same cost on page 1 and page 10,000)."""
-        query = select(m.Incident).where(m.Incident.state == IncidentState.STOOD_DOWN.value)
+        query = select(m.Incident).where(m.Incident.state == IncidentState.STOOD_DOWN.value,
+                                         m.Incident.stood_down_at.is_not(None))
         if before is not None:
             at, incident_id = before
             query = query.where(m.Incident.stood_down_at <= at,

@@ -106,3 +106,14 @@ def test_paging_shows_every_stood_down_incident_once_most_recent_first(uow):
         page = data.page.next(data.recent[-1].incident)
     assert seen == expected and pages == 4
     assert data.open_total == 1 and [i.incident.id for i in data.open] == [1]
+
+
+def test_a_stood_down_incident_without_a_time_does_not_break_paging(uow):
+    _, closed = seed_incidents(uow, PLAN, now=NOW, stood_down=12, tie_every=1)  # closed[0] is the newest
+    with uow() as u:
+        u.session.execute(update(m.Incident).where(m.Incident.id == closed[0]).values(stood_down_at=None))
+        u.commit()
+    data = queries.home_data(fake_bot(uow))
+    assert closed[0] not in [i.incident.id for i in data.recent] and data.has_older
+    older = queries.home_data(fake_bot(uow), data.page.next(data.recent[-1].incident))
+    assert [i.incident.id for i in older.recent] == closed[11:]
