@@ -73,7 +73,8 @@ def test_a_locked_database_answers_try_again_in_time_and_writes_nothing(running,
     try:
         status = running.slack.command(people.PARKS, "status")
         assert status.status == 200 and status.elapsed < 3.0
-        assert "try again" in status.json()["text"]
+        # A read takes no write lock (WAL): /activate status still answers from the last committed state.
+        assert "No open incidents" in status.json()["text"]
         reply = submit(running, people.PARKS, view)
         assert reply.elapsed < 3.0 and "try again" in json.dumps(reply.json())
         try:
