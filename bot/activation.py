@@ -3,7 +3,7 @@ Slack set-up of a new incident (run from the outbox, so a crash never leaves it 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import Callable
 
@@ -19,14 +19,18 @@ from bot.text import safe, user_mention
 log = logging.getLogger("bcbot.activation")
 
 CREATE_CHANNEL = "create_channel"
-# Stages of an incident's Slack set-up: tasks within a stage do not depend on each other and run at once.
+# The tasks of an incident's Slack set-up, grouped by the order they can start in. There is no barrier
+# between groups: each task starts as soon as the task it depends on (DEPENDS_ON) is done, so a slow
+# call (a big invite, say) holds up only what needs its result.
 SETUP_STAGES: tuple[tuple[str, ...], ...] = (
     (CREATE_CHANNEL,),
-    ("set_topic", "invite", "post_header", "announce"),
-    ("pin_header", "post_checklist", "notify_people"),
+    ("set_topic", "invite", "post_header", "announce", "notify_people"),
+    ("pin_header", "post_checklist"),
 )
-# The checklist follows the header so the channel reads top to bottom.
-DEPENDS_ON = {"pin_header": "post_header", "post_checklist": "post_header"}
+# Everything needs the channel; the checklist follows the header so the channel reads top to bottom.
+DEPENDS_ON = {"set_topic": CREATE_CHANNEL, "invite": CREATE_CHANNEL, "post_header": CREATE_CHANNEL,
+              "announce": CREATE_CHANNEL, "notify_people": CREATE_CHANNEL,
+              "pin_header": "post_header", "post_checklist": "post_header"}
 MAX_ATTEMPTS = 10
 MAX_NAME_SUFFIX = 50
 
@@ -166,18 +170,29 @@ def run_setup(bot: Bcbot, *, incident_id: int) -> list[str]:
     """Do whatever Slack set-up of this incident is still pending; returns the tasks that failed.
 
     Each task is claimed in the database before it runs, so two workers never do it twice, and
-    finished when its result is stored. Tasks of a stage run at the same time.
+    finished when its result is stored. A task starts once the task it depends on is done (stored
+    as done: one that failed, or that another worker holds, keeps its dependants waiting), and
+    independent tasks run at the same time.
     """
+    order = [t for stage in SETUP_STAGES for t in stage]
     failed: list[str] = []
+    started: set[str] = set()
+    running: dict[Future, str] = {}
     with ThreadPoolExecutor(max_workers=5, thread_name_prefix="bcbot-setup") as pool:
-        for stage in SETUP_STAGES:
-            with bot.uow() as uow:
+        while True:
+            with bot.uow(read_only=True) as uow:
                 pending = uow.outbox.pending(incident_id)
-            if CREATE_CHANNEL in pending and stage != (CREATE_CHANNEL,):
-                break  # no channel yet: nothing else can be done
-            runnable = [t for t in stage if t in pending and DEPENDS_ON.get(t) not in pending]
-            results = pool.map(lambda task: _run_task(bot, incident_id, task), runnable)
-            failed += [task for task, ok in zip(runnable, results) if not ok]
+            for task in order:
+                if task in pending and task not in started and DEPENDS_ON.get(task) not in pending:
+                    started.add(task)
+                    running[pool.submit(_run_task, bot, incident_id, task)] = task
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = running.pop(future)
+                if not future.result():
+                    failed.append(task)
     if CREATE_CHANNEL in failed:
         raise SlackUnavailable(f"The incident was recorded but Slack would not create its channel; "
                                f"bcbot will keep trying. Meanwhile, follow the plan by phone.")
@@ -206,7 +221,7 @@ def _run_task(bot: Bcbot, incident_id: int, task: str) -> bool:
 
 
 def _incident_and_plan(bot: Bcbot, incident_id: int) -> tuple[Incident, Plan]:
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:  # set-up tasks read at once; none waits for another's write lock
         incident = uow.incidents.get(incident_id)
         return incident, plan_of(bot, uow, incident.plan_version_id)
 
@@ -259,7 +274,7 @@ def _invite(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
 
 def _post_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     incident, plan = _incident_and_plan(bot, incident_id)
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         steps = uow.incidents.steps(incident_id)
     ts = _post_once(bot, incident.channel_id, f"{incident.ref}:header", retry=retry,
                     text=blocks.header_text(incident, plan), blocks_=blocks.header_blocks(incident, plan, steps))
