@@ -12,6 +12,40 @@ from bot.records import ActivationForm
 from bot.text import clean
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_OBJECTS = ("view", "container", "message", "event")  # objects when present
+_NAMED = ("team", "enterprise", "user", "channel")  # an object or an ID
+
+
+def envelope_problem(body) -> str | None:
+    """What in a request's envelope Bolt (or bcbot) could not read, or None when its shape is fine.
+
+    Bolt indexes into these before any listener runs: a payload that is not an object, an `event`
+    or `view` that is not one, an empty `actions` list. Checked before Bolt sees the request."""
+    if not isinstance(body, dict):
+        return f"the payload is a {type(body).__name__}, not an object"
+    for key in _OBJECTS:
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            return f"`{key}` is a {type(body[key]).__name__}, not an object"
+    for key in _NAMED:
+        if body.get(key) is not None and not isinstance(body[key], (dict, str)):
+            return f"`{key}` is a {type(body[key]).__name__}"
+    event = body.get("event") or {}
+    for key in _NAMED:
+        if event.get(key) is not None and not isinstance(event[key], (dict, str)):
+            return f"`event.{key}` is a {type(event[key]).__name__}"
+    if "actions" in body:
+        actions = body["actions"]
+        if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
+            return "`actions` is not a list of objects"
+        if not all(isinstance(a.get("action_id"), str) for a in actions):
+            return "an action has no action_id"
+    if "authorizations" in body:
+        found = body["authorizations"]
+        if not isinstance(found, list) or not all(isinstance(a, dict) for a in found):
+            return "`authorizations` is not a list of objects"
+    return None
+
+
 
 
 @dataclass(frozen=True)
