@@ -11,6 +11,7 @@ from bot.checklist import post_phase_checklist, refresh_checklist
 from bot.errors import BcbotError, IncidentStoodDown, InvalidInput, NotAllowed, NotFound, SlackUnavailable
 from bot.incident import STATE_LABELS, IncidentEvent, IncidentState, is_open, next_state
 from bot.plan import PHASE_ORDER, Plan
+from bot.payloads import USER_ID
 from bot.records import Incident, StepStatus
 from bot.runtime import Bcbot
 from bot.text import clean, user_mention
@@ -48,7 +49,7 @@ def load(bot: Bcbot, incident_id: int, *, must_be_open: bool = True) -> tuple[In
 
 def incident_in_channel(bot: Bcbot, channel_id: str | None) -> Incident:
     with bot.uow() as uow:
-        incident = uow.incidents.by_channel(channel_id) if channel_id else None
+        incident = uow.incidents.by_channel(channel_id) if isinstance(channel_id, str) and channel_id else None
     if incident is None:
         raise NotFound("This is not an incident channel: use it in the channel bcbot opened for the incident.")
     return incident
@@ -132,11 +133,12 @@ def log_decision(bot: Bcbot, *, incident_id: int, user_id: str, entry: DecisionI
 def decision_from_message(bot: Bcbot, *, channel_id: str, message: dict, user_id: str):
     """The 'Log as decision' message shortcut: the message becomes a decision, quoted, with its permalink."""
     incident = incident_in_channel(bot, channel_id)
-    text = clean(message.get("text") or "").strip()
+    text = clean(message.get("text") if isinstance(message.get("text"), str) else "").strip()
     if not text:
         raise InvalidInput("That message has no text to log as a decision.")
-    link = bot.slack.permalink(channel_id, message.get("ts", "")) if message.get("ts") else None
-    author = message.get("user") if isinstance(message.get("user"), str) else None
+    ts = message.get("ts")
+    link = bot.slack.permalink(channel_id, ts) if isinstance(ts, str) and ts else None
+    author = message.get("user") if isinstance(message.get("user"), str) and USER_ID.match(message["user"]) else None
     return log_decision(bot, incident_id=incident.id, user_id=user_id,
                         entry=DecisionInput(decision=text, decided_by=author or user_id, source_link=link))
 

@@ -11,7 +11,8 @@ from bot.plan import Plan
 from bot.records import ActivationForm
 from bot.text import clean
 
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}\Z")  # Slack user IDs; \Z: no trailing newline
+OTHER_MAX = 75  # the activation modal's "Other" input allows this many characters
 _OBJECTS = ("view", "container", "message", "event")  # objects when present
 _NAMED = ("team", "enterprise", "user", "channel")  # an object or an ID
 
@@ -46,28 +47,49 @@ def envelope_problem(body) -> str | None:
     return None
 
 
-
-
 @dataclass(frozen=True)
 class ModalMeta:
     plan_id: str | None
     exercise: bool
 
 
-def modal_meta(view: dict) -> ModalMeta:
+def json_object(raw) -> dict:
+    """A JSON object from a string Slack hands back (a button value, private_metadata), or {}."""
+    if not isinstance(raw, str) or not raw:
+        return {}
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except (TypeError, ValueError):
-        meta = {}
-    if not isinstance(meta, dict):
-        meta = {}
+        value = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested past Python's limit
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def view_id(view: dict) -> str | None:
+    """The modal's Slack view ID (it keys a submission, so a double submit records once)."""
+    found = view.get("id") if isinstance(view, dict) else None
+    return found if isinstance(found, str) and 0 < len(found) <= 64 else None
+
+
+def modal_meta(view: dict) -> ModalMeta:
+    meta = json_object(view.get("private_metadata"))
     plan = meta.get("plan")
     return ModalMeta(plan_id=plan if isinstance(plan, str) else None, exercise=meta.get("exercise") is True)
 
 
 def _state(view: dict) -> dict:
-    values = ((view or {}).get("state") or {}).get("values") or {}
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
     return values if isinstance(values, dict) else {}
+
+
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _option_value(element: dict) -> str:
+    """The value of a select's chosen option ("" when none, or when the shape is wrong)."""
+    option = element.get("selected_option")
+    return _str(option.get("value")) if isinstance(option, dict) else ""
 
 
 def _element(values: dict, block: str) -> dict:
@@ -83,13 +105,13 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
     meta = modal_meta(view)
     values = _state(view)
     errors: dict[str, str] = {}
-    plan_id = (_element(values, Field.PLAN).get("selected_option") or {}).get("value") or meta.plan_id
+    plan_id = _option_value(_element(values, Field.PLAN)) or meta.plan_id
     plan = plans.get(plan_id or "")
     if plan is None:
         raise InvalidInput("Choose a plan.", {Field.PLAN if len(plans) > 1 else Field.CIRCUMSTANCE: "Choose one of the plans."})
 
-    circumstance = (_element(values, Field.CIRCUMSTANCE).get("selected_option") or {}).get("value")
-    other = clean(_element(values, Field.OTHER).get("value") or "").strip()
+    circumstance = _option_value(_element(values, Field.CIRCUMSTANCE))
+    other = clean(_str(_element(values, Field.OTHER).get("value"))).strip()
     if circumstance == OTHER_VALUE:
         if not other:
             errors[Field.OTHER] = "You chose Other: say what kind of disruption this is."
@@ -97,14 +119,17 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
     elif circumstance not in plan.activation.circumstances:
         errors[Field.CIRCUMSTANCE] = "Choose a circumstance from the list (or Other)."
 
-    summary = clean(_element(values, Field.SUMMARY).get("value") or "").strip()
+    if len(other) > OTHER_MAX:
+        errors[Field.OTHER] = f"Keep it under {OTHER_MAX} characters."
+
+    summary = clean(_str(_element(values, Field.SUMMARY).get("value"))).strip()
     if len(summary) < 3:
         errors[Field.SUMMARY] = "Say briefly what happened (a sentence is enough)."
     elif len(summary) > 3000:
         errors[Field.SUMMARY] = "Keep it under 3,000 characters."
 
-    selected = _element(values, Field.SERVICES).get("selected_options") or []
-    services = tuple(o.get("value") for o in selected if isinstance(o, dict))
+    selected = _element(values, Field.SERVICES).get("selected_options")
+    services = tuple(o.get("value") for o in selected if isinstance(o, dict)) if isinstance(selected, list) else ()
     unknown = [s for s in services if s not in plan.remit]
     if unknown:
         errors[Field.SERVICES] = "Choose services from the plan's remit."
@@ -119,22 +144,26 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
                           lead_user_id=lead or "", is_exercise=meta.exercise)
 
 
+def _first_action(body: dict) -> dict:
+    actions = body.get("actions") if isinstance(body, dict) else None
+    return actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+
+
+def selected_value(body: dict) -> str:
+    """The value of the option chosen in a select or overflow menu, or "" for anything unexpected."""
+    option = _first_action(body).get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def action_value(body: dict) -> dict:
     """The JSON value of the clicked button, or {} for anything unexpected."""
-    actions = body.get("actions") if isinstance(body, dict) else None
-    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
-        return {}
-    raw = actions[0].get("value") or actions[0].get("selected_option", {}).get("value")
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return json_object(_first_action(body).get("value") or selected_value(body))
 
 
 def int_field(value: dict, key: str) -> int:
     number = value.get(key)
-    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+    if not isinstance(number, int) or isinstance(number, bool) or not 0 < number < 2 ** 31:  # an ID column
         raise InvalidInput("This button's data is not valid; it may be from an old message.")
     return number
 
@@ -148,7 +177,9 @@ class Actor:
 def actor(body: dict) -> Actor:
     user = body.get("user") if isinstance(body, dict) else None
     if isinstance(user, dict):
-        user_id, team = user.get("id"), user.get("team_id") or (body.get("team") or {}).get("id")
+        team_object = body.get("team")
+        user_id = user.get("id")
+        team = user.get("team_id") or (team_object.get("id") if isinstance(team_object, dict) else None)
     else:
         user_id, team = body.get("user_id"), body.get("team_id")
     if not isinstance(user_id, str) or not USER_ID.match(user_id):
@@ -170,7 +201,7 @@ def modal_values(view: dict) -> dict[str, object]:
     for block_id, elements in _state(view).items():
         element = _element({block_id: elements}, block_id)
         if "selected_option" in element:
-            out[block_id] = (element.get("selected_option") or {}).get("value")
+            out[block_id] = _option_value(element) or None
         elif "selected_user" in element:
             out[block_id] = element.get("selected_user")
         else:
@@ -179,11 +210,7 @@ def modal_values(view: dict) -> dict[str, object]:
 
 
 def private_int(view: dict, key: str) -> int:
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except (TypeError, ValueError):
-        meta = {}
-    return int_field(meta if isinstance(meta, dict) else {}, key)
+    return int_field(json_object(view.get("private_metadata")), key)
 
 
 def _text(values: dict, key: str) -> str:
@@ -200,11 +227,8 @@ def decision_input(view: dict):
         raise InvalidInput("Say what was decided.", {"decision": "Say what was decided."})
     corrects = values.get("corrects")
     decided_by = values.get("decided_by")
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        meta = {}
-    link = meta.get("link") if isinstance(meta, dict) and isinstance(meta.get("link"), str) else None
+    meta = json_object(view.get("private_metadata"))
+    link = meta.get("link") if isinstance(meta.get("link"), str) else None
     return DecisionInput(
         decision=text, rationale=_text(values, "rationale") or None, options=_text(values, "options") or None,
         decided_by=decided_by if isinstance(decided_by, str) and USER_ID.match(decided_by) else None,

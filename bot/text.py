@@ -11,7 +11,9 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]
 
 def clean(text: str | None) -> str:
     """Drop control characters and bidi overrides a person could not have meant to post."""
-    return _UNSAFE.sub("", unicodedata.normalize("NFC", text or ""))
+    if not isinstance(text, str):  # a forged payload's number or list is no text
+        return ""
+    return _UNSAFE.sub("", unicodedata.normalize("NFC", text))
 
 
 def escape(text: str | None) -> str:

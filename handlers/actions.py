@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot import activation, checklist, incident_ops, modals
 from bot.ids import Action
-from bot.payloads import action_value, actor, int_field, modal_meta, selected_user, step_from_block
+from bot.payloads import action_value, actor, int_field, modal_meta, selected_user, selected_value, step_from_block
 from bot.records import StepStatus
 from handlers import teller
 
@@ -86,7 +86,7 @@ def plan_selected(ack, body, context):
     bot = context["bcbot"]
     person = actor(body)
     view = body.get("view") or {}
-    plan_id = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value", "")
+    plan_id = selected_value(body)
     ack()
     bot.background.submit(lambda: modals.switch_plan(
         bot, view_id=view.get("id", ""), view_hash=view.get("hash"), plan_id=plan_id, user_id=person.user_id,

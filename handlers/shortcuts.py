@@ -25,7 +25,8 @@ def log_as_decision(ack, body, context):
     """Message shortcut: the message becomes a numbered decision, quoted with its permalink."""
     bot = context["bcbot"]
     person = actor(body)
-    channel_id = (body.get("channel") or {}).get("id")
+    channel = body.get("channel")
+    channel_id = channel.get("id") if isinstance(channel, dict) else channel
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     ack()
     bot.background.submit(lambda: incident_ops.decision_from_message(bot, channel_id=channel_id, message=message,

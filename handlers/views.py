@@ -1,11 +1,15 @@
 """Modal submissions: validate (field errors keep the modal open), ack, then do the work."""
 from __future__ import annotations
 
+import logging
+
 from bot import activation, checklist, incident_ops
 from bot.ids import Callback
-from bot.payloads import activation_form, actor, decision_input, exercise_report, modal_text, private_int, update_input
+from bot.payloads import activation_form, actor, view_id, decision_input, exercise_report, modal_text, private_int, update_input
 from bot.records import StepStatus
 from handlers import teller
+
+log = logging.getLogger("bcbot")
 
 
 def register(app) -> None:
@@ -21,10 +25,12 @@ def activation_submitted(ack, body, view, context):
     bot = context["bcbot"]
     person = actor(body)
     form = activation_form(view, bot.plans.plans)  # InvalidInput -> field errors (app.error)
-    request_id = activation.record_request(bot, view_id=view.get("id"), requested_by=person.user_id, form=form)
+    request_id = activation.record_request(bot, view_id=view_id(view), requested_by=person.user_id, form=form)
     ack()
-    if request_id is not None:  # None: Slack delivered the same submission twice
-        bot.background.submit(lambda: activation.process_request(bot, request_id=request_id), tell=teller(bot, body))
+    if request_id is None:  # Slack delivered the same submission twice
+        log.info("activation form %s was already submitted: recorded once", view_id(view))
+        return
+    bot.background.submit(lambda: activation.process_request(bot, request_id=request_id), tell=teller(bot, body))
 
 
 def step_note_submitted(ack, body, view, context):
