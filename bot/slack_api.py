@@ -179,6 +179,21 @@ class SlackApi:
         except SlackUnavailable:
             return None
 
+    def is_response_url(self, url) -> bool:
+        """Slack's response URLs are https://hooks.slack.com/...; a fake Slack's share the API's origin.
+        Anything else (garbage, another host) is never posted to."""
+        from urllib.parse import urlsplit
+
+        if not isinstance(url, str) or len(url) > 2000:
+            return False
+        try:
+            parts, api = urlsplit(url), urlsplit(self.client.base_url)
+        except ValueError:
+            return False
+        if parts.scheme == "https" and (parts.hostname or "").endswith(".slack.com"):
+            return True
+        return (parts.scheme, parts.netloc) == (api.scheme, api.netloc) and bool(parts.netloc)
+
     def lookup_email(self, email: str) -> str | None:
         try:
             return self._call("users.lookupByEmail", email=email)["user"]["id"]
@@ -189,6 +204,9 @@ class SlackApi:
 
     def respond(self, response_url: str, text: str) -> None:
         """Answer a slash command or button through its response_url (ephemeral)."""
+        if not self.is_response_url(response_url):
+            log.warning("not answering through a response_url that is not Slack's")
+            return
         try:
             from slack_sdk.webhook import WebhookClient
 

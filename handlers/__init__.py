@@ -1,15 +1,24 @@
 """Thin Slack listeners, one module per surface. Each acks, parses, calls one use case."""
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
+from bot.errors import BcbotError
 from bot.runtime import Bcbot
+
+log = logging.getLogger("bcbot")
 
 
 def teller(bot: Bcbot, body: dict) -> Callable[[str], None]:
     """How to tell this person something after the ack: the response_url if there is one, else a DM."""
     response_url = body.get("response_url")
-    if isinstance(response_url, str) and response_url:
+    if isinstance(response_url, str) and response_url and bot.slack.is_response_url(response_url):
         return lambda text: bot.slack.respond(response_url, text)
-    user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
+    from bot.payloads import actor
+
+    try:
+        user = actor(body).user_id
+    except BcbotError:
+        return lambda text: log.info("could not tell anyone: %s", text)
     return lambda text: bot.slack.dm(user, text=text)
