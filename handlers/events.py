@@ -1,7 +1,12 @@
 """Events API events. Slack retries an event it thinks failed; each event_id does its work once."""
 from __future__ import annotations
 
+import logging
+
 from bot import app_home
+from bot.payloads import USER_ID
+
+log = logging.getLogger("bcbot")
 
 
 def register(app) -> None:
@@ -20,9 +25,14 @@ def first_delivery(bot, body: dict) -> bool:
 
 def app_home_opened(body, event, context):
     bot = context["bcbot"]
-    if event.get("tab", "home") != "home" or not first_delivery(bot, body):
+    if event.get("tab", "home") != "home":
+        log.debug("app_home_opened on the %r tab: nothing to publish", event.get("tab"))
         return
     user_id = event.get("user")
-    if not isinstance(user_id, str) or not user_id:
+    if not isinstance(user_id, str) or not USER_ID.match(user_id):
+        log.info("refused app_home_opened without a valid user")
+        return
+    if not first_delivery(bot, body):
+        log.debug("app_home_opened %s was already handled (a retry)", body.get("event_id"))
         return
     bot.background.submit(lambda: app_home.publish_home(bot, user_id=user_id))
