@@ -190,7 +190,8 @@ def header_actions(incident: Incident, open_steps: int) -> dict:
 
 
 def header_text(incident: Incident, plan: Plan) -> str:
-    return plain(f"{incident_title(incident, plan)}: {incident.circumstance} ({STATE_LABELS[incident.state]})", 3000)
+    # A message's text is mrkdwn (it is the notification): user text in it is escaped like in blocks.
+    return f"{safe(incident_title(incident, plan), 300)}: {safe(incident.circumstance, 300)} ({STATE_LABELS[incident.state]})"
 
 
 # Checklist ----------------------------------------------------------------------------------
@@ -298,7 +299,7 @@ def approval_request_blocks(request: ActivationRequest, plan: Plan) -> list[dict
 
 
 def approval_request_text(request: ActivationRequest, plan: Plan) -> str:
-    return plain(f"Activation request for {plan.title}: {request.form.circumstance}", 3000)
+    return f"Activation request for {safe(plan.title, 150)}: {safe(request.form.circumstance, 300)}"
 
 
 def request_decided_blocks(request: ActivationRequest, plan: Plan, *, approved: bool, by: str,

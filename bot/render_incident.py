@@ -87,7 +87,7 @@ def decision_blocks(incident: Incident, decision: Decision) -> list[dict]:
 
 
 def decision_text(incident: Incident, decision: Decision) -> str:
-    return f"{decision.label} ({incident.ref}): {decision.decision}"[:3000]
+    return f"{decision.label} ({incident.ref}): {safe(decision.decision, 2500)}"  # mrkdwn, like the blocks
 
 
 # Status updates and nudges ------------------------------------------------------------------
