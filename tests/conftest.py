@@ -7,9 +7,9 @@ import pytest
 
 from bot.fakeslack import FakeSlack
 from tests.support import people
-
-BOT_TOKEN = "xoxb-test-token"
-SIGNING_SECRET = "test-signing-secret"
+# Recognisable secrets, and the session-wide check that none reaches log output (tests/support/secrets.py).
+from tests.support.secrets import BOT_TOKEN, SIGNING_SECRET  # noqa: F401  (re-exported for the tests)
+from tests.support.secrets import pytest_configure, pytest_runtest_setup, pytest_sessionfinish  # noqa: F401
 
 
 @pytest.fixture
