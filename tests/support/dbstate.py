@@ -1,0 +1,98 @@
+"""The whole database as plain values, to compare before and after a request (tests of bad input).
+
+`snapshot` reads every table; `diff` says which tables gained, changed or lost rows; `problems` checks
+the invariants a half-finished write would break (an incident without its checklist, a decision
+without its log entry, a value longer than its column allows on PostgreSQL).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, select
+
+from storage import models as m
+
+
+@dataclass(frozen=True)
+class TableDiff:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+
+
+Snapshot = dict[str, dict[tuple, dict]]
+
+
+def snapshot(bot) -> Snapshot:
+    out: Snapshot = {}
+    with bot.uow() as uow:
+        conn = uow.session.connection()
+        for table in m.Base.metadata.sorted_tables:
+            keys = [c.name for c in table.primary_key.columns]
+            rows = {}
+            for row in conn.execute(select(table)).mappings():
+                rows[tuple(row[k] for k in keys)] = dict(row)
+            out[table.name] = rows
+    return out
+
+
+def diff(before: Snapshot, after: Snapshot) -> dict[str, TableDiff]:
+    """Tables whose rows differ: {table: TableDiff}; empty when nothing changed."""
+    out = {}
+    for name in after.keys() | before.keys():
+        old, new = before.get(name, {}), after.get(name, {})
+        added = len(new.keys() - old.keys())
+        removed = len(old.keys() - new.keys())
+        changed = sum(1 for k in new.keys() & old.keys() if new[k] != old[k])
+        if added or removed or changed:
+            out[name] = TableDiff(added, changed, removed)
+    return out
+
+
+def problems(state: Snapshot) -> list[str]:
+    """Invariants of a consistent database; each broken one is named."""
+    found: list[str] = []
+    # Every value fits its column (SQLite does not enforce String(n); PostgreSQL does).
+    for table in m.Base.metadata.sorted_tables:
+        limits = {c.name: c.type.length for c in table.columns if isinstance(c.type, String) and c.type.length}
+        for key, row in state[table.name].items():
+            for column, limit in limits.items():
+                value = row.get(column)
+                if isinstance(value, str) and len(value) > limit:
+                    found.append(f"{table.name}{key}.{column} is {len(value)} characters (column allows {limit})")
+    incidents = state["incidents"]
+    requests = state["activation_requests"]
+    log = list(state["incident_log"].values())
+    steps = list(state["checklist_steps"].values())
+    for (incident_id,), incident in incidents.items():
+        request = requests.get((incident["activation_request_id"],))
+        if request is None or request["status"] not in ("activated", "approved"):
+            found.append(f"incident {incident_id} has no activated request")
+        if not any(s["incident_id"] == incident_id for s in steps):
+            found.append(f"incident {incident_id} has no checklist")
+        if not any(e["incident_id"] == incident_id and e["kind"] == "activated" for e in log):
+            found.append(f"incident {incident_id} has no 'activated' log entry")
+        if not any(t["incident_id"] == incident_id for t in state["slack_tasks"].values()):
+            found.append(f"incident {incident_id} has no Slack set-up recorded")
+        if incident["state"] == "stood_down" and not (incident["closing_summary"] and incident["stood_down_at"]):
+            found.append(f"incident {incident_id} is stood down without a closing summary")
+    for entry in log:
+        if (entry["incident_id"],) not in incidents:
+            found.append(f"log entry {entry['id']} belongs to no incident")
+    for decision in state["decisions"].values():
+        if not decision["decision"].strip():
+            found.append(f"decision {decision['id']} is empty")
+        if not any(e["incident_id"] == decision["incident_id"] and e["kind"] == "decision"
+                   and (e["data"] or {}).get("number") == decision["number"] for e in log):
+            found.append(f"decision {decision['id']} has no log entry")
+    for step in steps:
+        if step["status"] == "done" and not step["changed_by"]:
+            found.append(f"step {step['id']} is done by nobody")
+        if step["status"] == "na" and not (step["na_reason"] or "").strip():
+            found.append(f"step {step['id']} is not applicable without a reason")
+    for (request_id,), request in requests.items():
+        if not 3 <= len(request["summary"].strip()) <= 3000:
+            found.append(f"request {request_id} has a summary of {len(request['summary'])} characters")
+        if not request["circumstance"].strip():
+            found.append(f"request {request_id} has no circumstance")
+    return found
