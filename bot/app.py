@@ -13,7 +13,7 @@ from typing import Callable
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.errors import InvalidInput, explain
+from bot.errors import InvalidInput, NotAllowed, explain
 from bot.ids import Field
 from bot.plan import load_plans
 from bot.runtime import Background, Bcbot, Directory, PlanCatalog, utcnow
@@ -105,8 +105,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     def inject_bot(context, body, next):
         request_team = context.team_id
         if bot.team_id and request_team and request_team != bot.team_id:
-            log.warning("refused a request from another workspace (%s)", request_team)
-            return BoltResponse(status=200, body="This bcbot belongs to another Slack workspace.")
+            log.warning("refused a request from another workspace (%s)", str(request_team)[:32])
+            # Answered like any refusal, in the shape the surface shows (a modal's field error, an ephemeral).
+            return error_response(bot, NotAllowed("This bcbot belongs to another Slack workspace."), body)
         context["bcbot"] = bot
         return next()
 
@@ -126,13 +127,23 @@ def error_response(bot: Bcbot, error: Exception, body: dict) -> BoltResponse:
     message = explain(error, log)
     kind = body.get("type")
     if kind == "view_submission":
-        fields = error.fields if isinstance(error, InvalidInput) and error.fields else {Field.SUMMARY.value: message[:200]}
+        fields = error.fields if isinstance(error, InvalidInput) and error.fields else {_error_block(body): message[:200]}
         return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": fields}),
                             headers={"content-type": "application/json"})
     if "command" in body:
         return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": message}),
                             headers={"content-type": "application/json"})
-    response_url = body.get("response_url")
-    if kind == "block_actions" and response_url:
-        bot.background.submit(lambda: bot.slack.respond(response_url, message))
+    if kind in ("block_actions", "shortcut", "message_action"):
+        from handlers import teller
+
+        tell = teller(bot, body)  # the response_url, or a DM when there is none (a button in a modal)
+        bot.background.submit(lambda: tell(message))
     return BoltResponse(status=200, body="")
+
+
+def _error_block(body: dict) -> str:
+    """An input block of the submitted modal to show a general error on (Slack ignores unknown ones)."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    state = view.get("state") if isinstance(view.get("state"), dict) else {}
+    blocks = list(state.get("values") or {}) if isinstance(state.get("values"), dict) else []
+    return Field.SUMMARY.value if Field.SUMMARY.value in blocks or not blocks else str(blocks[0])
