@@ -73,6 +73,7 @@ def _ask_team(bot: Bcbot, request: ActivationRequest, plan: Plan, team: list[str
         uow.commit()
     if not moved:
         return  # already handled (a retry of this job)
+    log.info("activation request %s is not from the team: sent to the team for approval", request.id)
     text, request_blocks = blocks.approval_request_text(request, plan), blocks.approval_request_blocks(request, plan)
     sent: list[tuple[str, str]] = []
     for member in team:
