@@ -146,9 +146,9 @@ def _store_unresolved(bot: Bcbot, found: dict[str, list[str]], known: dict[str, 
         newly = {key: uow.governance.set_unresolved(key, emails, bot.clock()) for key, emails in found.items()}
         uow.commit()
     for key, emails in newly.items():
-        for email in emails:
-            log.warning("plan %s: owner %s is not in this Slack workspace; they get no reminders (the other "
-                        "owners still do). Fix the plan's email or Slack ID.", key, email)
+        for email in emails:  # the warning itself comes once per process from the Directory
+            log.info("plan %s: owner %s gets no reminders until Slack can find them (the other owners still do); "
+                     "`bcbot plan status` lists them", key, email)
 
 
 # The sweep -----------------------------------------------------------------------------------
@@ -368,16 +368,44 @@ def _deliver(bot: Bcbot, claim_id: int, key: ReminderKey, *, text: str, blocks_:
 def reminder_ref(value: dict) -> ReminderRef:
     """Parse a reminder button's value ({"p": plan, "k": kind, "d": due date})."""
     try:
-        return ReminderRef(plan_id=str(value["p"]), kind=Kind(value["k"]), due_on=date.fromisoformat(value["d"]))
+        plan_id, kind, due = value["p"], value["k"], value["d"]
+        if not isinstance(plan_id, str) or not 0 < len(plan_id) <= 64 or kind not in (Kind.REVIEW, Kind.TEST):
+            raise ValueError(plan_id)
+        return ReminderRef(plan_id=plan_id, kind=Kind(kind), due_on=date.fromisoformat(due))
     except (KeyError, ValueError, TypeError):
         raise InvalidInput("This button's data is not valid; it may be from an old message.") from None
 
 
+def plan_id_of(value: dict) -> str:
+    """The plan of a "Start an exercise" button ({"p": plan})."""
+    plan_id = value.get("p") if isinstance(value, dict) else None
+    if not isinstance(plan_id, str) or not 0 < len(plan_id) <= 64:
+        raise InvalidInput("This button's data is not valid; it may be from an old message.")
+    return plan_id
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def message_ref(body: dict) -> MessageRef | None:
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    return MessageRef(channel, ts) if isinstance(channel, str) and isinstance(ts, str) and channel and ts else None
+    """The message a button was pressed in (to update it), if Slack said."""
+    body = _dict(body)
+    container = _dict(body.get("container"))
+    channel = container.get("channel_id") or _dict(body.get("channel")).get("id")
+    ts = container.get("message_ts") or _dict(body.get("message")).get("ts")
+    if isinstance(channel, str) and isinstance(ts, str) and 0 < len(channel) <= 32 and 0 < len(ts) <= 32:
+        return MessageRef(channel, ts)
+    return None
+
+
+def view_ref(body: dict) -> tuple[str, str | None]:
+    """(view ID, hash) of the modal a button was pressed in."""
+    view = _dict(_dict(body).get("view"))
+    view_id, view_hash = view.get("id"), view.get("hash")
+    if not isinstance(view_id, str) or not 0 < len(view_id) <= 64:
+        raise InvalidInput("Slack did not say which form this was; please open it again.")
+    return view_id, view_hash if isinstance(view_hash, str) and len(view_hash) <= 200 else None
 
 
 def _require_steward(bot: Bcbot, plan: Plan, user_id: str, doing: str) -> None:
@@ -477,35 +505,38 @@ def start_exercise(bot: Bcbot, *, plan_id: str, user_id: str, view_id: str, view
 
 def record_test_form(view: dict, *, today: date) -> RecordTestForm:
     """The record-test modal's state, validated; InvalidInput with field errors otherwise."""
+    view = _dict(view)
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         meta = {}
-    plan_id = meta.get("plan") if isinstance(meta, dict) else None
-    values = ((view or {}).get("state") or {}).get("values") or {}
+    plan_id = _dict(meta).get("plan")
+    values = _dict(_dict(view.get("state")).get("values"))
 
     def element(block: str) -> dict:
-        found = (values.get(block) or {}).get(INPUT_ACTION) if isinstance(values.get(block), dict) else None
-        return found if isinstance(found, dict) else {}
+        return _dict(_dict(values.get(block)).get(INPUT_ACTION))
+
+    def text(value) -> str:
+        return value if isinstance(value, str) else ""
 
     errors: dict[str, str] = {}
-    raw_type = (element(Input.TEST_TYPE).get("selected_option") or {}).get("value")
+    raw_type = _dict(element(Input.TEST_TYPE).get("selected_option")).get("value")
     test_type = next((t for t in OUTSIDE_TEST_TYPES if t.value == raw_type), None)
     if test_type is None:
         errors[Input.TEST_TYPE] = "Choose what kind of test it was."
     held_on = None
     try:
-        held_on = date.fromisoformat(element(Input.TEST_DATE).get("selected_date") or "")
+        held_on = date.fromisoformat(text(element(Input.TEST_DATE).get("selected_date"))[:10])
     except ValueError:
         errors[Input.TEST_DATE] = "Choose the day the test was held."
     if held_on and held_on > today:
         errors[Input.TEST_DATE] = "A test is recorded once it has been held: choose today or a past day."
-    notes = clean(element(Input.TEST_NOTES).get("value") or "").strip()
+    notes = clean(text(element(Input.TEST_NOTES).get("value"))).strip()
     if len(notes) > render.NOTES_MAX:
         errors[Input.TEST_NOTES] = "Keep the notes under 3,000 characters."
-    if not isinstance(plan_id, str) or not plan_id:
-        raise InvalidInput("This form is missing its plan; open it again from the reminder.",
-                           {Input.TEST_TYPE: "This form is missing its plan; open it again from the reminder."})
+    if not isinstance(plan_id, str) or not 0 < len(plan_id) <= 64:
+        message = "This form is missing its plan; open it again from the reminder."
+        raise InvalidInput(message, {Input.TEST_TYPE: message})
     if errors:
         raise InvalidInput("Please correct the highlighted fields.", errors)
     return RecordTestForm(plan_id=plan_id, test_type=test_type, held_on=held_on, notes=notes)

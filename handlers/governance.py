@@ -40,7 +40,8 @@ def record_test(ack, body, context):
     bot = context["bcbot"]
     person = actor(body)
     ref = governance.reminder_ref(action_value(body))
-    trigger_id = body.get("trigger_id", "")
+    trigger_id = body.get("trigger_id")
+    trigger_id = trigger_id if isinstance(trigger_id, str) and len(trigger_id) <= 200 else ""
     ack()
     bot.background.submit(lambda: governance.open_record_test(bot, plan_id=ref.plan_id, user_id=person.user_id,
                                                               trigger_id=trigger_id),
@@ -50,11 +51,11 @@ def record_test(ack, body, context):
 def start_exercise(ack, body, context):
     bot = context["bcbot"]
     person = actor(body)
-    plan_id = str(action_value(body).get("p") or "")
-    view = body.get("view") or {}
+    plan_id = governance.plan_id_of(action_value(body))
+    view_id, view_hash = governance.view_ref(body)
     ack()
     bot.background.submit(lambda: governance.start_exercise(bot, plan_id=plan_id, user_id=person.user_id,
-                                                            view_id=view.get("id", ""), view_hash=view.get("hash")),
+                                                            view_id=view_id, view_hash=view_hash),
                           tell=teller(bot, body))
 
 
