@@ -122,7 +122,9 @@ def check_owners(bot: Bcbot) -> dict[str, list[str]]:
         unresolved = _unresolved_owners(bot, plan)
         if unresolved is not None:
             found[plan.id] = unresolved
-    _store_unresolved(bot, found)
+    with bot.uow() as uow:
+        known = {g.plan_key: g.unresolved_owners for g in uow.governance.all()}
+    _store_unresolved(bot, {k: v for k, v in found.items() if k in known}, known)
     return found
 
 
@@ -448,9 +450,11 @@ def mark_reviewed(bot: Bcbot, *, ref: ReminderRef, user_id: str, message: Messag
         uow.commit()
     if not moved:
         gov = _governance(bot, plan)
-        who = f" by {user_mention(gov.last_review_by)}" if gov.last_review_by else ""
-        raise AlreadyDone(f"That review of {plan.title} is already recorded{who}: the next review is due "
-                          f"{render.day(gov.next_review)}.")
+        last = (f" It was last marked reviewed by {user_mention(gov.last_review_by)} on "
+                f"{render.day(gov.last_review_at.astimezone(bot.settings.timezone).date())}."
+                if gov.last_review_by and gov.last_review_at else "")
+        raise AlreadyDone(f"This reminder is out of date: the next review of {plan.title} is due "
+                          f"{render.day(gov.next_review)}.{last}")
     log.info("plan %s marked reviewed by %s; next review %s", plan.id, user_id, next_review)
     outcome = render.reminder_done_blocks(plan, Kind.REVIEW, render.reviewed_outcome(user_id, next_review))
     _update_messages(bot, [message, *_reminder_messages(bot, plan.id, Kind.REVIEW, ref.due_on)],
@@ -564,8 +568,11 @@ def record_test(bot: Bcbot, *, form: RecordTestForm, user_id: str) -> date:
         _update_messages(bot, _reminder_messages(bot, plan.id, Kind.TEST, before.next_test),
                          text=f"{plan.title}: test recorded",
                          blocks_=render.reminder_done_blocks(plan, Kind.TEST, outcome))
-    bot.slack.dm(user_id, text=f"{plan.title}: test recorded",
-                 blocks=render.reminder_done_blocks(plan, Kind.TEST, outcome))
+    try:
+        bot.slack.dm(user_id, text=f"{plan.title}: test recorded",
+                     blocks=render.reminder_done_blocks(plan, Kind.TEST, outcome))
+    except SlackUnavailable:
+        log.warning("test of plan %s recorded, but the confirmation DM to %s failed", plan.id, user_id)
     return after.next_test
 
 

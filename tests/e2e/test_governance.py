@@ -161,7 +161,8 @@ def test_mark_reviewed_records_who_and_when_and_moves_the_review_date(start):
     # Hunton presses his copy (as it was before the update): nothing changes, he is told why.
     stale = {"ts": "x", "blocks": [{"type": "actions", "elements": [{"action_id": Action.MARK_REVIEWED, "value": value}]}]}
     click(running, people.HUNTON, stale, Action.MARK_REVIEWED)
-    assert any("already recorded by <@U0SPARKS01>" in t for t in told(running, people.HUNTON))
+    assert any("out of date: the next review of Wunderroot Business Continuity Plan is due Wed 15 Nov 2028. "
+               "It was last marked reviewed by <@U0SPARKS01> on Mon 15 Nov 2027" in t for t in told(running, people.HUNTON))
     assert len(rows(running, models.PlanReview)) == 1
     clock.advance(days=7)
     assert sweep(running).sent == 0  # nothing is due any more
