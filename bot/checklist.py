@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict
 
 from bot import blocks
 from bot.errors import IncidentStoodDown, InvalidInput, NotFound
@@ -15,8 +14,12 @@ from bot.runtime import Bcbot
 from bot.text import clean
 
 log = logging.getLogger("bcbot.checklist")
-# Re-rendering a message reads then writes; one at a time per incident keeps the last write newest.
-_render_locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
+# Re-rendering a message reads then writes; one render at a time per incident keeps the last write
+# newest. A refresh asked for while one runs does not wait for it: it is queued here (phase -> header
+# too?) and the running render goes round once more, reading the database afresh, so a burst of
+# clicks costs a render or two, not one background worker per click waiting its turn on a slow Slack.
+_render_guard = threading.Lock()
+_queued_renders: dict[int, dict[str | None, bool]] = {}
 
 
 def post_phase_checklist(bot: Bcbot, incident: Incident, plan: Plan, *, retry: bool = False) -> int:
@@ -103,24 +106,53 @@ def _open_step(uow, step_id: int):
 
 
 def refresh_checklist(bot: Bcbot, *, incident_id: int, phase: str | None, header: bool = True) -> None:
-    """Re-render a phase's checklist page(s) and the header in place, from the database."""
+    """Re-render a phase's checklist page(s) and the header in place, from the database.
+
+    If a render of this incident is already running, this one is left to it (see _queued_renders)."""
+    with _render_guard:
+        queued = _queued_renders.get(incident_id)
+        if queued is not None:
+            queued[phase] = queued.get(phase, False) or header
+            return
+        _queued_renders[incident_id] = {}
+    todo: dict[str | None, bool] = {phase: header}
+    try:
+        while todo:
+            _render(bot, incident_id, [p for p in todo if p], header=any(todo.values()))
+            with _render_guard:
+                todo = _queued_renders[incident_id]
+                if todo:
+                    _queued_renders[incident_id] = {}
+                else:
+                    del _queued_renders[incident_id]
+    except BaseException:
+        with _render_guard:
+            dropped = _queued_renders.pop(incident_id, None)
+        if dropped:
+            log.warning("incident %s: %d checklist refresh(es) queued behind a failed one were dropped",
+                        incident_id, len(dropped))
+        raise
+
+
+def _render(bot: Bcbot, incident_id: int, phases: list[str], *, header: bool) -> None:
     from bot.activation import plan_of
 
-    with _render_locks[incident_id]:
-        with bot.uow() as uow:
-            incident = uow.incidents.get(incident_id)
-            plan = plan_of(bot, uow, incident.plan_version_id)
-            all_steps = uow.incidents.steps(incident_id)
-            messages = uow.incidents.checklist_messages(incident_id, phase) if phase else {}
-        if phase and messages:
-            steps = [s for s in all_steps if s.phase == phase]
-            pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock())
-            text = blocks.checklist_text(incident, plan, phase, steps)
-            # Every page heading shows progress, so a change re-renders all pages of the phase.
-            for number, page_blocks in enumerate(pages, start=1):
-                if number in messages:
-                    channel, ts = messages[number]
-                    bot.slack.update(channel, ts, text=text, blocks=page_blocks)
-        if header and incident.header_ts and incident.channel_id:
-            bot.slack.update(incident.channel_id, incident.header_ts, text=blocks.header_text(incident, plan),
-                             blocks=blocks.header_blocks(incident, plan, all_steps))
+    with bot.uow(read_only=True) as uow:
+        incident = uow.incidents.get(incident_id)
+        plan = plan_of(bot, uow, incident.plan_version_id)
+        all_steps = uow.incidents.steps(incident_id)
+        messages = {phase: uow.incidents.checklist_messages(incident_id, phase) for phase in phases}
+    for phase in phases:
+        if not messages[phase]:
+            continue
+        steps = [s for s in all_steps if s.phase == phase]
+        pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock())
+        text = blocks.checklist_text(incident, plan, phase, steps)
+        # Every page heading shows progress, so a change re-renders all pages of the phase.
+        for number, page_blocks in enumerate(pages, start=1):
+            if number in messages[phase]:
+                channel, ts = messages[phase][number]
+                bot.slack.update(channel, ts, text=text, blocks=page_blocks)
+    if header and incident.header_ts and incident.channel_id:
+        bot.slack.update(incident.channel_id, incident.header_ts, text=blocks.header_text(incident, plan),
+                         blocks=blocks.header_blocks(incident, plan, all_steps))
