@@ -122,7 +122,7 @@ def check_owners(bot: Bcbot) -> dict[str, list[str]]:
         unresolved = _unresolved_owners(bot, plan)
         if unresolved is not None:
             found[plan.id] = unresolved
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         known = {g.plan_key: g.unresolved_owners for g in uow.governance.all()}
     _store_unresolved(bot, {k: v for k, v in found.items() if k in known}, known)
     return found
@@ -188,7 +188,7 @@ def _sweep(bot: Bcbot) -> SweepResult:
     day = reminder_day(now, tz, hour)
     # Only a plan with a date on or before the horizon can have a reminder due: one indexed query.
     horizon = day + timedelta(days=horizon_days)
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         rows = uow.governance.due_by(horizon)
 
     # Which stage of which reminder is due: pure arithmetic, the same for plans sharing a date.
@@ -223,7 +223,7 @@ def _send_due(bot: Bcbot, due: list[tuple[Plan, DueReminder]], result: SweepResu
     """Claim and send each due reminder stage to whoever has not had it; then record the stage as
     dealt with once no recipient's send is pending or may still be retried."""
     today = local_today(now, bot.settings.timezone)
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         claims = uow.reminders.current(sorted({plan.id for plan, _ in due}))
     govs: dict[str, Governance | None] = {}
     settled_stages: list[tuple[str, Kind, date, int]] = []
@@ -249,7 +249,7 @@ def _send_each(bot: Bcbot, due, claims, govs, settled_stages, result: SweepResul
             elif claim[1] == ClaimStatus.SENDING:
                 settled = False  # under way elsewhere: it may yet fail and need a retry
         if pending and plan.id not in govs:
-            with bot.uow() as uow:
+            with bot.uow(read_only=True) as uow:
                 govs[plan.id] = gov = uow.governance.get(plan.id)
             owners_unresolved = unresolved if not reminder.escalated else _recipients(bot, plan, escalated=False)[1]
             if gov is not None and owners_unresolved is not None:
@@ -418,7 +418,7 @@ def _require_steward(bot: Bcbot, plan: Plan, user_id: str, doing: str) -> None:
 
 
 def _governance(bot: Bcbot, plan: Plan) -> Governance:
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         gov = uow.governance.get(plan.id)
     if gov is None:
         raise NotFound(f"bcbot has no record of {plan.title} yet; try again in a minute.")
@@ -434,7 +434,7 @@ def _update_messages(bot: Bcbot, messages: list[MessageRef | None], *, text: str
 
 
 def _reminder_messages(bot: Bcbot, plan_id: str, kind: Kind, due_on: date) -> list[MessageRef]:
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         return [MessageRef(c, ts) for c, ts in uow.reminders.messages(plan_id, kind, due_on)]
 
 
@@ -599,7 +599,7 @@ def on_incident_stood_down(bot: Bcbot, *, incident_id: int, exercise_report: dic
     now = bot.clock()
     tz = bot.settings.timezone
     today = local_today(now, tz)
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         incident = uow.incidents.get(incident_id)
         plan = bot.plans.plans.get(incident.plan_key) or plan_of(bot, uow, incident.plan_version_id)
     report = _clean_report(exercise_report) if incident.is_exercise else {}
@@ -682,13 +682,13 @@ def _retry_post_incident(bot: Bcbot, result: SweepResult) -> None:
     """Post-incident review requests whose send failed get the same retry rule as reminders."""
     from bot.activation import plan_of
 
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         failed = uow.reminders.retryable(Kind.POST_INCIDENT.value, MAX_SEND_ATTEMPTS)
     for claim in failed:
         claim_id = _take(bot, claim.key, (claim.id, claim.status, claim.attempts))
         if claim_id is None:
             continue
-        with bot.uow() as uow:
+        with bot.uow(read_only=True) as uow:
             incident = uow.incidents.get(claim.key.stage)
             plan = bot.plans.plans.get(incident.plan_key) or plan_of(bot, uow, incident.plan_version_id)
             gov = uow.governance.get(plan.id)
@@ -706,7 +706,7 @@ def _retry_post_incident(bot: Bcbot, result: SweepResult) -> None:
 # `bcbot plan status` ---------------------------------------------------------------------------
 def plan_status(uow_factory, plans: list[Plan], *, now: datetime, tz) -> list[render.PlanStatus]:
     """Every plan with its review and test record (from the database, else from its file)."""
-    with uow_factory() as uow:
+    with uow_factory(read_only=True) as uow:
         stored = {g.plan_key: g for g in uow.governance.all()}
     today = local_today(now, tz)
     statuses = []

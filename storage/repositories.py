@@ -452,6 +452,12 @@ class GovernanceRepository:
                     .values({f"{prefix}_reminded_for": bindparam("d"), f"{prefix}_reminded_stage": bindparam("s")}),
                     rows)
 
+    def next_dates(self) -> dict[str, tuple[date, date]]:
+        """Every plan's (next review, next test) as recorded: one query, whatever the number of plans."""
+        g = m.PlanGovernance
+        return {key: (review, test) for key, review, test in
+                self.s.connection().execute(select(g.plan_key, g.next_review, g.next_test)).all()}
+
     def get(self, plan_key: str) -> Governance | None:
         row = self.s.execute(select(*_GOVERNANCE_COLUMNS).where(m.PlanGovernance.plan_key == plan_key)).first()
         return _governance(row) if row else None

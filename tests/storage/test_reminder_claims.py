@@ -130,6 +130,15 @@ def test_two_processes_syncing_at_once_both_succeed(engine, uow):
         assert [g.plan_key for g in u.governance.all()] == ["a", "b"]
 
 
+def test_next_dates_of_every_plan_in_one_query(uow):
+    sync(uow, {"a": (date(2027, 11, 15), DUE), "b": (DUE, date(2027, 12, 1))})
+    with uow() as u:
+        u.governance.mark_reviewed("a", was_due=date(2027, 11, 15), next_review=date(2028, 11, 15), by=people.PARKS, at=NOW)
+        u.commit()
+    with uow(read_only=True) as u:
+        assert u.governance.next_dates() == {"a": (date(2028, 11, 15), DUE), "b": (DUE, date(2027, 12, 1))}
+
+
 def test_candidates_are_the_plans_due_within_the_horizon(uow):
     sync(uow, {"soon": (date(2027, 12, 1), date(2027, 6, 10)), "later": (date(2027, 12, 1), date(2027, 12, 1)),
                "review-soon": (date(2027, 6, 1), date(2028, 1, 1))})
