@@ -104,11 +104,20 @@ class Server(h.Child):
 
 
 # The load -----------------------------------------------------------------------------------
-def load(slack, n: int, click_values: list[str], channel: str, message_ts: str) -> list[tuple[str, callable]]:
-    """N of each request kind, interleaved so the kinds share the load."""
+def load(slack, n: int, click_values: list[str], channel: str, message_ts: str,
+         sent: dict[str, float] | None = None) -> list[tuple[str, callable]]:
+    """N of each request kind, interleaved so the kinds share the load. Each /activate has its own
+    trigger ID; `sent` records when each was sent."""
     jobs = []
+    prefix = f"t{time.monotonic_ns()}-"
+
+    def activate(trigger: str):
+        if sent is not None:
+            sent[trigger] = time.time()
+        return slack.command(h.PARKS, "", trigger_id=trigger)
+
     for i in range(n):
-        jobs.append(("/activate", lambda: slack.command(h.PARKS, "")))
+        jobs.append(("/activate", lambda t=f"{prefix}{i}": activate(t)))
         jobs.append((STATUS, lambda: slack.command(h.PARKS, "status")))
         value = click_values[i % len(click_values)]
         action = STEP_DONE if (i // len(click_values)) % 2 == 0 else STEP_REOPEN
@@ -213,6 +222,7 @@ def main() -> int:
             bad: list[str] = []
             bare_wall = bot_wall = bare_cpu = bot_cpu = 0.0
             calls = queued = 0
+            delays: list[float] = []
             for _ in range(args.rounds):
                 fake.latency = args.latency
                 # The bare app first in each round, while bcbot's background is idle (the two share the cores).
@@ -223,16 +233,22 @@ def main() -> int:
                 bad += problems
                 for kind, ts in times.items():
                     bare_times.setdefault(kind, []).extend(ts)
-                calls_before, cpu = len(fake.calls), bcbot.cpu()
-                times, problems, wall = fire(load(bot_slack, args.n, values, channel, message_ts), args.concurrency,
-                                             check_status=True)
+                calls_before, cpu, sent = len(fake.calls), bcbot.cpu(), {}
+                times, problems, wall = fire(load(bot_slack, args.n, values, channel, message_ts, sent),
+                                             args.concurrency, check_status=True)
                 bot_cpu += bcbot.cpu() - cpu
                 bot_wall += wall
                 bad += problems
                 for kind, ts in times.items():
                     bot_times.setdefault(kind, []).extend(ts)
-                # Cut bcbot's background work short: Slack answers at once again and the queue drains.
+                # Slack still slow for 3 s after the last command: did each modal open before its trigger
+                # ID expired (3 s after the command)?
                 queued = max(queued, bcbot.inflight())
+                time.sleep(max(0.0, max(sent.values()) + 3.0 - time.time()))
+                opened = {c.params.get("trigger_id"): c.started for c in list(fake.calls[calls_before:])
+                          if c.method == "views.open"}
+                delays += [opened[t] - at if t in opened else float("inf") for t, at in sent.items()]
+                # Cut bcbot's background work short: Slack answers at once again and the queue drains.
                 fake.latency = 0
                 bcbot.idle()
                 calls += len(fake.calls) - calls_before
@@ -247,6 +263,11 @@ def main() -> int:
             print(f"acks >= 3 s: {over}   bad answers: {len(bad)}")
             for problem in bad[:5]:
                 print("  " + problem)
+            in_time = sum(1 for d in delays if d < 3.0)
+            called = [d for d in delays if d != float("inf")]
+            print(f"modals: {in_time}/{len(delays)} views.open calls made within 3 s of their /activate (its trigger "
+                  f"ID's life)" + (f"; delay p50 {h.percentile(called, 50):.2f} s, max {max(called):.2f} s" if called
+                                    else ""))
             ok = over == 0 and ratio <= 1.5 and not bad
             print(f"targets (no ack >= 3 s, p95 <= 1.5x bare): {'MET' if ok else 'MISSED'}")
             print(f"\nbcbot's background after each round's load: up to {queued} jobs queued or running, drained each "
