@@ -165,6 +165,39 @@ class IncidentRepository:
     def count_open(self) -> int:
         return self.s.scalar(select(func.count()).select_from(m.Incident).where(m.Incident.state != IncidentState.STOOD_DOWN)) or 0
 
+    def by_channel(self, channel_id: str) -> records.Incident | None:
+        row = self.s.scalar(select(m.Incident).where(m.Incident.channel_id == channel_id))
+        return _incident(row) if row else None
+
+    def transition(self, incident_id: int, *, from_: IncidentState, to: IncidentState, now: datetime,
+                   closing_summary: str | None = None) -> bool:
+        """Move the incident on only if it is still in `from_`: one of two concurrent clicks wins."""
+        values: dict = {"state": to.value}
+        if to is IncidentState.STOOD_DOWN:
+            values |= {"stood_down_at": now, "closing_summary": closing_summary, "next_update_due": None}
+        else:
+            values |= {"phase_started_at": now}
+        result = self.s.execute(update(m.Incident).where(m.Incident.id == incident_id, m.Incident.state == from_.value)
+                                .values(**values))
+        return result.rowcount == 1
+
+    def set_next_update_due(self, incident_id: int, due: datetime | None) -> None:
+        self.s.execute(update(m.Incident).where(m.Incident.id == incident_id).values(next_update_due=due))
+
+    def due_for_nudge(self, now: datetime) -> list[records.Incident]:
+        rows = self.s.scalars(select(m.Incident).where(
+            m.Incident.state != IncidentState.STOOD_DOWN, m.Incident.next_update_due <= now,
+            (m.Incident.nudged_for.is_(None)) | (m.Incident.nudged_for != m.Incident.next_update_due)))
+        return [_incident(r) for r in rows]
+
+    def claim_nudge(self, incident_id: int, due: datetime) -> bool:
+        """Record that the lead is being nudged for this due time; False if someone already did."""
+        result = self.s.execute(update(m.Incident).where(
+            m.Incident.id == incident_id, m.Incident.next_update_due == due,
+            m.Incident.state != IncidentState.STOOD_DOWN,
+            (m.Incident.nudged_for.is_(None)) | (m.Incident.nudged_for != due)).values(nudged_for=due))
+        return result.rowcount == 1
+
     def set_fields(self, incident_id: int, **values) -> None:
         allowed = {"channel_id", "channel_name", "header_ts", "announce_ts"}
         if not values.keys() <= allowed:
@@ -188,6 +221,15 @@ class IncidentRepository:
             update(m.ChecklistStep).where(m.ChecklistStep.id == step_id, m.ChecklistStep.status != status)
             .values(status=status, changed_by=by, changed_at=now, na_reason=na_reason)
         )
+        return result.rowcount == 1
+
+    def set_step_detail(self, step_id: int, **values) -> bool:
+        """Set a step's assignee or note; False when it already had that value."""
+        if not values.keys() <= {"assignee", "note"} or len(values) != 1:
+            raise ValueError("set one of assignee, note")
+        (column, value), = values.items()
+        result = self.s.execute(update(m.ChecklistStep).where(
+            m.ChecklistStep.id == step_id, getattr(m.ChecklistStep, column).is_distinct_from(value)).values(**values))
         return result.rowcount == 1
 
     def checklist_messages(self, incident_id: int, phase: str) -> dict[int, tuple[str, str]]:
