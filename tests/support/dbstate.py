@@ -64,15 +64,19 @@ def problems(state: Snapshot) -> list[str]:
     requests = state["activation_requests"]
     log = list(state["incident_log"].values())
     steps = list(state["checklist_steps"].values())
+    with_steps = {s["incident_id"] for s in steps}
+    with_tasks = {t["incident_id"] for t in state["slack_tasks"].values()}
+    activated = {e["incident_id"] for e in log if e["kind"] == "activated"}
+    logged_decisions = {(e["incident_id"], (e["data"] or {}).get("number")) for e in log if e["kind"] == "decision"}
     for (incident_id,), incident in incidents.items():
         request = requests.get((incident["activation_request_id"],))
         if request is None or request["status"] not in ("activated", "approved"):
             found.append(f"incident {incident_id} has no activated request")
-        if not any(s["incident_id"] == incident_id for s in steps):
+        if incident_id not in with_steps:
             found.append(f"incident {incident_id} has no checklist")
-        if not any(e["incident_id"] == incident_id and e["kind"] == "activated" for e in log):
+        if incident_id not in activated:
             found.append(f"incident {incident_id} has no 'activated' log entry")
-        if not any(t["incident_id"] == incident_id for t in state["slack_tasks"].values()):
+        if incident_id not in with_tasks:
             found.append(f"incident {incident_id} has no Slack set-up recorded")
         if incident["state"] == "stood_down" and not (incident["closing_summary"] and incident["stood_down_at"]):
             found.append(f"incident {incident_id} is stood down without a closing summary")
@@ -82,8 +86,7 @@ def problems(state: Snapshot) -> list[str]:
     for decision in state["decisions"].values():
         if not decision["decision"].strip():
             found.append(f"decision {decision['id']} is empty")
-        if not any(e["incident_id"] == decision["incident_id"] and e["kind"] == "decision"
-                   and (e["data"] or {}).get("number") == decision["number"] for e in log):
+        if (decision["incident_id"], decision["number"]) not in logged_decisions:
             found.append(f"decision {decision['id']} has no log entry")
     for step in steps:
         if step["status"] == "done" and not step["changed_by"]:
