@@ -35,6 +35,7 @@ CORPUS = {
     "control characters": "NUL\x00 bell\x07 esc\x1b[31m del\x7f tab\t vt\x0b ff\x0c end",
     "bidi": "Invoice \u202efdp.exe\u202c \u2066isolate\u2069 \u2067rtl\u2069 \u2068fsi\u2069 \u202aembed\u202c \u200fmark",
     "emoji and ZWJ": "👩‍👩‍👧‍👦 🏳️‍🌈 🧯 e\u0301 𝕏 ‍ zero‍width",
+    "emoji only": "🔥🔥🔥 👩‍👩‍👧‍👦 \u202e🏳️‍🌈",
     "everything": f"{MENTIONS} {LINKS} &lt;!here&gt; \x00\u202e *_~` " + "\n" * 50,
 }
 # Fragments that must never appear as such in mrkdwn: each is live markup when it does.
