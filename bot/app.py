@@ -19,7 +19,7 @@ from bot.plan import load_plans
 from bot.runtime import Background, Bcbot, Directory, PlanCatalog, utcnow
 from bot.slack_api import SlackApi, make_client
 from config.settings import Settings
-from storage.db import make_engine, make_session_factory, ping
+from storage.db import make_engine, make_session_factory, patient_locks, ping
 from storage.migrate import upgrade
 from storage.uow import uow_factory
 
@@ -76,7 +76,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
         uow=uow_factory(make_session_factory(engine)),
         slack=slack,
         directory=Directory(slack.lookup_email),
-        background=Background(),
+        background=Background(initializer=patient_locks),
         healthy=lambda: ping(engine),
         clock=clock,
         setup_lease_seconds=settings.bcbot_setup_lease_seconds,

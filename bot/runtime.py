@@ -101,17 +101,23 @@ class Directory:
 
 
 class Background:
-    """Slow work after the ack, on its own threads, so no ack ever waits for Slack."""
+    """Slow work after the ack, on its own threads, so no ack ever waits for Slack.
 
-    def __init__(self, workers: int = 8):
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work")
+    Work bound to a trigger ID (opening a modal: Slack allows 3 s) runs on a pool of its own, so it
+    never queues behind slow checklist updates or set-up.
+    """
+
+    def __init__(self, workers: int = 8, urgent_workers: int = 8, initializer: Callable[[], None] | None = None):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work", initializer=initializer)
+        self._urgent = ThreadPoolExecutor(max_workers=urgent_workers, thread_name_prefix="bcbot-modal",
+                                          initializer=initializer)
         self._inflight = 0
         self._idle = threading.Condition()
 
-    def submit(self, fn: Callable[[], None], *, tell: Callable[[str], None] | None = None) -> None:
+    def submit(self, fn: Callable[[], None], *, tell: Callable[[str], None] | None = None, urgent: bool = False) -> None:
         with self._idle:
             self._inflight += 1
-        self._pool.submit(self._run, fn, tell)
+        (self._urgent if urgent else self._pool).submit(self._run, fn, tell)
 
     def _run(self, fn: Callable[[], None], tell: Callable[[str], None] | None) -> None:
         try:
@@ -133,6 +139,7 @@ class Background:
             return self._idle.wait_for(lambda: self._inflight == 0, timeout)
 
     def shutdown(self) -> None:
+        self._urgent.shutdown(wait=True, cancel_futures=False)
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 

@@ -60,7 +60,7 @@ def step_more(ack, body, context):
     ack()
     if op in ("note", "na"):
         bot.background.submit(lambda: modals.open_step_modal(bot, trigger_id=trigger_id, step_id=step_id, op=op),
-                              tell=teller(bot, body))
+                              tell=teller(bot, body), urgent=True)
 
 
 def _decide(ack, body, context, approve: bool):
@@ -93,7 +93,7 @@ def plan_selected(ack, body, context):
         exercise=modal_meta(view).exercise))
 
 
-def _incident_button(ack, body, context, run):
+def _incident_button(ack, body, context, run, *, opens_modal: bool = False):
     """The incident header's buttons: all carry the incident ID; the work happens after the ack."""
     bot = context["bcbot"]
     person = actor(body)
@@ -102,7 +102,7 @@ def _incident_button(ack, body, context, run):
     trigger_id = body.get("trigger_id", "")
     ack()
     bot.background.submit(lambda: run(bot, incident_id=incident_id, user_id=person.user_id, trigger_id=trigger_id,
-                                      value=value), tell=teller(bot, body))
+                                      value=value), tell=teller(bot, body), urgent=opens_modal)
 
 
 def advance_phase(ack, body, context):
@@ -111,15 +111,18 @@ def advance_phase(ack, body, context):
 
 
 def log_decision(ack, body, context):
-    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_decision(bot, **kw))
+    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_decision(bot, **kw),
+                     opens_modal=True)
 
 
 def post_update(ack, body, context):
-    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_update(bot, **kw))
+    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_update(bot, **kw),
+                     opens_modal=True)
 
 
 def stand_down(ack, body, context):
-    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_stand_down(bot, **kw))
+    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_stand_down(bot, **kw),
+                     opens_modal=True)
 
 
 def snooze_nudge(ack, body, context):

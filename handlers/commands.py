@@ -21,12 +21,13 @@ def activate_command(ack, command, context):
         trigger_id = command.get("trigger_id", "")
         bot.background.submit(
             lambda: modals.open_activation(bot, trigger_id=trigger_id, user_id=person.user_id, exercise=name == "exercise"),
-            tell=teller(bot, command),
+            tell=teller(bot, command), urgent=True,
         )
     elif name == "decision":
         ack()
         channel_id, trigger_id = command.get("channel_id"), command.get("trigger_id", "")
-        bot.background.submit(lambda: _decision(bot, channel_id, person.user_id, rest, trigger_id), tell=teller(bot, command))
+        bot.background.submit(lambda: _decision(bot, channel_id, person.user_id, rest, trigger_id), tell=teller(bot, command),
+                              urgent=not rest.strip())  # no text: it opens the decision form
     elif name == "status":
         ack(text=blocks.status_text(queries.open_incident_lines(bot)), response_type="ephemeral")
     elif name == "help":

@@ -45,7 +45,7 @@ def record_test(ack, body, context):
     ack()
     bot.background.submit(lambda: governance.open_record_test(bot, plan_id=ref.plan_id, user_id=person.user_id,
                                                               trigger_id=trigger_id),
-                          tell=teller(bot, body))
+                          tell=teller(bot, body), urgent=True)
 
 
 def start_exercise(ack, body, context):

@@ -18,7 +18,7 @@ def activate_shortcut(ack, body, context):
     trigger_id = body.get("trigger_id", "")
     ack()
     bot.background.submit(lambda: modals.open_activation(bot, trigger_id=trigger_id, user_id=person.user_id),
-                          tell=teller(bot, body))
+                          tell=teller(bot, body), urgent=True)
 
 
 def log_as_decision(ack, body, context):

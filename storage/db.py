@@ -1,13 +1,18 @@
 """Engine and session factory. Nothing connects until these are called."""
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 # Short enough that a request waiting on a locked database still acks within Slack's 3 s,
 # long enough that normal short write transactions queue rather than fail.
 SQLITE_BUSY_TIMEOUT_MS = 2_000
+# Work after the ack has no 3 s deadline: it waits longer rather than fail under a burst of writers.
+BACKGROUND_BUSY_TIMEOUT_MS = 15_000
 PG_CONNECT_TIMEOUT_S = 2
+_thread = threading.local()
 # Execution option of a connection that only reads (see storage.uow.SqlUnitOfWork(read_only=True)).
 READ_ONLY = "bcbot_read_only"
 
@@ -35,10 +40,22 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        wanted = getattr(_thread, "busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS)
+        if conn.info.get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS) != wanted:  # pooled connections change hands
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={wanted}")
+            conn.info["busy_timeout_ms"] = wanted
         # Writers queue on the lock at BEGIN instead of failing when a read upgrades to a write.
         # Read-only work begins deferred: under WAL it reads a snapshot and never queues behind writers
         # (an ack that only reads must not sleep in SQLite's busy handler).
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def patient_locks() -> None:
+    """Mark the calling thread as background work: on SQLite it waits up to 15 s for the write lock.
+
+    Used as the initializer of bcbot's background worker threads; request threads keep 2 s.
+    """
+    _thread.busy_timeout_ms = BACKGROUND_BUSY_TIMEOUT_MS
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
