@@ -241,12 +241,12 @@ def stand_down(bot: Bcbot, *, incident_id: int, user_id: str, closing_summary: s
         uow.commit()
     incident, _ = load(bot, incident_id, must_be_open=False)
     _announce_stand_down(bot, incident, plan, user_id)
-    try:
-        from bot import governance  # plan governance reacts to every stand-down (post-incident review)
+    from bot import governance
 
+    try:  # the stand-down is committed: a failure here must not undo or hide it
         governance.on_incident_stood_down(bot, incident_id=incident_id, exercise_report=exercise_report)
-    except ImportError:
-        pass
+    except Exception:
+        log.exception("incident %s: the post-incident review request failed", incident_id)
 
 
 def _announce_stand_down(bot: Bcbot, incident: Incident, plan: Plan, user_id: str) -> None:

@@ -16,27 +16,15 @@ def open_incident_lines(bot: Bcbot, limit: int = 50) -> list[str]:
     return [blocks.incident_line(i, bot.plans.title(i.plan_key)) for i in incidents]
 
 
-def plan_dates(bot: Bcbot, plan: Plan) -> tuple[date, date]:
-    """A plan's next review and next test dates.
+def plan_cards(bot: Bcbot, today: date, recorded: dict[str, tuple[date, date]] | None = None
+               ) -> tuple[list[PlanCard], int, int]:
+    """The plans App Home lists (overdue and soonest due first), how many plans there are, how many overdue.
 
-    For now the dates in the plan file; plan governance (issue 4) keeps them in the database once owners
-    record reviews and tests, and this (with `all_plan_dates`, its batch form) is the place to switch over.
+    `recorded` holds the review and test dates plan governance keeps in the database (one query); a plan
+    bcbot has not recorded yet shows its file's dates.
     """
-    return plan.review.next, plan.testing.next
-
-
-def all_plan_dates(bot: Bcbot) -> dict[str, tuple[date, date]]:
-    """Every plan's (next review, next test), in catalog order.
-
-    When the dates move to the database, make this one query (not `plan_dates` per plan), so that App
-    Home runs a fixed number of SQL statements however many plans there are.
-    """
-    return {plan.id: plan_dates(bot, plan) for plan in bot.plans.all()}
-
-
-def plan_cards(bot: Bcbot, today: date) -> tuple[list[PlanCard], int, int]:
-    """The plans App Home lists (overdue and soonest due first), how many plans there are, how many overdue."""
-    dates = all_plan_dates(bot)
+    recorded = recorded or {}
+    dates = {p.id: recorded.get(p.id) or (p.review.next, p.testing.next) for p in bot.plans.all()}
     chosen, overdue = render_home.plans_to_show(dates, today)
     cards = []
     for plan_id in chosen:
@@ -47,7 +35,7 @@ def plan_cards(bot: Bcbot, today: date) -> tuple[list[PlanCard], int, int]:
 
 
 def home_data(bot: Bcbot, page: HomePage | None = None) -> HomeData:
-    """Everything App Home shows, in four SQL statements whatever the size of the history or the number of plans."""
+    """Everything App Home shows, in five SQL statements whatever the size of the history or the number of plans."""
     page = page or HomePage()
     now = bot.clock()
     with bot.uow(read_only=True) as uow:  # a read: on SQLite it takes no write lock
@@ -55,9 +43,10 @@ def home_data(bot: Bcbot, page: HomePage | None = None) -> HomeData:
         opened = uow.home.open_incidents(render_home.OPEN_MAX)
         progress = uow.home.phase_progress([i.id for i in opened])
         recent = uow.home.stood_down(render_home.RECENT_MAX + 1, before=page.before)
+        recorded = uow.governance.next_dates()
     title = bot.plans.title
     today = now.astimezone(bot.settings.timezone).date()
-    plans, plans_total, plans_overdue = plan_cards(bot, today)
+    plans, plans_total, plans_overdue = plan_cards(bot, today, recorded)
     return HomeData(
         open=[OpenItem(i, title(i.plan_key), progress.get(i.id, Progress(0, 0))) for i in opened],
         open_total=open_total,

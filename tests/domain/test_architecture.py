@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ["bot.plan", "bot.incident", "bot.records", "bot.text", "bot.blocks", "bot.payloads", "bot.errors", "bot.ids",
-          "bot.report", "bot.render_home"]
+          "bot.report", "bot.render_home", "bot.render_incident", "bot.reminders", "bot.render_governance"]
 
 
 def run(code: str) -> str:

@@ -96,3 +96,18 @@ def test_a_forged_page_value_shows_the_first_page(running):
     assert reply.status == 200
     running.settle()
     assert "Recently stood down" in texts(running.fake.views[f"home-{people.OUTSIDER}"])
+
+
+def test_home_shows_the_review_dates_recorded_in_the_database(running):
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from bot import queries
+    from storage import models as m
+
+    running.settle()  # the start-up sweep records each plan's dates
+    with running.bot.uow() as uow:
+        uow.session.execute(update(m.PlanGovernance).values(next_review=date(2031, 3, 9)))
+        uow.commit()
+    assert "2031" in str(queries.home(running.bot))
