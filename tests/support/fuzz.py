@@ -94,9 +94,28 @@ def dropped(tree: Any, path: Path) -> Any:
     return tree
 
 
-def _breaks(path: Path, required: tuple[Path, ...]) -> bool:
-    """Dropping (or retyping) this node removes a required one: it or one of its ancestors."""
-    return any(path == r[:len(path)] for r in required)
+def _node(tree: Any, path: Path):
+    for step in path:
+        if isinstance(tree, dict) and isinstance(step, str) and step in tree:
+            tree = tree[step]
+        elif isinstance(tree, list) and isinstance(step, int) and step < len(tree):
+            tree = tree[step]
+        else:
+            return _MISSING
+    return tree
+
+
+_MISSING = object()
+
+
+def broken(tree: Any, base: Any, required: tuple[Path, ...]) -> bool:
+    """Whether a required node of `base` is gone from `tree` or has another type there (a later mutation
+    may have put a valid-looking value back: judged on the final tree)."""
+    for path in required:
+        node = _node(tree, path)
+        if node is _MISSING or type(node) is not type(_node(base, path)):
+            return True
+    return False
 
 
 def _label(path: Path) -> str:
@@ -105,8 +124,10 @@ def _label(path: Path) -> str:
 
 @st.composite
 def mutated_tree(draw, base: dict, required: tuple[Path, ...]) -> tuple[Any, bool, str]:
-    """One to three random mutations anywhere in the tree; fatal if one removes a required node."""
-    tree, fatal, what = copy.deepcopy(base), False, []
+    """One to three random mutations anywhere in the tree; fatal if a required node ends up missing or
+    of another type."""
+    base = json.loads(json.dumps(base))  # as the app will see it (enums become plain strings)
+    tree, what = copy.deepcopy(base), []
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         candidates = paths(tree)
         if not candidates:
@@ -115,16 +136,14 @@ def mutated_tree(draw, base: dict, required: tuple[Path, ...]) -> tuple[Any, boo
         op = draw(st.sampled_from(["drop", "wrong type", "odd text", "huge"]))
         if op == "drop":
             tree = dropped(tree, path)
-            fatal |= _breaks(path, required)
         elif op == "wrong type":
             tree = replaced(tree, path, draw(_NOT_STRINGS))
-            fatal |= _breaks(path, required)
         elif op == "odd text":
             tree = replaced(tree, path, draw(_ODD_TEXT))
         else:
             tree = replaced(tree, path, draw(_HUGE))
         what.append(f"{op} at {_label(path)}")
-    return tree, fatal, "; ".join(what)
+    return tree, broken(tree, base, required), "; ".join(what)
 
 
 def _truncations(text: str) -> st.SearchStrategy[str]:
