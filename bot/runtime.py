@@ -107,7 +107,7 @@ class Background:
     never queues behind slow checklist updates or set-up.
     """
 
-    def __init__(self, workers: int = 8, urgent_workers: int = 8, initializer: Callable[[], None] | None = None):
+    def __init__(self, workers: int = 8, urgent_workers: int = 4, initializer: Callable[[], None] | None = None):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work", initializer=initializer)
         self._urgent = ThreadPoolExecutor(max_workers=urgent_workers, thread_name_prefix="bcbot-modal",
                                           initializer=initializer)
