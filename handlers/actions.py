@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from bot import activation, checklist, incident_ops, modals
+from bot.errors import InvalidInput
 from bot.ids import Action
-from bot.payloads import action_value, actor, int_field, modal_meta, selected_user, selected_value, step_from_block
+from bot.payloads import (action_value, actor, int_field, modal_meta, selected_user, selected_value, step_from_block,
+                          view_id)
 from bot.records import StepStatus
 from handlers import teller
 
@@ -86,10 +88,13 @@ def plan_selected(ack, body, context):
     bot = context["bcbot"]
     person = actor(body)
     view = body.get("view") or {}
-    plan_id = selected_value(body)
+    plan_id, modal = selected_value(body), view_id(view)
+    if modal is None:
+        raise InvalidInput("This form's data is not valid; please open it again.")
+    view_hash = view.get("hash") if isinstance(view.get("hash"), str) else None
     ack()
     bot.background.submit(lambda: modals.switch_plan(
-        bot, view_id=view.get("id", ""), view_hash=view.get("hash"), plan_id=plan_id, user_id=person.user_id,
+        bot, view_id=modal, view_hash=view_hash, plan_id=plan_id, user_id=person.user_id,
         exercise=modal_meta(view).exercise))
 
 
