@@ -195,8 +195,8 @@ def run_setup(bot: Bcbot, *, incident_id: int) -> list[str]:
                 if not future.result():
                     failed.append(task)
     if CREATE_CHANNEL in failed:
-        raise SlackUnavailable(f"The incident was recorded but Slack would not create its channel; "
-                               f"bcbot will keep trying. Meanwhile, follow the plan by phone.")
+        raise SlackUnavailable("The incident was recorded but Slack would not create its channel; "
+                               "bcbot will keep trying. Meanwhile, follow the plan by phone.")
     return failed
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 
 from bot import blocks, render_home
-from bot.plan import Plan
 from bot.render_home import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
 from bot.records import Progress
 from bot.runtime import Bcbot

@@ -22,3 +22,16 @@ def teller(bot: Bcbot, body: dict) -> Callable[[str], None]:
     except BcbotError:
         return lambda text: log.info("could not tell anyone: %s", text)
     return lambda text: bot.slack.dm(user, text=text)
+
+
+def open_activation_modal(ack, body, context):
+    """App Home's Activate button and the global shortcut: the same modal as /activate."""
+    from bot import modals
+    from bot.payloads import actor
+
+    bot = context["bcbot"]
+    person = actor(body)
+    trigger_id = body.get("trigger_id", "")
+    ack()
+    bot.background.submit(lambda: modals.open_activation(bot, trigger_id=trigger_id, user_id=person.user_id),
+                          tell=teller(bot, body), urgent=True)

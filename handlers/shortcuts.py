@@ -1,24 +1,15 @@
 """Global shortcut: activate the plan from Slack's shortcut menu."""
 from __future__ import annotations
 
-from bot import incident_ops, modals
+from bot import incident_ops
 from bot.ids import Callback
 from bot.payloads import actor
-from handlers import teller
+from handlers import open_activation_modal, teller
 
 
 def register(app) -> None:
-    app.shortcut(Callback.SHORTCUT_ACTIVATE.value)(activate_shortcut)
+    app.shortcut(Callback.SHORTCUT_ACTIVATE.value)(open_activation_modal)
     app.shortcut(Callback.SHORTCUT_LOG_DECISION.value)(log_as_decision)
-
-
-def activate_shortcut(ack, body, context):
-    bot = context["bcbot"]
-    person = actor(body)
-    trigger_id = body.get("trigger_id", "")
-    ack()
-    bot.background.submit(lambda: modals.open_activation(bot, trigger_id=trigger_id, user_id=person.user_id),
-                          tell=teller(bot, body), urgent=True)
 
 
 def log_as_decision(ack, body, context):

@@ -10,7 +10,6 @@ import logging
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import select
 
 from bot import governance, incident_ops
 from bot.ids import Action, Callback

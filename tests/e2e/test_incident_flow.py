@@ -11,7 +11,6 @@ from storage import models
 from tests.e2e.helpers import activate, button, channel_messages, rows, steps_of
 from tests.support import people
 from tests.support.clock import FakeClock
-from tests.support.slack_requests import filled_view
 
 
 @pytest.fixture
@@ -68,7 +67,7 @@ def test_assign_note_not_applicable_and_overdue(incident, clock):
     running, row = incident
     [page] = checklists(running, row, "incident_management")
     (_, first), (_, second) = steps_of(page)[:2]
-    step1, step2 = first["block_id"], second["block_id"]
+    step1 = first["block_id"]
 
     # Assign step 1 through its users select (the step ID rides in the block ID).
     payload_action = {"action_id": "bcbot.step.assign", "block_id": step1, "type": "users_select",

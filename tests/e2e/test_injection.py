@@ -18,7 +18,7 @@ import pytest
 
 from bot.ids import OTHER_VALUE, Action, Callback
 from storage import models
-from tests.e2e.helpers import activate, open_modal, rows, submit
+from tests.e2e.helpers import open_modal, rows, submit
 from tests.support import people, slack_checks
 from tests.support.served import served
 from tests.support.slack_requests import TEAM_ID
