@@ -1,12 +1,12 @@
 """Fixtures every test package uses: a fake Slack, settings, a running app."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from bot.fakeslack import FakeSlack
 from tests.support import people
+from tests.support.served import Served as Running
+from tests.support.served import serve_in_thread
 # Recognisable secrets, and the session-wide check that none reaches log output (tests/support/secrets.py).
 from tests.support.secrets import BOT_TOKEN, SIGNING_SECRET  # noqa: F401  (re-exported for the tests)
 from tests.support.secrets import pytest_configure, pytest_runtest_setup, pytest_sessionfinish  # noqa: F401
@@ -37,31 +37,6 @@ def make_settings(fake_slack, db_url):
     return make
 
 
-def _serve_quietly(server) -> None:
-    try:
-        server.run()
-    except OSError:  # waitress's loop sees its socket closed by server.close() at teardown
-        pass
-
-
-class Running:
-    """An app served over real HTTP by waitress, as in production."""
-
-    def __init__(self, app, server, fake):
-        from tests.support.slack_requests import SlackSender
-
-        self.app, self.server, self.fake = app, server, fake
-        self.url = f"http://127.0.0.1:{server.effective_port}"
-        self.slack = SlackSender(self.url, SIGNING_SECRET, fake.response_url)
-
-    @property
-    def bot(self):
-        return self.app.bot
-
-    def settle(self, timeout: float = 15) -> None:
-        assert self.bot.background.wait_idle(timeout), "background work did not finish"
-
-
 @pytest.fixture
 def start_app(make_settings, fake_slack):
     from bot.app import create_app
@@ -73,7 +48,7 @@ def start_app(make_settings, fake_slack):
         app = create_app(make_settings(**overrides), **({"clock": clock} if clock else {}))
         app.start(scheduler=False)
         server = make_server(app, host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=_serve_quietly, args=(server,), daemon=True).start()
+        serve_in_thread(server)
         running = Running(app, server, fake_slack)
         started.append(running)
         return running

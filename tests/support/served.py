@@ -16,6 +16,8 @@ from tests.support.secrets import BOT_TOKEN, SIGNING_SECRET
 
 
 class Served:
+    """An app served over real HTTP by waitress, as in production."""
+
     def __init__(self, app, server, fake: FakeSlack):
         self.app, self.server, self.fake = app, server, fake
         self.url = f"http://127.0.0.1:{server.effective_port}"
@@ -36,6 +38,10 @@ def _serve_quietly(server) -> None:
         pass
 
 
+def serve_in_thread(server) -> None:
+    threading.Thread(target=_serve_quietly, args=(server,), daemon=True).start()
+
+
 @contextmanager
 def served(tmp_dir: Path, *, clock=None, **overrides) -> Iterator[Served]:
     from bot.app import create_app
@@ -50,7 +56,7 @@ def served(tmp_dir: Path, *, clock=None, **overrides) -> Iterator[Served]:
     app = create_app(load_settings(**(values | overrides)), **({"clock": clock} if clock else {}))
     app.start(scheduler=False)
     server = make_server(app, host="127.0.0.1", port=0, threads=8)
-    threading.Thread(target=_serve_quietly, args=(server,), daemon=True).start()
+    serve_in_thread(server)
     running = Served(app, server, fake)
     running.settle()
     try:
