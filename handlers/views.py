@@ -5,7 +5,8 @@ import logging
 
 from bot import activation, checklist, incident_ops
 from bot.ids import Callback
-from bot.payloads import activation_form, actor, view_id, decision_input, exercise_report, modal_text, private_int, update_input
+from bot.payloads import (activation_form, actor, decision_input, exercise_report, modal_text, private_int,
+                          update_input, view_id)
 from bot.records import StepStatus
 from handlers import teller
 

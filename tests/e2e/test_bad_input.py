@@ -28,13 +28,13 @@ from tests.support.slack_requests import TEAM_ID, filled_view
 
 # 30 examples per listener keeps the file well under a minute; BCBOT_FUZZ_EXAMPLES=500 digs deeper.
 # Under CI the examples are the same every run (a gate, not a lottery); locally each run explores anew.
-FUZZ = settings(max_examples=int(os.environ.get("BCBOT_FUZZ_EXAMPLES", 30)), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("BCBOT_FUZZ_EXAMPLES", "30")), deadline=None,
                 derandomize=bool(os.environ.get("CI")),
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
 PLAN = "wunderroot-bcp"
 REVIEW_DUE, TEST_DUE = "2027-11-15", "2027-05-14"  # the bundled plan's next review and test
-TRACEBACK_SIGNS = ("Traceback (most recent call last)", 'File "/', "Error:", "Exception")
+TRACEBACK_SIGNS = ("Traceback (most recent call last)", 'File "/')
 GOVERNANCE = {"plan_governance", "reminder_claims", "plan_reviews", "plan_tests"}
 ACTIVATION = {"activation_requests", "incidents", "checklist_steps", "incident_log", "slack_tasks",
               "checklist_messages"}
@@ -349,9 +349,9 @@ def check_request(running, caplog, listener: Listener, mutant: fuzz.Mutant) -> N
     records = caplog.records[logged:]
 
     assert reply.status < 500, (reply.status, reply.body[:500])
-    assert not any(sign in reply.body for sign in TRACEBACK_SIGNS[:2]), reply.body[:2000]
+    assert not any(sign in reply.body for sign in TRACEBACK_SIGNS), reply.body[:2000]
     for text in _told(running, calls, responses):
-        assert not any(sign in text for sign in TRACEBACK_SIGNS[:2]), text[:2000]
+        assert not any(sign in text for sign in TRACEBACK_SIGNS), text[:2000]
     errors = [f"{r.name}: {r.getMessage()[:300]}" for r in records if r.levelno >= logging.ERROR]
     assert not errors, errors
     assert not dbstate.problems(after), dbstate.problems(after)
