@@ -25,12 +25,12 @@ def first_delivery(bot, body: dict) -> bool:
 
 def app_home_opened(body, event, context):
     bot = context["bcbot"]
-    if event.get("tab", "home") != "home":
-        log.debug("app_home_opened on the %r tab: nothing to publish", event.get("tab"))
-        return
     user_id = event.get("user")
     if not isinstance(user_id, str) or not USER_ID.match(user_id):
         log.info("refused app_home_opened without a valid user")
+        return
+    if event.get("tab", "home") != "home":
+        log.debug("app_home_opened on the %r tab: nothing to publish", event.get("tab"))
         return
     if not first_delivery(bot, body):
         log.debug("app_home_opened %s was already handled (a retry)", body.get("event_id"))
