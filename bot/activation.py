@@ -3,6 +3,7 @@ Slack set-up of a new incident (run from the outbox, so a crash never leaves it 
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import Callable
@@ -32,6 +33,7 @@ DEPENDS_ON = {"set_topic": CREATE_CHANNEL, "invite": CREATE_CHANNEL, "post_heade
               "announce": CREATE_CHANNEL, "notify_people": CREATE_CHANNEL,
               "pin_header": "post_header", "post_checklist": "post_header"}
 MAX_ATTEMPTS = 10
+INLINE_RETRIES = 2  # a failed set-up task is tried again after 1 s and 2 s before the periodic sweep takes over
 MAX_NAME_SUFFIX = 50
 
 
@@ -178,21 +180,29 @@ def run_setup(bot: Bcbot, *, incident_id: int) -> list[str]:
     order = [t for stage in SETUP_STAGES for t in stage]
     failed: list[str] = []
     started: set[str] = set()
+    tries: dict[str, int] = {}
     running: dict[Future, str] = {}
-    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="bcbot-setup") as pool:
+    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="bcbot-setup",
+                            initializer=bot.background.thread_initializer) as pool:
         while True:
             with bot.uow(read_only=True) as uow:
                 pending = uow.outbox.pending(incident_id)
             for task in order:
                 if task in pending and task not in started and DEPENDS_ON.get(task) not in pending:
                     started.add(task)
+                    tries[task] = 1
                     running[pool.submit(_run_task, bot, incident_id, task)] = task
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 task = running.pop(future)
-                if not future.result():
+                if future.result():
+                    continue
+                if tries[task] <= INLINE_RETRIES:  # a passing Slack error: try again shortly (posts look first)
+                    running[pool.submit(_run_task, bot, incident_id, task, delay=tries[task])] = task
+                    tries[task] += 1
+                else:
                     failed.append(task)
     if CREATE_CHANNEL in failed:
         raise SlackUnavailable("The incident was recorded but Slack would not create its channel; "
@@ -200,7 +210,9 @@ def run_setup(bot: Bcbot, *, incident_id: int) -> list[str]:
     return failed
 
 
-def _run_task(bot: Bcbot, incident_id: int, task: str) -> bool:
+def _run_task(bot: Bcbot, incident_id: int, task: str, delay: float = 0) -> bool:
+    if delay:
+        time.sleep(delay)
     now = bot.clock()
     with bot.uow() as uow:
         before = uow.outbox.claim(incident_id, task, now, now + timedelta(seconds=bot.setup_lease_seconds))

@@ -20,6 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode
 
 JSON_KEYS = ("blocks", "view", "metadata", "attachments")
+# Read methods take their arguments as query parameters or a form, never as a JSON body.
+FORM_ONLY_METHODS = {"users.info", "users.lookupByEmail", "conversations.history", "chat.getPermalink",
+                     "conversations.list", "auth.test"}
 from bot.slack_api import REQUIRED_SCOPES as DEFAULT_SCOPES  # noqa: E402
 
 
@@ -38,6 +41,7 @@ class Fault:
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    after_work: bool = False  # Slack did the work, then answered with the error (a 5xx after posting)
 
 
 @dataclass
@@ -89,10 +93,11 @@ class FakeSlack:
         self.messages.setdefault(channel_id, [])
 
     def fail(self, method: str, *, error: str | None = None, status: int = 200, retry_after: int | None = None,
-             times: int = 1) -> None:
-        """Answer the next `times` calls of `method` with this error."""
+             times: int = 1, after_work: bool = False) -> None:
+        """Answer the next `times` calls of `method` with this error (`after_work`: having done it)."""
         with self._lock:
-            self._faults.setdefault(method, []).extend(Fault(status, error, retry_after) for _ in range(times))
+            self._faults.setdefault(method, []).extend(Fault(status, error, retry_after, after_work)
+                                                       for _ in range(times))
 
     def answer_late(self, method: str, seconds: float) -> None:
         """Do `method`'s work at once but answer only after `seconds` (a reply lost in a crash)."""
@@ -128,10 +133,14 @@ class FakeSlack:
                     status = fake._receive_upload(self.path.removeprefix("/upload/"), data)
                     return self._send(status, {"ok": status == 200})
                 raw = data.decode()
-                if self.headers.get("Content-Type", "").startswith("application/json"):
-                    params = json.loads(raw or "{}")
-                else:
-                    params = dict(parse_qsl(raw))
+                is_json = self.headers.get("Content-Type", "").startswith("application/json")
+                params = json.loads(raw or "{}") if is_json else dict(parse_qsl(raw))
+                method = self.path.removeprefix("/api/").split("?")[0]
+                params |= dict(parse_qsl(self.path.partition("?")[2]))
+                if is_json and method in FORM_ONLY_METHODS:
+                    # Slack reads these methods' arguments from the query string or a form body only:
+                    # a JSON body arrives as no arguments at all.
+                    params = dict(parse_qsl(self.path.partition("?")[2]))
                 for key in JSON_KEYS:
                     if isinstance(params.get(key), str) and params[key][:1] in "[{":
                         params[key] = json.loads(params[key])
@@ -139,8 +148,12 @@ class FakeSlack:
                     with fake._lock:
                         fake.responses.append(params | {"_path": self.path})
                     return self._send(200, {"ok": True})
-                method = self.path.removeprefix("/api/").split("?")[0]
                 status, body, headers = fake._handle(method, params, self.headers.get("Authorization", ""))
+                self._send(status, body, headers)
+
+            def do_GET(self):
+                method, _, query = self.path.removeprefix("/api/").partition("?")
+                status, body, headers = fake._handle(method, dict(parse_qsl(query)), self.headers.get("Authorization", ""))
                 self._send(status, body, headers)
 
             def _send(self, status, body, headers=None):
@@ -181,6 +194,12 @@ class FakeSlack:
             if queued:
                 fault = queued.pop(0)
                 call.status, call.error = fault.status, fault.error or f"http_{fault.status}"
+                if fault.after_work:
+                    handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+                    try:
+                        handler(params) if handler else None
+                    except SlackError:
+                        pass
                 if fault.status == 429:
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after or 1)}
                 if fault.status >= 500:
@@ -333,6 +352,8 @@ class FakeSlack:
         return {}
 
     def _m_users_lookupByEmail(self, p):
+        if not p.get("email"):
+            raise SlackError("invalid_arguments")
         user = next((u for u in self.users.values() if u.email and u.email == p.get("email")), None)
         if user is None:
             raise SlackError("users_not_found")

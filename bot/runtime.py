@@ -111,6 +111,7 @@ class Background:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work", initializer=initializer)
         self._urgent = ThreadPoolExecutor(max_workers=urgent_workers, thread_name_prefix="bcbot-modal",
                                           initializer=initializer)
+        self.thread_initializer = initializer  # for other pools doing background work (set-up, scheduler)
         self._inflight = 0
         self._idle = threading.Condition()
 

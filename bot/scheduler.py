@@ -16,7 +16,11 @@ INCIDENT_EVERY_SECONDS = 60
 def start_scheduler(bot: Bcbot) -> BackgroundScheduler:
     from bot.activation import resume_pending_setup
 
-    scheduler = BackgroundScheduler(timezone=bot.settings.timezone)
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    # Jobs are background work: they get the same patient database lock waits as the worker pool.
+    executor = ThreadPoolExecutor(max_workers=4, pool_kwargs={"initializer": bot.background.thread_initializer})
+    scheduler = BackgroundScheduler(timezone=bot.settings.timezone, executors={"default": executor})
     from bot.incident_ops import nudge_due_updates, refresh_newly_overdue
 
     scheduler.add_job(resume_pending_setup, "interval", seconds=OUTBOX_EVERY_SECONDS, args=[bot],

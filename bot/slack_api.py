@@ -24,26 +24,32 @@ class NameTaken(Exception):
     pass
 
 
+# Calls that create something: after a 5xx or a dropped connection Slack may have done it, so
+# slack_sdk must not resend them blindly. The outbox retries them, looking for the post first.
+NOT_IDEMPOTENT = {"chat.postMessage", "conversations.create", "chat.postEphemeral"}
+
+
 def make_client(*, token: str | None, base_url: str, timeout: int = 15) -> WebClient:
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=3),
-        ],
-    )
+    """A client retrying rate limits (HTTP 429 + Retry-After), server errors and dropped connections."""
+    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=3),
+    ])
 
 
 class SlackApi:
     def __init__(self, client: WebClient):
         self.client = client
+        # The same client, retrying only what cannot double a post or a channel.
+        self.once_client = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)])
 
     def _call(self, method: str, **kwargs) -> dict:
+        client = self.once_client if method in NOT_IDEMPOTENT else self.client
         try:
-            return self.client.api_call(method, json=kwargs).data  # type: ignore[return-value]
+            # The typed method sends each call as Slack expects it (JSON, a form, or a GET query).
+            return getattr(client, method.replace(".", "_"))(**kwargs).data  # type: ignore[return-value]
         except SlackApiError as err:
             code = err.response.get("error", "unknown_error") if err.response is not None else "unknown_error"
             log.warning("Slack %s failed: %s", method, code)

@@ -48,7 +48,7 @@ def test_a_failed_slack_call_is_logged_and_the_person_told(running, caplog):
 
 
 def test_channel_creation_refused_tells_the_activator_and_is_retried_later(running):
-    running.fake.fail("conversations.create", error="restricted_action", times=1)
+    running.fake.fail("conversations.create", error="restricted_action", times=3)  # past the inline retries
     activate(running, people.PARKS)
     [incident] = rows(running, models.Incident)
     assert incident.channel_id is None
@@ -88,3 +88,13 @@ def test_a_locked_database_answers_try_again_in_time_and_writes_nothing(running,
     assert rows(running, models.ActivationRequest) == []  # nothing half-written
     reply = submit(running, people.PARKS, view)  # the same form, once the database is back
     assert reply.status == 200 and len(rows(running, models.Incident)) == 1
+
+
+def test_a_5xx_after_slack_posted_is_not_posted_again(running):
+    # Slack may answer 500 having already posted: the post is looked for, not sent blindly again.
+    running.fake.fail("chat.postMessage", status=500, after_work=True, times=2)
+    activate(running, people.PARKS)
+    [incident] = rows(running, models.Incident)
+    assert incident.header_ts and all(t.done_at for t in rows(running, models.SlackTask))
+    keys = posted_keys(running.fake)
+    assert keys["BC-1:header"] == 1 and all(n == 1 for n in keys.values()), keys
