@@ -14,7 +14,7 @@ from bot.plan import PHASE_ORDER, Plan
 from bot.payloads import USER_ID
 from bot.records import Incident, StepStatus
 from bot.runtime import Bcbot
-from bot.text import clean, user_mention
+from bot.text import clean, from_slack, user_mention
 
 log = logging.getLogger("bcbot.incident")
 
@@ -133,7 +133,7 @@ def log_decision(bot: Bcbot, *, incident_id: int, user_id: str, entry: DecisionI
 def decision_from_message(bot: Bcbot, *, channel_id: str, message: dict, user_id: str):
     """The 'Log as decision' message shortcut: the message becomes a decision, quoted, with its permalink."""
     incident = incident_in_channel(bot, channel_id)
-    text = clean(message.get("text") if isinstance(message.get("text"), str) else "").strip()
+    text = from_slack(message.get("text") if isinstance(message.get("text"), str) else "").strip()
     if not text:
         raise InvalidInput("That message has no text to log as a decision.")
     ts = message.get("ts")
@@ -240,13 +240,15 @@ def stand_down(bot: Bcbot, *, incident_id: int, user_id: str, closing_summary: s
                                                                "exercise_report": exercise_report})
         uow.commit()
     incident, _ = load(bot, incident_id, must_be_open=False)
-    _announce_stand_down(bot, incident, plan, user_id)
     from bot import governance
 
-    try:  # the stand-down is committed: a failure here must not undo or hide it
-        governance.on_incident_stood_down(bot, incident_id=incident_id, exercise_report=exercise_report)
-    except Exception:
-        log.exception("incident %s: the post-incident review request failed", incident_id)
+    try:
+        _announce_stand_down(bot, incident, plan, user_id)
+    finally:  # the stand-down is committed: the plan's test record and review request follow whatever Slack did
+        try:
+            governance.on_incident_stood_down(bot, incident_id=incident_id, exercise_report=exercise_report)
+        except Exception:
+            log.exception("incident %s: the post-incident review request failed", incident_id)
 
 
 def _announce_stand_down(bot: Bcbot, incident: Incident, plan: Plan, user_id: str) -> None:

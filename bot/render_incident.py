@@ -72,11 +72,12 @@ def decision_blocks(incident: Incident, decision: Decision) -> list[dict]:
     heading = f"📌 *{decision.label}* · {incident.ref}"
     if decision.corrects:
         heading += f" · corrects *D{decision.corrects}*"
-    lines = [heading, safe(decision.decision, 2500)]
+    # Budgets add up to under Slack's 3,000 characters a section, so no field is cut off unmarked.
+    lines = [heading, safe(decision.decision, 1300)]
     if decision.rationale:
-        lines.append(f"*Rationale:* {safe(decision.rationale, 1500)}")
+        lines.append(f"*Rationale:* {safe(decision.rationale, 750)}")
     if decision.options:
-        lines.append(f"*Options considered:* {safe(decision.options, 1500)}")
+        lines.append(f"*Options considered:* {safe(decision.options, 750)}")
     blocks = [section("\n".join(lines))]
     footer = [f"Decided by {user_mention(decision.decided_by)} · logged by {user_mention(decision.logged_by)} · "
               f"{slack_date(decision.at)}"]
@@ -106,9 +107,9 @@ def update_blocks(incident: Incident, plan: Plan, *, situation: str, actions: st
                   by: str, at: datetime) -> list[dict]:
     kind = "🧪 Exercise update" if incident.is_exercise else "📣 Situation report"
     lines = [f"{kind} · *{incident.ref}* · {safe(plan.title, 150)} · {STATE_LABELS[incident.state]}",
-             f"*Situation:* {safe(situation, 2000)}"]
+             f"*Situation:* {safe(situation, 1500)}"]
     if actions:
-        lines.append(f"*Actions in progress:* {safe(actions, 1500)}")
+        lines.append(f"*Actions in progress:* {safe(actions, 1000)}")
     lines.append("*Next update:* " + (slack_date(next_due) if next_due else "none planned"))
     return [section("\n".join(lines)[:3000]),
             context(f"Posted by {user_mention(by)} · {slack_date(at)} · {channel_link(incident.channel_id)}")]

@@ -58,3 +58,25 @@ def slug(text: str, max_len: int) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return s[:max_len].rstrip("-")
+
+
+_SLACK_TOKEN = re.compile(r"<([^<>]*)>")
+
+
+def from_slack(text: str | None) -> str:
+    """A message's text as Slack sends it (entities encoded, mentions and links as <...>) turned back
+    into what a person reads, so quoting it does not show `&lt;` or raw tokens."""
+
+    def token(match: re.Match) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            return "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            return "@" + (label or target[1:].split("^")[0])
+        return f"{label} ({target})" if label else target
+
+    decoded = _SLACK_TOKEN.sub(token, text or "")
+    return clean(decoded.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))

@@ -87,3 +87,11 @@ def test_modal_offers_the_plan_circumstances_other_and_remit():
     assert [o["value"] for o in by_id["services"]["element"]["options"]] == PLAN.remit
     assert by_id["lead"]["element"]["initial_user"] == "U0ME"
     assert "plan" not in by_id  # one plan: no plan picker
+
+
+def test_slack_message_text_is_decoded_before_it_is_quoted():
+    from bot.text import from_slack
+
+    raw = "Go &amp; see <@U0ABC> in <#C0DEF|ops> — <https://x.example|the doc> &lt;b&gt; <!here>"
+    assert from_slack(raw) == "Go & see @U0ABC in #ops — the doc (https://x.example) <b> @here"
+    assert escape(from_slack(raw)).count("&amp;") == 1  # escaped once on the way back out, not twice

@@ -17,6 +17,7 @@ import logging
 import pytest
 
 from bot.ids import OTHER_VALUE, Action, Callback
+from bot.text import escape
 from storage import models
 from tests.e2e.helpers import open_modal, rows, submit
 from tests.support import people, slack_checks
@@ -103,7 +104,9 @@ def run_incident(running, text: str, *, exercise: bool) -> None:
     running.settle()
     shortcut = {"type": "message_action", "callback_id": Callback.SHORTCUT_LOG_DECISION, "team": {"id": TEAM_ID},
                 "user": _user(people.LEAD), "channel": {"id": channel}, "trigger_id": "t",
-                "message": {"ts": running.bot.slack.post(channel, text="something"), "text": text, "user": people.HUNTON},
+                # A message's text arrives encoded as Slack encodes what a person typed (&, <, > as entities).
+                "message": {"ts": running.bot.slack.post(channel, text="something"), "text": escape(text),
+                            "user": people.HUNTON},
                 "response_url": running.fake.response_url + "inj"}
     replies.append(running.slack.interactive(shortcut).body)
     running.settle()
