@@ -337,8 +337,19 @@ TASKS: dict[str, Callable[..., dict]] = {
 }
 
 
+UNPROCESSED_AFTER = timedelta(seconds=30)
+
+
 def resume_pending_setup(bot: Bcbot) -> int:
-    """Finish the Slack set-up of incidents a crash or an outage left half done."""
+    """Finish what a crash or an outage left half done: requests recorded at submit but never
+    processed (processing is idempotent), and incidents whose Slack set-up is still pending."""
+    with bot.uow(read_only=True) as uow:
+        stranded = uow.requests.unprocessed(received_before=bot.clock() - UNPROCESSED_AFTER)
+    for request_id in stranded:
+        try:
+            process_request(bot, request_id=request_id)
+        except Exception as err:
+            log.warning("activation request %s still unprocessed: %s", request_id, err)
     with bot.uow() as uow:
         incident_ids = uow.outbox.incidents_with_pending(bot.clock(), MAX_ATTEMPTS)
     for incident_id in incident_ids:

@@ -115,6 +115,12 @@ class RequestRepository:
         )
         return result.rowcount == 1
 
+    def unprocessed(self, *, received_before: datetime) -> list[int]:
+        """Requests recorded at submit whose processing never ran (the process died after the ack)."""
+        return list(self.s.scalars(select(m.ActivationRequest.id).where(
+            m.ActivationRequest.status == records.RequestStatus.RECEIVED,
+            m.ActivationRequest.created_at < received_before).order_by(m.ActivationRequest.id)))
+
     def set_approval_messages(self, request_id: int, messages: list[tuple[str, str]]) -> None:
         self.s.execute(
             update(m.ActivationRequest).where(m.ActivationRequest.id == request_id)

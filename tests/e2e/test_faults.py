@@ -98,3 +98,24 @@ def test_a_5xx_after_slack_posted_is_not_posted_again(running):
     assert incident.header_ts and all(t.done_at for t in rows(running, models.SlackTask))
     keys = posted_keys(running.fake)
     assert keys["BC-1:header"] == 1 and all(n == 1 for n in keys.values()), keys
+
+
+def test_a_request_recorded_before_a_crash_is_processed_by_the_next_sweep(start_app):
+    from bot import activation
+    from bot.records import ActivationForm
+    from tests.support.clock import FakeClock
+
+    clock = FakeClock()
+    running = start_app(clock=clock)
+    running.settle()
+    form = ActivationForm(plan_id="wunderroot-bcp", circumstance="Loss of critical systems", summary="Power cut",
+                          services=(), lead_user_id=people.PARKS)
+    # The ack recorded the request; the process died before its background work ran.
+    request_id = activation.record_request(running.bot, view_id="Vcrash", requested_by=people.PARKS, form=form)
+    assert activation.resume_pending_setup(running.bot) == 0 and rows(running, models.Incident) == []  # too fresh
+    clock.advance(seconds=31)
+    activation.resume_pending_setup(running.bot)
+    [incident] = rows(running, models.Incident)
+    assert incident.activation_request_id == request_id and incident.channel_id
+    assert activation.resume_pending_setup(running.bot) == 0  # nothing twice
+    assert len(running.fake.calls_to("conversations.create")) == 1
