@@ -40,12 +40,32 @@ def _sqlite_file_lock(engine: Engine):
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; concurrent callers wait for each other."""
+    _migrate(engine, lambda cfg: command.upgrade(cfg, revision))
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _migrate(engine, lambda cfg: command.downgrade(cfg, revision))
+
+
+def _migrate(engine: Engine, run) -> None:
     cfg = alembic_config(engine)
     if engine.dialect.name == "sqlite":
         with _sqlite_file_lock(engine), engine.connect() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-            conn.commit()
+            # Batch mode rebuilds a table by copy, drop and rename: with foreign keys on, dropping a parent
+            # fails or cascades into its children. Off for the migration (it must be set outside a
+            # transaction, so on the raw connection before anything begins), checked after, then on again.
+            raw = conn.connection.dbapi_connection
+            raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                cfg.attributes["connection"] = conn
+                run(cfg)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
+                conn.commit()
+            finally:
+                conn.rollback()
+                raw.execute("PRAGMA foreign_keys=ON")
         return
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
@@ -53,7 +73,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             conn.commit()
         try:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+            run(cfg)
             conn.commit()
         finally:
             if engine.dialect.name == "postgresql":

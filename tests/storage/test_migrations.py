@@ -28,3 +28,16 @@ def test_sqlite_has_foreign_keys_and_wal(tmp_path):
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
+
+
+def test_downgrade_and_upgrade_keep_the_data(engine, uow):
+    """Batch mode rebuilds tables; with data in them the foreign keys must survive that on SQLite."""
+    from storage.migrate import downgrade, upgrade
+    from tests.storage.test_repositories import new_incident
+
+    incident_id = new_incident(uow)
+    downgrade(engine, "0001")
+    upgrade(engine)
+    with uow() as u:
+        assert u.incidents.get(incident_id).circumstance == "Loss of critical systems"
+        assert len(u.incidents.steps(incident_id)) > 0
