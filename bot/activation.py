@@ -2,6 +2,7 @@
 Slack set-up of a new incident (run from the outbox, so a crash never leaves it half done)."""
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -177,7 +178,7 @@ def run_setup(bot: Bcbot, *, incident_id: int) -> list[str]:
     as done: one that failed, or that another worker holds, keeps its dependants waiting), and
     independent tasks run at the same time.
     """
-    order = [t for stage in SETUP_STAGES for t in stage]
+    static = [t for stage in SETUP_STAGES for t in stage]
     failed: list[str] = []
     started: set[str] = set()
     tries: dict[str, int] = {}
@@ -187,8 +188,9 @@ def run_setup(bot: Bcbot, *, incident_id: int) -> list[str]:
         while True:
             with bot.uow(read_only=True) as uow:
                 pending = uow.outbox.pending(incident_id)
+            order = static + sorted(t for t in pending if t not in static)  # later work: phase changes
             for task in order:
-                if task in pending and task not in started and DEPENDS_ON.get(task) not in pending:
+                if task in pending and task not in started and _depends_on(task) not in pending:
                     started.add(task)
                     tries[task] = 1
                     running[pool.submit(_run_task, bot, incident_id, task)] = task
@@ -210,6 +212,24 @@ def run_setup(bot: Bcbot, *, incident_id: int) -> list[str]:
     return failed
 
 
+def _task_function(task: str) -> Callable[..., dict]:
+    """Set-up tasks by name; `phase:<phase>:<step>` tasks are the Slack side of a phase change."""
+    if task in TASKS:
+        return TASKS[task]
+    from bot.incident_ops import PHASE_TASKS
+
+    family, phase, step = (task.split(":") + ["", ""])[:3]
+    if family != "phase" or step not in PHASE_TASKS:
+        raise KeyError(f"unknown Slack task {task!r}")
+    return functools.partial(PHASE_TASKS[step], phase=phase)
+
+
+def _depends_on(task: str) -> str | None:
+    if task.startswith("phase:") and task.endswith(":checklist"):
+        return task.removesuffix(":checklist") + ":notice"  # the notice, then the new checklist under it
+    return DEPENDS_ON.get(task)
+
+
 def _run_task(bot: Bcbot, incident_id: int, task: str, delay: float = 0) -> bool:
     if delay:
         time.sleep(delay)
@@ -220,7 +240,7 @@ def _run_task(bot: Bcbot, incident_id: int, task: str, delay: float = 0) -> bool
     if before is None:
         return True  # done, or another worker has it
     try:
-        result = TASKS[task](bot, incident_id, retry=before > 0)
+        result = _task_function(task)(bot, incident_id, retry=before > 0)
     except Exception as exc:
         log.warning("set-up task %s of incident %s failed: %s", task, incident_id, exc)
         with bot.uow() as uow:

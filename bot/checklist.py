@@ -22,9 +22,11 @@ _render_guard = threading.Lock()
 _queued_renders: dict[int, dict[str | None, bool]] = {}
 
 
-def post_phase_checklist(bot: Bcbot, incident: Incident, plan: Plan, *, retry: bool = False) -> int:
-    """Post the current phase's checklist, one message per page; pages already posted are skipped."""
-    phase = incident.state.value
+def post_phase_checklist(bot: Bcbot, incident: Incident, plan: Plan, *, retry: bool = False,
+                         phase: str | None = None) -> int:
+    """Post a phase's checklist (default: the current one), one message per page; pages already posted
+    are skipped."""
+    phase = phase or incident.state.value
     with bot.uow() as uow:
         steps = uow.incidents.steps(incident.id, phase)
         posted = uow.incidents.checklist_messages(incident.id, phase)

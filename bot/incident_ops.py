@@ -88,13 +88,46 @@ def advance_phase(bot: Bcbot, *, incident_id: int, user_id: str, from_phase: str
                                + (f"; {len(carried)} open steps carried over" if carried else ""),
                        data={"from": incident.state.value, "to": target.value,
                              "carried_over": [s.position for s in carried]})
+        # The Slack side goes through the outbox: a failure or a crash is finished later, never lost.
+        uow.outbox.add(incident_id, [f"phase:{target.value}:{step}" for step in PHASE_TASKS], now)
         uow.commit()
-    moved, _ = load(bot, incident_id)
-    bot.slack.post(moved.channel_id, text=render_incident.phase_changed_text(
-        moved, previous=incident.state.value, by=user_id, carried_over=carried))
-    post_phase_checklist(bot, moved, plan)
-    _refresh_surroundings(bot, moved, plan)
+    from bot.activation import run_setup
+
+    failed = run_setup(bot, incident_id=incident_id)
+    if failed:
+        raise SlackUnavailable(f"{incident.ref} moved to {STATE_LABELS[target].lower()}, but Slack refused part of "
+                               "the update; bcbot will keep trying.")
     return target
+
+
+def _phase_notice(bot: Bcbot, incident_id: int, *, retry: bool, phase: str) -> dict:
+    incident, _ = load(bot, incident_id, must_be_open=False)
+    with bot.uow(read_only=True) as uow:
+        change = next(e for e in reversed(uow.log.entries(incident_id))
+                      if e.kind == "phase_changed" and e.data.get("to") == phase)
+        previous = change.data["from"]
+        carried = [s for s in uow.incidents.steps(incident_id, previous)
+                   if s.position in set(change.data.get("carried_over") or [])]
+    text = render_incident.phase_changed_text(incident, previous=previous, phase=phase, by=change.actor,
+                                              carried_over=carried)
+    from bot.activation import _post_once
+
+    return {"ts": _post_once(bot, incident.channel_id, f"{incident.ref}:phase:{phase}", retry=retry, text=text)}
+
+
+def _phase_checklist(bot: Bcbot, incident_id: int, *, retry: bool, phase: str) -> dict:
+    incident, plan = load(bot, incident_id, must_be_open=False)
+    return {"pages": post_phase_checklist(bot, incident, plan, retry=retry, phase=phase)}
+
+
+def _phase_refresh(bot: Bcbot, incident_id: int, *, retry: bool, phase: str) -> dict:
+    incident, plan = load(bot, incident_id, must_be_open=False)
+    _refresh_surroundings(bot, incident, plan)
+    return {}
+
+
+# The Slack side of a phase change, as outbox tasks `phase:<phase>:<name>` (see activation.run_setup).
+PHASE_TASKS = {"notice": _phase_notice, "checklist": _phase_checklist, "refresh": _phase_refresh}
 
 
 def _refresh_surroundings(bot: Bcbot, incident: Incident, plan: Plan) -> None:

@@ -127,9 +127,9 @@ def nudge_blocks(incident: Incident) -> list[dict]:
 
 
 # Phases and stand-down ----------------------------------------------------------------------
-def phase_changed_text(incident: Incident, *, previous: str, by: str, carried_over: list[Step]) -> str:
+def phase_changed_text(incident: Incident, *, previous: str, phase: str, by: str | None, carried_over: list[Step]) -> str:
     text = (f"➡️ {user_mention(by)} moved *{incident.ref}* from {STATE_LABELS[previous]} to "
-            f"*{STATE_LABELS[incident.state]}*.")
+            f"*{STATE_LABELS[phase]}*.")
     if carried_over:
         steps = ", ".join(str(s.position) for s in carried_over[:50])
         text += f"\nCarried over from {STATE_LABELS[previous].lower()}: step{'s' if len(carried_over) > 1 else ''} {steps}."

@@ -119,3 +119,22 @@ def test_a_request_recorded_before_a_crash_is_processed_by_the_next_sweep(start_
     assert incident.activation_request_id == request_id and incident.channel_id
     assert activation.resume_pending_setup(running.bot) == 0  # nothing twice
     assert len(running.fake.calls_to("conversations.create")) == 1
+
+
+def test_a_phase_change_that_slack_refuses_is_finished_later_not_lost(running):
+    activate(running, people.PARKS, lead=people.LEAD)
+    [incident] = rows(running, models.Incident)
+    header = next(m for m in running.fake.messages[incident.channel_id] if m["ts"] == incident.header_ts)
+    advance = next(e for b in header["blocks"] if b["type"] == "actions" for e in b["elements"]
+                   if e["action_id"] == "bcbot.incident.advance")
+    running.fake.fail("chat.postMessage", error="fatal_error", times=3)  # the notice, and both inline retries
+    running.slack.block_action(people.LEAD, "bcbot.incident.advance", advance["value"], channel=incident.channel_id)
+    running.settle()
+    assert rows(running, models.Incident)[0].state == "business_continuity"
+    assert any("Slack refused part of the update" in r.get("text", "") for r in running.fake.responses)
+    from bot.activation import resume_pending_setup
+
+    resume_pending_setup(running.bot)
+    keys = posted_keys(running.fake)
+    assert keys["BC-1:phase:business_continuity"] == 1 and keys["BC-1:checklist:business_continuity:1"] == 1
+    assert "Business continuity" in running.fake.channels[incident.channel_id].topic
