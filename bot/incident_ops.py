@@ -309,12 +309,20 @@ def _announce_stand_down(bot: Bcbot, incident: Incident, plan: Plan, user_id: st
                          blocks=[blocks.section(text)])
 
 
-def refresh_newly_overdue(bot: Bcbot, *, window_seconds: int = 60) -> int:
-    """Scheduler job: re-render checklists whose steps fell overdue in the last window, so the flag shows."""
+FIRST_OVERDUE_LOOK_BACK = timedelta(days=1)
+
+
+def refresh_newly_overdue(bot: Bcbot) -> int:
+    """Scheduler job: re-render checklists whose steps fell overdue since the last run, so the flag shows.
+
+    It remembers how far it has looked, so a late or skipped run misses nothing; after a start it
+    looks back a day.
+    """
     now = bot.clock()
-    since = now - timedelta(seconds=window_seconds)
+    since = bot.overdue_checked_until or now - FIRST_OVERDUE_LOOK_BACK
+    bot.overdue_checked_until = now
     refreshed = 0
-    with bot.uow() as uow:
+    with bot.uow(read_only=True) as uow:
         candidates = [(i, uow.incidents.steps(i.id, i.state.value)) for i in uow.incidents.open_incidents(200)]
     for incident, steps in candidates:
         if any(s.status is StepStatus.OPEN and (due := s.due_at(incident.phase_started_at)) and since < due <= now

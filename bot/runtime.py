@@ -159,3 +159,4 @@ class Bcbot:
     setup_lease_seconds: int = 60
     bot_user_id: str | None = None
     team_id: str | None = None
+    overdue_checked_until: datetime | None = None  # how far the overdue-steps job has looked

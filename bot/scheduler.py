@@ -28,8 +28,7 @@ def start_scheduler(bot: Bcbot) -> BackgroundScheduler:
     scheduler.add_job(nudge_due_updates, "interval", seconds=INCIDENT_EVERY_SECONDS, args=[bot],
                       id="update-nudges", max_instances=1, coalesce=True)
     scheduler.add_job(refresh_newly_overdue, "interval", seconds=INCIDENT_EVERY_SECONDS, args=[bot],
-                      kwargs={"window_seconds": INCIDENT_EVERY_SECONDS}, id="overdue-steps", max_instances=1,
-                      coalesce=True)
+                      id="overdue-steps", max_instances=1, coalesce=True)
     from bot.governance import SWEEP_EVERY_SECONDS, sweep
 
     # One job reads every due review/test reminder from the database (the start-up run is in BcbotApp.start).
