@@ -276,7 +276,11 @@ def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
         try:
             channel_id = bot.slack.create_channel(name)
         except NameTaken:
-            continue
+            # After a lost reply (a crash, a timeout) the channel may be ours already: a channel bcbot
+            # created that no incident has claimed is this incident's.
+            channel_id = _unclaimed_own_channel(bot, name) if retry else None
+            if channel_id is None:
+                continue
         with bot.uow() as uow:
             uow.incidents.set_fields(incident_id, channel_id=channel_id, channel_name=name)
             uow.log.append(incident_id=incident_id, at=bot.clock(), actor=None, kind="channel_created",
@@ -284,6 +288,15 @@ def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
             uow.commit()
         return {"channel": channel_id, "name": name}
     raise SlackUnavailable("every channel name for this incident is taken")
+
+
+def _unclaimed_own_channel(bot: Bcbot, name: str) -> str | None:
+    found = bot.slack.find_channel(name)
+    if not found or found.get("creator") != bot.bot_user_id:
+        return None
+    with bot.uow(read_only=True) as uow:
+        taken = uow.incidents.by_channel(found["id"])
+    return None if taken else found["id"]
 
 
 def _set_topic(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:

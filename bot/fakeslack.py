@@ -59,6 +59,7 @@ class Channel:
     topic: str = ""
     members: set = field(default_factory=set)
     is_im: bool = False
+    creator: str = "U0SOMEONE"
 
 
 class FakeSlack:
@@ -265,7 +266,7 @@ class FakeSlack:
         if self.channel_by_name(name):
             raise SlackError("name_taken")
         channel_id = f"C{next(self._ids):08d}"
-        self.channels[channel_id] = Channel(channel_id, name, members={self.bot_user_id})
+        self.channels[channel_id] = Channel(channel_id, name, members={self.bot_user_id}, creator=self.bot_user_id)
         self.messages[channel_id] = []
         return {"channel": {"id": channel_id, "name": name, "is_channel": True}}
 
@@ -300,6 +301,15 @@ class FakeSlack:
             self.channels[channel_id] = Channel(channel_id, user, members={user, self.bot_user_id}, is_im=True)
             self.messages[channel_id] = []
         return {"channel": {"id": channel_id}}
+
+    def _m_conversations_list(self, p):
+        channels = [c for c in self.channels.values() if not c.is_im]
+        start = int(p.get("cursor") or 0)
+        limit = int(p.get("limit") or 100)
+        page = channels[start:start + limit]
+        more = start + limit < len(channels)
+        return {"channels": [{"id": c.id, "name": c.name, "creator": c.creator, "is_channel": True} for c in page],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _m_conversations_history(self, p):
         messages = list(reversed(self.messages.get(self._channel(p).id, [])))

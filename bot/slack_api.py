@@ -105,6 +105,22 @@ class SlackApi:
                 raise NameTaken(name) from err
             raise
 
+    def find_channel(self, name: str) -> dict | None:
+        """A public channel by name (id, name, creator), paging through conversations.list."""
+        cursor = None
+        for _ in range(50):  # at most 50,000 channels
+            kwargs = {"types": "public_channel", "exclude_archived": True, "limit": 1000}
+            if cursor:
+                kwargs["cursor"] = cursor
+            data = self._call("conversations.list", **kwargs)
+            for channel in data.get("channels", []):
+                if channel.get("name") == name:
+                    return channel
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
     def set_topic(self, channel: str, topic: str) -> None:
         self._call("conversations.setTopic", channel=channel, topic=topic[:250])
 

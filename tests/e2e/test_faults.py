@@ -138,3 +138,13 @@ def test_a_phase_change_that_slack_refuses_is_finished_later_not_lost(running):
     keys = posted_keys(running.fake)
     assert keys["BC-1:phase:business_continuity"] == 1 and keys["BC-1:checklist:business_continuity:1"] == 1
     assert "Business continuity" in running.fake.channels[incident.channel_id].topic
+
+
+def test_a_channel_whose_creation_reply_was_lost_is_adopted_not_doubled(running):
+    # Slack created the channel but the reply was lost (a 500 after the work): the retry finds it.
+    running.fake.fail("conversations.create", status=500, after_work=True)
+    activate(running, people.PARKS)
+    [incident] = rows(running, models.Incident)
+    incident_channels = [c for c in running.fake.channels.values() if c.name.startswith("bc-20")]
+    assert [c.id for c in incident_channels] == [incident.channel_id]  # no orphan "-2" channel
+    assert incident.channel_name.endswith("loss-of-critical-systems") and incident.header_ts
