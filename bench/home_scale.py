@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,14 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from bot import queries  # noqa: E402
 from bot.plan import load_plans  # noqa: E402
 from bot.render_home import HomePage  # noqa: E402
 from bot.runtime import PlanCatalog  # noqa: E402
 from config import BUNDLED_PLANS  # noqa: E402
-from storage.db import make_engine, make_session_factory  # noqa: E402
+from storage.db import counting_statements, make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.uow import uow_factory  # noqa: E402
 from tests.support.seed import seed_incidents  # noqa: E402
@@ -56,20 +55,6 @@ def many_plans(count: int) -> PlanCatalog:
         })
         plans[plan.id] = plan
     return PlanCatalog(plans)
-
-
-@contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def timed(fn, renders: int) -> list[float]:
@@ -127,7 +112,7 @@ def main() -> int:
     deep_page = HomePage(number=args.stood_down // 10, before=(deep.stood_down_at, deep.id))
 
     for label, page in (("page 1", None), (f"page {deep_page.number:,} (oldest)", deep_page)):
-        with counting(engine) as statements:
+        with counting_statements(engine) as statements:
             view = queries.home(bot, page)
         times = timed(lambda: queries.home(bot, page), args.renders)
         print(f"home {label:>20}: {figures(times)} · {len(statements)} SQL statements · {limits(view)}")

@@ -26,10 +26,10 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import _harness as h
+from storage.db import counting_statements  # noqa: E402  (after _harness puts the repo on sys.path)
 
 SECOND_OWNER = "U0OWNER002"
 
@@ -127,22 +127,6 @@ def reminders_already_sent(bot, due) -> None:
         uow.commit()
 
 
-@contextmanager
-def counting(engine):
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def timed(fn, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -171,13 +155,13 @@ def measure(engine, fake, bot, label: str, *, incidents: int, sweeps: int, rende
     out: dict = {}
     print(f"\n{label}: {len(bot.plans.plans):,} plans (2 owners each, review and test due today, reminders already "
           f"sent), {incidents:,} stood-down incidents")
-    with counting(engine) as statements:
+    with counting_statements(engine) as statements:
         started = time.perf_counter()
         first = governance.sweep(bot)
         first_time = time.perf_counter() - started
     print(f"  first sweep after the reminders went out: {first_time * 1000:7.1f} ms, {len(statements)} SQL statements "
           f"({first.due:,} reminder stages due, {first.sent} sent)")
-    with counting(engine) as statements:
+    with counting_statements(engine) as statements:
         result = governance.sweep(bot)
     times = timed(lambda: governance.sweep(bot), sweeps)
     out["sweep"], out["sweep_sql"] = max(times), len(statements)
@@ -192,7 +176,7 @@ def measure(engine, fake, bot, label: str, *, incidents: int, sweeps: int, rende
               HomePage(number=incidents // 10, before=(oldest.stood_down_at, oldest.id)))]
     for key, name, home_page in pages:
         queries.home(bot, home_page)  # warm
-        with counting(engine) as statements:
+        with counting_statements(engine) as statements:
             view = queries.home(bot, home_page)
         times = timed(lambda: queries.home(bot, home_page), renders)
         blocks, longest, size = view_size(view)

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from bot import queries, render_home
 from bot.incident import IncidentState
@@ -18,6 +17,7 @@ from bot.runtime import PlanCatalog
 from config import BUNDLED_PLANS
 from storage import models as m
 from tests.support.seed import seed_incidents
+from storage.db import counting_statements
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
 PLAN = load_plans(BUNDLED_PLANS)[0]
@@ -28,27 +28,13 @@ def fake_bot(uow):
                            settings=SimpleNamespace(timezone=ZoneInfo("Europe/London")))
 
 
-@contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def statements_per_render(engine, bot) -> tuple[int, int]:
-    with counting(engine) as first:
+    with counting_statements(engine) as first:
         view = queries.home(bot)
     older = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]
              if e["action_id"] == "bcbot.home.older"]
     page = HomePage.from_value(json.loads(older[0]["value"])) if older else HomePage(2, (NOW, 1))
-    with counting(engine) as second:
+    with counting_statements(engine) as second:
         queries.home(bot, page)
     return len(first), len(second)
 
