@@ -261,7 +261,7 @@ LISTENERS = {
     Action.STEP_ASSIGN: _step_assign,
     Action.STEP_MORE: _step_more,
     Action.ADVANCE_PHASE: lambda w: _incident_action(w, Action.ADVANCE_PHASE, {"incidents", "incident_log",
-                                                                              "checklist_messages"},
+                                                                              "checklist_messages", "slack_tasks"},
                                                      **{"from": "incident_management"}),
     Action.LOG_DECISION: lambda w: _incident_action(w, Action.LOG_DECISION),
     Action.POST_UPDATE: lambda w: _incident_action(w, Action.POST_UPDATE),
