@@ -98,14 +98,7 @@ def filled_view(view: dict, *, user: str, summary: str = "The file server died a
     return {**view, "state": {"values": values}}
 
 
-def steps_of(message: dict) -> list[tuple[str, dict | None]]:
-    """A checklist message's steps: (text, actions row) pairs (as tests/e2e/helpers does)."""
-    out, blocks = [], message["blocks"][1:]
-    for i, block in enumerate(blocks):
-        if block["type"] == "section":
-            nxt = blocks[i + 1] if i + 1 < len(blocks) and blocks[i + 1]["type"] == "actions" else None
-            out.append((block["text"]["text"], nxt))
-    return out
+from tests.e2e.helpers import steps_of  # noqa: E402,F401  (one reading of a checklist message)
 
 
 def button_value(actions: dict, action_id: str) -> str | None:
