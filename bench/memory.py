@@ -70,7 +70,7 @@ def child_main(fake_url: str, db_path: str) -> int:
 
     def incidents() -> str:
         with bot.uow() as uow:
-            return f"incidents {uow.incidents.count_open()} {len(uow.outbox.incidents_with_pending(bot.clock(), 99))}"
+            return f"incidents {uow.home.count_open()} {len(uow.outbox.incidents_with_pending(bot.clock(), 99))}"
 
     print(f"port {server.effective_port}", flush=True)
     h.child_loop({"activate": activate, "gc": collect, "incidents": incidents})

@@ -96,9 +96,6 @@ class Step:
             return None
         return phase_started_at + timedelta(minutes=self.due_within_minutes)
 
-    def is_overdue(self, phase_started_at: datetime, now: datetime) -> bool:
-        due = self.due_at(phase_started_at)
-        return self.status is StepStatus.OPEN and due is not None and now > due
 
 
 @dataclass(frozen=True)

@@ -175,11 +175,6 @@ def due_reminder(kind: Kind, due_on: date | None, *, now: datetime, tz: ZoneInfo
                        after_snooze=after_snooze)
 
 
-def first_possible_day(day: date, horizon_days: int) -> date:
-    """A plan can only have a reminder due on `day` if a due date is on or before this."""
-    return day + timedelta(days=horizon_days)
-
-
 # Values the use cases, repositories and renderers share ------------------------------------------
 @dataclass(frozen=True)
 class ReminderKey:

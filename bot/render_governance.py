@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.report import EXERCISE_REPORT_PARTS  # noqa: F401  (also used by bot.governance)
 from bot.blocks import MODAL_TITLE_MAX, _option, _plain, button, context, section
 from bot.ids import INPUT_ACTION, Action, Callback, Input
 from bot.plan import Plan
@@ -20,8 +21,6 @@ from bot.text import plain, safe, user_mention
 
 KIND_LABELS = {Kind.REVIEW: "review", Kind.TEST: "test"}
 # The post-exercise report's parts, in the order they are shown.
-EXERCISE_REPORT_PARTS = (("objectives_met", "Objectives met"), ("what_worked", "What worked"),
-                         ("gaps", "Gaps"), ("actions", "Actions (with owners)"))
 NOTES_MAX = 3000
 
 

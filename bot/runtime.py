@@ -95,9 +95,6 @@ class Directory:
                 ids.append(uid)
         return ids
 
-    def unresolved(self) -> list[str]:
-        with self._lock:
-            return sorted(email for email, uid in self._by_email.items() if uid is None)
 
 
 class Background:

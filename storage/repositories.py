@@ -168,8 +168,6 @@ class IncidentRepository:
         )
         return [_incident(r) for r in rows]
 
-    def count_open(self) -> int:
-        return self.s.scalar(select(func.count()).select_from(m.Incident).where(m.Incident.state != IncidentState.STOOD_DOWN)) or 0
 
     def by_channel(self, channel_id: str) -> records.Incident | None:
         row = self.s.scalar(select(m.Incident).where(m.Incident.channel_id == channel_id))
