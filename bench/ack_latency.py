@@ -47,14 +47,14 @@ def child_main(kind: str, fake_url: str, db_path: str) -> int:
         app = create_app(settings)
         app.start(scheduler=False)
         server = make_server(app, host="127.0.0.1", port=0)  # production thread count
-        background = app.bot.background
+        bot = app.bot
     else:
-        app, server, background = None, bare_server(fake_url), None
+        app, server, bot = None, bare_server(fake_url), None
     h.serve(server)
     print(f"port {server.effective_port}", flush=True)
     h.child_loop({
-        "idle": lambda: f"idle {background.wait_idle(60) if background else True}",
-        "inflight": lambda: f"inflight {background._inflight if background else 0}",
+        "idle": lambda: f"idle {bot.wait_idle(60) if bot else True}",
+        "inflight": lambda: f"inflight {bot.worker.pending() if bot and bot.worker else 0}",
     })
     server.close()
     os._exit(0)  # leftover background work is cut off (the parent has already let it drain)

@@ -74,7 +74,7 @@ def activation(app, fake, slack, user: str, *, latency: float, title: str, circu
     # Open the form with Slack answering at once: the cost measured starts at the submit.
     fake.latency = 0
     assert slack.command(user, "").status == 200
-    assert app.bot.background.wait_idle(30)
+    assert app.bot.wait_idle(30)
     view = [v for v in fake.views.values() if v.get("callback_id") == "bcbot.activation"][-1]
     fake.latency = latency
     first = len(fake.calls)
@@ -83,7 +83,7 @@ def activation(app, fake, slack, user: str, *, latency: float, title: str, circu
                                                          circumstance=circumstance))
     ack = time.time() - submitted
     assert reply.status == 200 and reply.body in ("", "{}"), reply.body
-    assert app.bot.background.wait_idle(60), "the set-up did not finish"
+    assert app.bot.wait_idle(60), "the set-up did not finish"
     calls = sorted(fake.calls[first:], key=lambda c: c.started)
     failed = [c for c in calls if c.status != 200 or c.error]
     checklist = next(c for c in calls if label(c).startswith("chat.postMessage checklist"))
@@ -130,7 +130,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bcbot-bench-") as tmp:
         app = create_app(h.settings_for(fake, Path(tmp) / "bcbot.db"))
         app.start(scheduler=False)
-        assert app.bot.background.wait_idle(30)
+        assert app.bot.wait_idle(30)
         server = make_server(app, host="127.0.0.1", port=0)
         h.serve(server)
         slack = h.sender(server.effective_port, fake)

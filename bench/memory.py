@@ -3,13 +3,14 @@
     .venv/bin/python bench/memory.py [--activations 1000] [--workers 4]
 
 The bot runs in its own process, started as `bcbot serve` starts it (migrations, plan versions, the
-scheduler, waitress on 127.0.0.1) on a temporary SQLite database; this process runs the fake Slack
-(answering at once) and reads the bot's RSS from /proc. The activations are driven through the use
-cases, as the modal's submit does (`bot.activation.record_request`, then `process_request` on the
-background pool) in batches of --workers submitted at once, each by a team member with its own circumstance (so its own
-channel), and the full Slack set-up (channel, topic, invites, header, pin, announcement, checklist,
-DM) happens against the fake. RSS is printed after start, along the way, and at the end after a
-garbage collection; so is the peak (VmHWM).
+worker process with the scheduler, waitress on 127.0.0.1) on a temporary SQLite database; this process
+runs the fake Slack (answering at once) and reads RSS from /proc: the serving process's, the worker
+process's, and their sum. The activations are driven through the use cases, as the modal's submit does
+(`bot.activation.record_request`, then `process_request` deferred to the worker) in batches of
+--workers submitted at once, each by a team member with its own circumstance (so its own channel), and
+the full Slack set-up (channel, topic, invites, header, pin, announcement, checklist, DM) happens
+against the fake. RSS is printed after start, along the way, and at the end after a garbage
+collection in both processes; so is the peak (VmHWM).
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def child_main(fake_url: str, db_path: str) -> int:
     server = make_server(app, host="127.0.0.1", port=0)
     h.serve(server)
     bot = app.bot
-    assert bot.background.wait_idle(60)
+    assert bot.wait_idle(60)
     plan = bot.plans.first()
     team = [h.PARKS, h.BAKER, h.HUNTON]
     done = [0]
@@ -52,7 +53,7 @@ def child_main(fake_url: str, db_path: str) -> int:
                               summary=f"Drill {n}: the file server is unreachable", services=(),
                               lead_user_id=team[n % 3])
         request_id = activation.record_request(bot, view_id=f"VMEM{n:05d}", requested_by=team[n % 3], form=form)
-        bot.background.submit(lambda: activation.process_request(bot, request_id=request_id))
+        bot.defer(activation.process_request, request_id=request_id)
 
     def activate(count: str, workers: str) -> str:
         """`count` activations, `workers` at a time (each batch submitted at once, then finished)."""
@@ -60,12 +61,15 @@ def child_main(fake_url: str, db_path: str) -> int:
         with ThreadPoolExecutor(max_workers=size) as pool:
             for batch in range(start, end, size):
                 list(pool.map(one, range(batch, min(batch + size, end))))
-                idle = bot.background.wait_idle(60) and idle
+                idle = bot.wait_idle(60) and idle
         done[0] = end
         return f"activated {done[0]} {idle}"
 
     def collect() -> str:
         gc.collect()
+        if bot.worker is not None:
+            bot.defer(collect_garbage)
+            bot.wait_idle(30)
         return "collected"
 
     def incidents() -> str:
@@ -73,10 +77,28 @@ def child_main(fake_url: str, db_path: str) -> int:
             return f"incidents {uow.home.count_open()} {len(uow.outbox.incidents_with_pending(bot.clock(), 99))}"
 
     print(f"port {server.effective_port}", flush=True)
-    h.child_loop({"activate": activate, "gc": collect, "incidents": incidents})
+    h.child_loop({"activate": activate, "gc": collect, "incidents": incidents,
+                  "worker": lambda: f"worker {bot.worker.process.pid if bot.worker else 0}"})
     server.close()
     app.stop()
     os._exit(0)
+
+
+def collect_garbage(bot) -> None:
+    """Deferred to the worker process: a full collection there too."""
+    gc.collect()
+
+
+class Bot(h.Child):
+    """The bot's processes: serving, and its worker."""
+
+    def rss(self, field: str = "VmRSS") -> tuple[float, float]:
+        worker = int(self.ask("worker")[1])
+        return self.rss_mb(field), (h.rss_mb(worker, field) if worker else 0.0)
+
+    def line(self, field: str = "VmRSS") -> str:
+        serving, worker = self.rss(field)
+        return f"{serving + worker:7.1f} MB  (serving {serving:.1f} + worker {worker:.1f})"
 
 
 def main() -> int:
@@ -95,14 +117,14 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="bcbot-bench-") as tmp:
             started = time.perf_counter()
-            bot = h.Child(__file__, fake.url, str(Path(tmp) / "bcbot.db"))
-            print(f"Memory: the bot process's RSS, idle and after {args.activations} activations "
+            bot = Bot(__file__, fake.url, str(Path(tmp) / "bcbot.db"))
+            print(f"Memory: the bot's RSS (serving and worker processes), idle and after {args.activations} activations "
                   f"({args.workers} at a time, the fake Slack answering at once).\n{h.machine()}\n")
             print(f"  started in {time.perf_counter() - started:.1f} s")
             time.sleep(1.0)
             bot.ask("gc")
-            idle = bot.rss_mb()
-            print(f"  idle after start: {idle:7.1f} MB")
+            idle = sum(bot.rss())
+            print(f"  idle after start: {bot.line()}")
             steps = [args.activations // 4] * 3
             steps.append(args.activations - sum(steps))
             done, t0, calls0 = 0, time.perf_counter(), len(fake.calls)
@@ -110,12 +132,12 @@ def main() -> int:
                 reply = bot.ask(f"activate {count} {args.workers}")
                 assert reply[0] == "activated" and reply[2] == "True", reply
                 done += count
-                print(f"  after {done:5d} activations: {bot.rss_mb():7.1f} MB")
+                print(f"  after {done:5d} activations: {bot.line()}")
             elapsed = time.perf_counter() - t0
             bot.ask("gc")
-            after = bot.rss_mb()
+            after = sum(bot.rss())
             _, open_incidents, pending = bot.ask("incidents")
-            print(f"  after {done:5d} activations and a gc: {after:7.1f} MB  (peak {bot.rss_mb('VmHWM'):.1f} MB)")
+            print(f"  after {done:5d} activations and a gc: {bot.line()}; peaks {bot.line('VmHWM')}")
             print(f"\n  growth: {after - idle:.1f} MB in all, {(after - idle) * 1024 / max(done, 1):.1f} KB per activation")
             print(f"  {done} activations in {elapsed:.1f} s ({done / elapsed:.0f}/s), {len(fake.calls) - calls0} Web API "
                   f"calls; {open_incidents} incidents made ({done - int(open_incidents)} activations failed), "

@@ -34,9 +34,8 @@ class BcbotApp:
     scheduler: object | None = None
 
     def start(self, *, scheduler: bool = True) -> None:
-        """Migrate, record the plan versions, learn who the bot is, then start background jobs."""
-        from bot import activation
-
+        """Migrate, record the plan versions, learn who the bot is, then start background jobs (in the
+        worker process, when the settings ask for one)."""
         upgrade(self.engine)
         with self.bot.uow() as uow:
             for plan in self.bot.plans.all():
@@ -48,28 +47,42 @@ class BcbotApp:
             self.bot.bot_user_id, self.bot.team_id = identity.get("user_id"), identity.get("team_id")
         except Exception as err:
             log.error("Slack auth.test failed (%s): check SLACK_BOT_TOKEN and SLACK_API_URL", err)
-        self.bot.background.submit(lambda: activation.resume_pending_setup(self.bot))
-        from bot import governance
+        if self.bot.settings.bcbot_worker == "process":
+            from bot.worker import WorkerProcess
 
-        # Reminders that fell due while the bot was down go out now (each once); see docs/reminders.md.
-        self.bot.background.submit(lambda: governance.on_start(self.bot))
-        if scheduler:
-            from bot.scheduler import start_scheduler
-
-            self.scheduler = start_scheduler(self.bot)
+            self.bot.worker = WorkerProcess(self.bot.settings, identity=(self.bot.bot_user_id, self.bot.team_id),
+                                            version_ids=self.bot.plans.version_ids, scheduler=scheduler)
+        else:
+            self.scheduler = start_background_jobs(self.bot, scheduler=scheduler)
 
     def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        if self.bot.worker is not None:
+            self.bot.worker.stop()
         self.bot.background.shutdown()
         self.engine.dispose()
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> BcbotApp:
+def start_background_jobs(bot: Bcbot, *, scheduler: bool):
+    """Finish set-up a crash left half done, send reminders that fell due while the bot was down (each
+    once; see docs/reminders.md), and start the periodic jobs. Returns the scheduler, if started."""
+    from bot import activation, governance
+
+    bot.background.submit(lambda: activation.resume_pending_setup(bot))
+    bot.background.submit(lambda: governance.on_start(bot))
+    if not scheduler:
+        return None
+    from bot.scheduler import start_scheduler
+
+    return start_scheduler(bot)
+
+
+def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> tuple[Bcbot, object]:
+    """The bot's parts (plans, database, Slack client, worker threads) and its database engine."""
     plans = load_plans(settings.bcbot_plans)  # PlanError names every problem
     engine = make_engine(settings.database_url)
-    client = make_client(token=settings.bot_token, base_url=settings.slack_api_url)
-    slack = SlackApi(client)
+    slack = SlackApi(make_client(token=settings.bot_token, base_url=settings.slack_api_url))
     bot = Bcbot(
         settings=settings,
         plans=PlanCatalog({p.id: p for p in plans}),
@@ -81,6 +94,11 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
         clock=clock,
         setup_lease_seconds=settings.bcbot_setup_lease_seconds,
     )
+    return bot, engine
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> BcbotApp:
+    bot, engine = build_bot(settings, clock=clock)
 
     def authorize(enterprise_id, team_id, logger) -> AuthorizeResult:
         # No auth.test on the request path: the identity was learned once at start.
@@ -137,7 +155,7 @@ def error_response(bot: Bcbot, error: Exception, body: dict) -> BoltResponse:
         from handlers import teller
 
         tell = teller(bot, body)  # the response_url, or a DM when there is none (a button in a modal)
-        bot.background.submit(lambda: tell(message))
+        bot.background.submit(lambda: tell(bot, message))
     return BoltResponse(status=200, body="")
 
 

@@ -44,7 +44,7 @@ class Demo:
         self.clock = DemoClock()
         settings = load_settings(_env_file=None, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                                  slack_api_url=self.fake.url, database_url=f"sqlite:///{workdir}/demo.db",
-                                 bcbot_announce_channel=ANNOUNCE)
+                                 bcbot_announce_channel=ANNOUNCE, bcbot_worker="threads")  # its clock is in-process
         self.app = create_app(settings, clock=self.clock)
         self.app.start(scheduler=False)
         self.server = make_server(self.app, host="127.0.0.1", port=0, threads=4)

@@ -113,6 +113,7 @@ class Background:
         self._idle = threading.Condition()
 
     def submit(self, fn: Callable[[], None], *, tell: Callable[[str], None] | None = None, urgent: bool = False) -> None:
+        """Run fn() on a worker thread; if it fails, tell(message) says so to the person."""
         with self._idle:
             self._inflight += 1
         (self._urgent if urgent else self._pool).submit(self._run, fn, tell)
@@ -132,6 +133,10 @@ class Background:
                 self._inflight -= 1
                 self._idle.notify_all()
 
+    def pending(self) -> int:
+        with self._idle:
+            return self._inflight
+
     def wait_idle(self, timeout: float = 10) -> bool:
         with self._idle:
             return self._idle.wait_for(lambda: self._inflight == 0, timeout)
@@ -139,6 +144,23 @@ class Background:
     def shutdown(self) -> None:
         self._urgent.shutdown(wait=True, cancel_futures=False)
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+@dataclass(frozen=True)
+class Teller:
+    """How to tell a person something after the ack: their response_url, else a DM. Plain data, so
+    it travels to the worker process with the work it belongs to."""
+
+    response_url: str | None = None
+    user_id: str | None = None
+
+    def __call__(self, bot: "Bcbot", text: str) -> None:
+        if self.response_url:
+            bot.slack.respond(self.response_url, text)
+        elif self.user_id:
+            bot.slack.dm(self.user_id, text=text)
+        else:
+            log.info("could not tell anyone: %s", text)
 
 
 @dataclass
@@ -157,3 +179,21 @@ class Bcbot:
     bot_user_id: str | None = None
     team_id: str | None = None
     overdue_checked_until: datetime | None = None  # how far the overdue-steps job has looked
+    worker: object | None = None  # bot.worker.WorkerProcess when slow work runs in its own process
+
+    def defer(self, use_case: Callable[..., object], /, *, tell: Teller | None = None, urgent: bool = False,
+              **kwargs) -> None:
+        """Run `use_case(bot, **kwargs)` after the ack: in the worker process if there is one, else on
+        this process's threads. A failure is explained to the person through `tell`. `urgent` is for
+        work bound to a trigger ID (opening a modal), which has its own pool."""
+        if self.worker is not None:
+            self.worker.submit(use_case, kwargs, tell=tell, urgent=urgent)
+            return
+        self.background.submit(lambda: use_case(self, **kwargs),
+                               tell=(lambda text: tell(self, text)) if tell else None, urgent=urgent)
+
+    def wait_idle(self, timeout: float = 10) -> bool:
+        """True once all deferred work has finished (tests, benchmarks, the demo)."""
+        if self.worker is not None:
+            return self.worker.wait_idle(timeout)
+        return self.background.wait_idle(timeout)

@@ -71,9 +71,13 @@ def wsgi_app(app: BcbotApp):
 
     def application(environ, start_response):
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy = app.bot.healthy()
+            database = app.bot.healthy()
+            worker = app.bot.worker is None or app.bot.worker.alive()  # a dead worker is being replaced
+            healthy = database and worker
             body = json.dumps({"status": "ok" if healthy else "unavailable",
-                               "database": "ok" if healthy else "unreachable"}).encode()
+                               "database": "ok" if database else "unreachable",
+                               **({} if app.bot.worker is None else {"worker": "ok" if worker else "restarting"})}
+                              ).encode()
             start_response("200 OK" if healthy else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]

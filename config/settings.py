@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
     bcbot_announce_channel: str | None = None
     # Advanced: how long a worker holds a Slack set-up task before another may take it over.
     bcbot_setup_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    # Where work after the ack runs: a worker process of its own (acks never compete with it for the
+    # GIL), or threads of the serving process (one process; tests that fake the clock need this).
+    bcbot_worker: Literal["process", "threads"] = "process"
 
     @field_validator("slack_bot_token")
     @classmethod

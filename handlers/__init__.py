@@ -1,27 +1,21 @@
 """Thin Slack listeners, one module per surface. Each acks, parses, calls one use case."""
 from __future__ import annotations
 
-import logging
-from typing import Callable
-
 from bot.errors import BcbotError
-from bot.runtime import Bcbot
-
-log = logging.getLogger("bcbot")
+from bot.runtime import Bcbot, Teller
 
 
-def teller(bot: Bcbot, body: dict) -> Callable[[str], None]:
+def teller(bot: Bcbot, body: dict) -> Teller:
     """How to tell this person something after the ack: the response_url if there is one, else a DM."""
     response_url = body.get("response_url")
     if isinstance(response_url, str) and response_url and bot.slack.is_response_url(response_url):
-        return lambda text: bot.slack.respond(response_url, text)
+        return Teller(response_url=response_url)
     from bot.payloads import actor
 
     try:
-        user = actor(body).user_id
+        return Teller(user_id=actor(body).user_id)
     except BcbotError:
-        return lambda text: log.info("could not tell anyone: %s", text)
-    return lambda text: bot.slack.dm(user, text=text)
+        return Teller()
 
 
 def open_activation_modal(ack, body, context):
@@ -33,5 +27,4 @@ def open_activation_modal(ack, body, context):
     person = actor(body)
     trigger_id = body.get("trigger_id", "")
     ack()
-    bot.background.submit(lambda: modals.open_activation(bot, trigger_id=trigger_id, user_id=person.user_id),
-                          tell=teller(bot, body), urgent=True)
+    bot.defer(modals.open_activation, trigger_id=trigger_id, user_id=person.user_id, tell=teller(bot, body), urgent=True)

@@ -31,8 +31,7 @@ def _set_step(ack, body, context, status: StepStatus):
     person = actor(body)
     step_id = int_field(action_value(body), "s")
     ack()
-    bot.background.submit(lambda: checklist.set_step(bot, step_id=step_id, user_id=person.user_id, status=status),
-                          tell=teller(bot, body))
+    bot.defer(checklist.set_step, step_id=step_id, user_id=person.user_id, status=status, tell=teller(bot, body))
 
 
 def step_done(ack, body, context):
@@ -48,8 +47,8 @@ def step_assign(ack, body, context):
     person = actor(body)
     step_id, assignee = step_from_block(body), selected_user(body)
     ack()
-    bot.background.submit(lambda: checklist.set_step_detail(bot, step_id=step_id, user_id=person.user_id,
-                                                            assignee=assignee), tell=teller(bot, body))
+    bot.defer(checklist.set_step_detail, step_id=step_id, user_id=person.user_id, assignee=assignee,
+              tell=teller(bot, body))
 
 
 def step_more(ack, body, context):
@@ -61,8 +60,8 @@ def step_more(ack, body, context):
     trigger_id = body.get("trigger_id", "")
     ack()
     if op in ("note", "na"):
-        bot.background.submit(lambda: modals.open_step_modal(bot, trigger_id=trigger_id, step_id=step_id, op=op),
-                              tell=teller(bot, body), urgent=True)
+        bot.defer(modals.open_step_modal, trigger_id=trigger_id, step_id=step_id, op=op, tell=teller(bot, body),
+                  urgent=True)
 
 
 def _decide(ack, body, context, approve: bool):
@@ -70,10 +69,8 @@ def _decide(ack, body, context, approve: bool):
     person = actor(body)
     request_id = int_field(action_value(body), "r")
     ack()
-    bot.background.submit(
-        lambda: activation.decide_request(bot, request_id=request_id, user_id=person.user_id, approve=approve),
-        tell=teller(bot, body),
-    )
+    bot.defer(activation.decide_request, request_id=request_id, user_id=person.user_id, approve=approve,
+              tell=teller(bot, body))
 
 
 def approve_request(ack, body, context):
@@ -93,43 +90,42 @@ def plan_selected(ack, body, context):
         raise InvalidInput("This form's data is not valid; please open it again.")
     view_hash = view.get("hash") if isinstance(view.get("hash"), str) else None
     ack()
-    bot.background.submit(lambda: modals.switch_plan(
-        bot, view_id=modal, view_hash=view_hash, plan_id=plan_id, user_id=person.user_id,
-        exercise=modal_meta(view).exercise))
+    bot.defer(modals.switch_plan, view_id=modal, view_hash=view_hash, plan_id=plan_id, user_id=person.user_id,
+              exercise=modal_meta(view).exercise)
 
 
-def _incident_button(ack, body, context, run, *, opens_modal: bool = False):
-    """The incident header's buttons: all carry the incident ID; the work happens after the ack."""
+def _incident_button(ack, body, context) -> tuple:
+    """The incident header's buttons all carry the incident ID; the work happens after the ack."""
     bot = context["bcbot"]
     person = actor(body)
     value = action_value(body)
     incident_id = int_field(value, "i")
-    trigger_id = body.get("trigger_id", "")
     ack()
-    bot.background.submit(lambda: run(bot, incident_id=incident_id, user_id=person.user_id, trigger_id=trigger_id,
-                                      value=value), tell=teller(bot, body), urgent=opens_modal)
+    return bot, dict(incident_id=incident_id, user_id=person.user_id, tell=teller(bot, body)), value
+
+
+def _opens_modal(ack, body, context, open_modal) -> None:
+    bot, args, _ = _incident_button(ack, body, context)
+    bot.defer(open_modal, trigger_id=body.get("trigger_id", ""), urgent=True, **args)
 
 
 def advance_phase(ack, body, context):
-    _incident_button(ack, body, context, lambda bot, incident_id, user_id, value, **_: incident_ops.advance_phase(
-        bot, incident_id=incident_id, user_id=user_id, from_phase=value.get("from")))
+    bot, args, value = _incident_button(ack, body, context)
+    bot.defer(incident_ops.advance_phase, from_phase=value.get("from"), **args)
 
 
 def log_decision(ack, body, context):
-    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_decision(bot, **kw),
-                     opens_modal=True)
+    _opens_modal(ack, body, context, modals.open_decision)
 
 
 def post_update(ack, body, context):
-    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_update(bot, **kw),
-                     opens_modal=True)
+    _opens_modal(ack, body, context, modals.open_update)
 
 
 def stand_down(ack, body, context):
-    _incident_button(ack, body, context, lambda bot, value, **kw: modals.open_stand_down(bot, **kw),
-                     opens_modal=True)
+    _opens_modal(ack, body, context, modals.open_stand_down)
 
 
 def snooze_nudge(ack, body, context):
-    _incident_button(ack, body, context, lambda bot, incident_id, user_id, value, **_: incident_ops.snooze_nudge(
-        bot, incident_id=incident_id, user_id=user_id, minutes=value.get("m")))
+    bot, args, value = _incident_button(ack, body, context)
+    bot.defer(incident_ops.snooze_nudge, minutes=value.get("m"), **args)

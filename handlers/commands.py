@@ -19,15 +19,13 @@ def activate_command(ack, command, context):
     if name in ("", "exercise"):
         ack()
         trigger_id = command.get("trigger_id", "")
-        bot.background.submit(
-            lambda: modals.open_activation(bot, trigger_id=trigger_id, user_id=person.user_id, exercise=name == "exercise"),
-            tell=teller(bot, command), urgent=True,
-        )
+        bot.defer(modals.open_activation, trigger_id=trigger_id, user_id=person.user_id, exercise=name == "exercise",
+                  tell=teller(bot, command), urgent=True)
     elif name == "decision":
         ack()
         channel_id, trigger_id = command.get("channel_id"), command.get("trigger_id", "")
-        bot.background.submit(lambda: _decision(bot, channel_id, person.user_id, rest, trigger_id), tell=teller(bot, command),
-                              urgent=not rest.strip())  # no text: it opens the decision form
+        bot.defer(decision_command, channel_id=channel_id, user_id=person.user_id, text=rest, trigger_id=trigger_id,
+                  tell=teller(bot, command), urgent=not rest.strip())  # no text: it opens the decision form
     elif name == "status":
         ack(text=blocks.status_text(queries.open_incident_lines(bot)), response_type="ephemeral")
     elif name == "help":
@@ -36,7 +34,7 @@ def activate_command(ack, command, context):
         ack(text=blocks.unknown_command(name), response_type="ephemeral")
 
 
-def _decision(bot, channel_id: str, user_id: str, text: str, trigger_id: str) -> None:
+def decision_command(bot, *, channel_id: str, user_id: str, text: str, trigger_id: str) -> None:
     """`/activate decision TEXT` logs in one step; with no text it opens the decision form."""
     incident = incident_ops.incident_in_channel(bot, channel_id)
     if text.strip():

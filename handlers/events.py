@@ -35,4 +35,4 @@ def app_home_opened(body, event, context):
     if not first_delivery(bot, body):
         log.debug("app_home_opened %s was already handled (a retry)", body.get("event_id"))
         return
-    bot.background.submit(lambda: app_home.publish_home(bot, user_id=user_id))
+    bot.defer(app_home.publish_home, user_id=user_id)

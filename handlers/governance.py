@@ -22,8 +22,7 @@ def mark_reviewed(ack, body, context):
     ref = governance.reminder_ref(action_value(body))
     message = governance.message_ref(body)
     ack()
-    bot.background.submit(lambda: governance.mark_reviewed(bot, ref=ref, user_id=person.user_id, message=message),
-                          tell=teller(bot, body))
+    bot.defer(governance.mark_reviewed, ref=ref, user_id=person.user_id, message=message, tell=teller(bot, body))
 
 
 def snooze_reminder(ack, body, context):
@@ -32,8 +31,7 @@ def snooze_reminder(ack, body, context):
     ref = governance.reminder_ref(action_value(body))
     message = governance.message_ref(body)
     ack()
-    bot.background.submit(lambda: governance.snooze(bot, ref=ref, user_id=person.user_id, message=message),
-                          tell=teller(bot, body))
+    bot.defer(governance.snooze, ref=ref, user_id=person.user_id, message=message, tell=teller(bot, body))
 
 
 def record_test(ack, body, context):
@@ -43,9 +41,8 @@ def record_test(ack, body, context):
     trigger_id = body.get("trigger_id")
     trigger_id = trigger_id if isinstance(trigger_id, str) and len(trigger_id) <= 200 else ""
     ack()
-    bot.background.submit(lambda: governance.open_record_test(bot, plan_id=ref.plan_id, user_id=person.user_id,
-                                                              trigger_id=trigger_id),
-                          tell=teller(bot, body), urgent=True)
+    bot.defer(governance.open_record_test, plan_id=ref.plan_id, user_id=person.user_id, trigger_id=trigger_id,
+              tell=teller(bot, body), urgent=True)
 
 
 def start_exercise(ack, body, context):
@@ -54,9 +51,8 @@ def start_exercise(ack, body, context):
     plan_id = governance.plan_id_of(action_value(body))
     view_id, view_hash = governance.view_ref(body)
     ack()
-    bot.background.submit(lambda: governance.start_exercise(bot, plan_id=plan_id, user_id=person.user_id,
-                                                            view_id=view_id, view_hash=view_hash),
-                          tell=teller(bot, body))
+    bot.defer(governance.start_exercise, plan_id=plan_id, user_id=person.user_id, view_id=view_id,
+              view_hash=view_hash, tell=teller(bot, body))
 
 
 def test_recorded(ack, body, view, context):
@@ -64,5 +60,4 @@ def test_recorded(ack, body, view, context):
     person = actor(body)
     form = governance.record_test_form(view, today=local_today(bot.clock(), bot.settings.timezone))  # field errors
     ack()
-    bot.background.submit(lambda: governance.record_test(bot, form=form, user_id=person.user_id),
-                          tell=teller(bot, body))
+    bot.defer(governance.record_test, form=form, user_id=person.user_id, tell=teller(bot, body))

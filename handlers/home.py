@@ -19,5 +19,4 @@ def show_page(ack, body, context):
     person = actor(body)
     page = HomePage.from_value(action_value(body))  # the page lives only in the button: restart-safe
     ack()
-    bot.background.submit(lambda: app_home.publish_home(bot, user_id=person.user_id, page=page),
-                          tell=teller(bot, body))
+    bot.defer(app_home.publish_home, user_id=person.user_id, page=page, tell=teller(bot, body))

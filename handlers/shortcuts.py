@@ -20,5 +20,5 @@ def log_as_decision(ack, body, context):
     channel_id = channel.get("id") if isinstance(channel, dict) else channel
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     ack()
-    bot.background.submit(lambda: incident_ops.decision_from_message(bot, channel_id=channel_id, message=message,
-                                                                     user_id=person.user_id), tell=teller(bot, body))
+    bot.defer(incident_ops.decision_from_message, channel_id=channel_id, message=message, user_id=person.user_id,
+              tell=teller(bot, body))

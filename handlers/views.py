@@ -31,7 +31,7 @@ def activation_submitted(ack, body, view, context):
     if request_id is None:  # Slack delivered the same submission twice
         log.info("activation form %s was already submitted: recorded once", view_id(view))
         return
-    bot.background.submit(lambda: activation.process_request(bot, request_id=request_id), tell=teller(bot, body))
+    bot.defer(activation.process_request, request_id=request_id, tell=teller(bot, body))
 
 
 def step_note_submitted(ack, body, view, context):
@@ -39,8 +39,7 @@ def step_note_submitted(ack, body, view, context):
     person = actor(body)
     step_id, note = private_int(view, "s"), modal_text(view)
     ack()
-    bot.background.submit(lambda: checklist.set_step_detail(bot, step_id=step_id, user_id=person.user_id, note=note),
-                          tell=teller(bot, body))
+    bot.defer(checklist.set_step_detail, step_id=step_id, user_id=person.user_id, note=note, tell=teller(bot, body))
 
 
 def step_na_submitted(ack, body, view, context):
@@ -49,9 +48,8 @@ def step_na_submitted(ack, body, view, context):
     step_id = private_int(view, "s")
     reason = modal_text(view, required_message="Say why this step does not apply.")
     ack()
-    bot.background.submit(lambda: checklist.set_step(bot, step_id=step_id, user_id=person.user_id,
-                                                     status=StepStatus.NOT_APPLICABLE, reason=reason),
-                          tell=teller(bot, body))
+    bot.defer(checklist.set_step, step_id=step_id, user_id=person.user_id, status=StepStatus.NOT_APPLICABLE,
+              reason=reason, tell=teller(bot, body))
 
 
 def decision_submitted(ack, body, view, context):
@@ -59,8 +57,8 @@ def decision_submitted(ack, body, view, context):
     person = actor(body)
     incident_id, entry = private_int(view, "i"), decision_input(view)
     ack()
-    bot.background.submit(lambda: incident_ops.log_decision(bot, incident_id=incident_id, user_id=person.user_id,
-                                                            entry=entry), tell=teller(bot, body))
+    bot.defer(incident_ops.log_decision, incident_id=incident_id, user_id=person.user_id, entry=entry,
+              tell=teller(bot, body))
 
 
 def update_submitted(ack, body, view, context):
@@ -68,8 +66,8 @@ def update_submitted(ack, body, view, context):
     person = actor(body)
     incident_id, update = private_int(view, "i"), update_input(view)
     ack()
-    bot.background.submit(lambda: incident_ops.post_update(bot, incident_id=incident_id, user_id=person.user_id,
-                                                           update=update), tell=teller(bot, body))
+    bot.defer(incident_ops.post_update, incident_id=incident_id, user_id=person.user_id, update=update,
+              tell=teller(bot, body))
 
 
 def stand_down_submitted(ack, body, view, context):
@@ -79,6 +77,5 @@ def stand_down_submitted(ack, body, view, context):
     summary = modal_text(view, required_message="Add a short closing summary.")
     report = exercise_report(view)
     ack()
-    bot.background.submit(lambda: incident_ops.stand_down(bot, incident_id=incident_id, user_id=person.user_id,
-                                                          closing_summary=summary, exercise_report=report),
-                          tell=teller(bot, body))
+    bot.defer(incident_ops.stand_down, incident_id=incident_id, user_id=person.user_id, closing_summary=summary,
+              exercise_report=report, tell=teller(bot, body))

@@ -30,8 +30,10 @@ def make_settings(fake_slack, db_url):
     from config.settings import load_settings
 
     def make(**overrides):
+        # Work after the ack on threads of the test process: tests fake the clock and watch calls in-process.
         values = dict(_env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                      slack_api_url=fake_slack.url, database_url=db_url, bcbot_announce_channel=people.ANNOUNCE)
+                      slack_api_url=fake_slack.url, database_url=db_url, bcbot_announce_channel=people.ANNOUNCE,
+                      bcbot_worker="threads")
         return load_settings(**(values | overrides))
 
     return make

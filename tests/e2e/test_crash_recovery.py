@@ -57,10 +57,22 @@ class BotProcess:
         except OSError:
             return False
 
+    def children(self) -> list[int]:
+        """The serving process's child processes (its worker), from /proc."""
+        found = []
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            found += [int(pid) for pid in (task / "children").read_text().split()]
+        return found
+
     def kill(self) -> None:
+        workers = self.children()
+        assert workers, "bcbot serve runs its work after the ack in a worker process"
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
         self.log.close()
+        # The worker dies with it: no orphan goes on posting to Slack beside the next start.
+        wait_for(lambda: not any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers),
+                 what="the worker process to die with the serving process")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -71,6 +83,13 @@ class BotProcess:
                 self.proc.kill()
         if not self.log.closed:
             self.log.close()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
 
 
 def test_sigkill_mid_setup_is_completed_at_next_start_without_duplicates(fake_slack, tmp_path):

@@ -23,7 +23,7 @@ def main(config: dict) -> int:
     settings = load_settings(_env_file=None, slack_bot_token=config["token"], slack_signing_secret="x",
                              slack_api_url=config["slack_url"], database_url=config["database_url"],
                              bcbot_plans=config["plans"], bcbot_timezone=config.get("timezone", "UTC"),
-                             bcbot_reminder_hour=config.get("hour", 9))
+                             bcbot_reminder_hour=config.get("hour", 9), bcbot_worker="threads")
     now = datetime.fromisoformat(config["now"])
     app = create_app(settings, clock=lambda: now)
     sent = []

@@ -28,7 +28,7 @@ class Served:
         return self.app.bot
 
     def settle(self, timeout: float = 15) -> None:
-        assert self.bot.background.wait_idle(timeout), "background work did not finish"
+        assert self.bot.wait_idle(timeout), "background work did not finish"
 
 
 def _serve_quietly(server) -> None:
@@ -52,7 +52,7 @@ def served(tmp_dir: Path, *, clock=None, **overrides) -> Iterator[Served]:
     people.populate(fake)
     values = dict(_env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
                   slack_api_url=fake.url, database_url=f"sqlite:///{tmp_dir}/bcbot.db",
-                  bcbot_announce_channel=people.ANNOUNCE)
+                  bcbot_announce_channel=people.ANNOUNCE, bcbot_worker="threads")
     app = create_app(load_settings(**(values | overrides)), **({"clock": clock} if clock else {}))
     app.start(scheduler=False)
     server = make_server(app, host="127.0.0.1", port=0, threads=8)
@@ -62,7 +62,7 @@ def served(tmp_dir: Path, *, clock=None, **overrides) -> Iterator[Served]:
     try:
         yield running
     finally:
-        running.bot.background.wait_idle(15)
+        running.bot.wait_idle(15)
         server.close()
         app.stop()
         fake.stop()

@@ -1,0 +1,207 @@
+"""Slow work in a process of its own, so that acks never wait for it.
+
+A Bolt listener acks on a request thread; everything after the ack (Slack Web API calls, checklist
+renders, set-up, reminder sweeps) used to run on threads of the same process and so competed with
+the acks for the one GIL. `bcbot serve` now hands that work to a worker process at a lower CPU
+priority: the serving process does little but verify, parse, record and ack. Work travels as
+(use case, keyword arguments, teller): plain picklable data, never a closure.
+
+The worker dies with the process that started it (a crash of the server is a crash of both: the
+outbox resumes set-up on the next start, as it always did), and a worker that dies is started again,
+running the start-up jobs (outbox, reminder sweep) once more.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from typing import Callable
+
+from bot.runtime import Background, Teller
+
+log = logging.getLogger("bcbot.worker")
+NICENESS = 10  # below the serving process: on a busy machine the acks get the CPU first
+RESTART_PAUSE_S = 2
+MODAL_WORKERS = 32
+
+
+class WorkerProcess:
+    """The serving process's handle on the worker: submit work, wait until idle, stop.
+
+    Submitting never blocks a request thread: messages go on a queue that a sender thread writes to
+    the pipe, and a worker that has died is replaced by the reader thread (after a short pause if it
+    died young, so a worker that cannot start does not spin)."""
+
+    def __init__(self, settings, *, identity: tuple[str | None, str | None], version_ids: dict[str, int],
+                 scheduler: bool):
+        self._args = (os.getpid(), settings, identity, dict(version_ids), scheduler, logging.getLogger().level)
+        self._context = multiprocessing.get_context("spawn")  # nothing half-copied from a threaded parent
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._replaced = threading.Condition()
+        self._answers: dict[int, tuple[threading.Event, list]] = {}
+        self._ids = itertools.count(1)
+        self._stopping = False
+        self.restarts = 0
+        self._start()
+        threading.Thread(target=self._send_loop, name="bcbot-worker-sender", daemon=True).start()
+
+    def _start(self) -> None:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(target=worker_main, args=(theirs, *self._args), name="bcbot-worker",
+                                        daemon=True)
+        process.start()
+        theirs.close()
+        with self._replaced:
+            self._conn, self.process, self._started = ours, process, time.monotonic()
+            self._replaced.notify_all()
+        threading.Thread(target=self._read, args=(ours, process), name="bcbot-worker-reader", daemon=True).start()
+
+    # The serving side -----------------------------------------------------------------------
+    def submit(self, use_case: Callable, kwargs: dict, *, tell: Teller | None, urgent: bool) -> None:
+        self._queue.put(("task", use_case, kwargs, tell, urgent))
+
+    def wait_idle(self, timeout: float = 10) -> bool:
+        """True once the worker has finished everything sent to it so far (and what that started)."""
+        if self._stopping:
+            return not self.process.is_alive()
+        return bool(self._ask("idle", timeout, wait=timeout + 5))
+
+    def pending(self) -> int:
+        """Jobs queued or running in the worker."""
+        return int(self._ask("pending", 0, wait=10) or 0)
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stopping = True
+        self._queue.put(("stop",))
+        self.process.join(timeout)
+        if self.process.is_alive():
+            log.warning("the worker process did not stop in %s s; killing it", timeout)
+            self.process.kill()
+            self.process.join(5)
+
+    def _ask(self, question: str, argument, *, wait: float):
+        number = next(self._ids)
+        done, answer = threading.Event(), []
+        self._answers[number] = (done, answer)
+        try:
+            self._queue.put(("ask", number, question, argument))
+            done.wait(wait)
+            return answer[0] if answer else None
+        finally:
+            self._answers.pop(number, None)
+
+    def _send_loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]  # and whatever queued up meanwhile: one write for a burst
+            while batch[-1][0] != "stop":
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            while True:
+                with self._replaced:
+                    conn = self._conn
+                try:
+                    conn.send(batch)
+                    break
+                except (OSError, EOFError, ValueError):  # the worker died: wait for the reader to replace it
+                    if self._stopping:
+                        return
+                    with self._replaced:
+                        if self._conn is conn:
+                            self._replaced.wait(1)
+            if batch[-1][0] == "stop":
+                return
+
+    def _read(self, conn, process) -> None:
+        while True:
+            try:
+                kind, number, value = conn.recv()
+            except (EOFError, OSError):
+                break
+            if kind == "answer" and number in self._answers:
+                done, answer = self._answers[number]
+                answer.append(value)
+                done.set()
+        process.join(5)
+        if self._stopping:
+            return
+        log.error("the worker process exited (code %s): starting a new one; set-up it had not finished resumes "
+                  "from the outbox, other work in hand was lost", process.exitcode)
+        for done, _ in list(self._answers.values()):
+            done.set()  # questions to the dead worker get no answer
+        if time.monotonic() - self._started < RESTART_PAUSE_S:  # died young: do not spin
+            time.sleep(RESTART_PAUSE_S)
+        self.restarts += 1
+        conn.close()
+        self._start()
+
+
+# The worker side ----------------------------------------------------------------------------
+def worker_main(conn, parent_pid: int, settings, identity, version_ids, scheduler: bool, log_level: int) -> None:
+    """The worker process: build the bot's parts, start the background jobs, then run what arrives."""
+    _die_with_parent(parent_pid)
+    try:
+        os.nice(NICENESS)
+    except OSError:
+        pass
+    from bot import logs
+
+    logs.configure(log_level or logging.INFO)
+    from bot.app import build_bot, start_background_jobs
+
+    bot, _ = build_bot(settings)
+    # Here threads waiting on Slack cost the acks nothing: enough of them to open a burst of modals
+    # while their trigger IDs live (3 s), even when Slack takes over a second a call.
+    bot.background = Background(urgent_workers=MODAL_WORKERS, initializer=bot.background.thread_initializer)
+    bot.bot_user_id, bot.team_id = identity
+    bot.plans.version_ids.update(version_ids)
+    jobs = start_background_jobs(bot, scheduler=scheduler)
+    send_lock = threading.Lock()
+
+    def answer(number: int, question: str, argument) -> None:
+        value = bot.background.wait_idle(argument) if question == "idle" else bot.background.pending()
+        with send_lock:
+            conn.send(("answer", number, value))
+
+    while True:
+        try:
+            batch = conn.recv()
+        except (EOFError, OSError):
+            os._exit(1)  # the serving process is gone: stop as a crash would (the outbox resumes set-up)
+        except Exception:  # a message that cannot be unpickled (e.g. code changed under a running bot)
+            log.exception("the worker could not read a batch of jobs; it was dropped")
+            continue
+        for message in batch:
+            if message[0] == "task":
+                _, use_case, kwargs, tell, urgent = message
+                bot.defer(use_case, tell=tell, urgent=urgent, **kwargs)
+            elif message[0] == "ask":
+                threading.Thread(target=answer, args=message[1:], daemon=True).start()
+            elif message[0] == "stop":
+                if jobs is not None:
+                    jobs.shutdown(wait=False)
+                bot.background.shutdown()
+                sys.exit(0)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: the kernel kills this process when its parent dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere the closed pipe tells the worker instead
+    if os.getppid() != parent_pid:  # it died before the line above took effect
+        os._exit(1)

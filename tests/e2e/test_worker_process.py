@@ -1,0 +1,99 @@
+"""`bcbot serve`'s default: work after the ack runs in a worker process of its own, so acks never
+compete with it for the GIL. The same flows as elsewhere, through that process."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from storage import models
+from tests.e2e.helpers import activate, button, channel_messages, rows, steps_of
+from tests.support import people
+
+
+@pytest.fixture
+def in_worker(start_app):
+    running = start_app(bcbot_worker="process")
+    running.settle()
+    return running
+
+
+def checklist_of(running, incident):
+    _header, page = channel_messages(running, incident.channel_id)
+    return page
+
+
+def click_first_step(running, incident, action="bcbot.step.done"):
+    page = checklist_of(running, incident)
+    _, actions = steps_of(page)[0]
+    reply = running.slack.block_action(people.BAKER, action, button(actions, action)["value"],
+                                       channel=incident.channel_id, message_ts=page["ts"])
+    assert reply.status == 200
+    running.settle()
+
+
+def healthz(running) -> dict:
+    try:
+        with urllib.request.urlopen(running.url + "/healthz", timeout=5) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as err:
+        return json.loads(err.read())
+
+
+def wait_until(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_activation_and_a_click_run_in_the_worker_process(in_worker):
+    worker = in_worker.bot.worker
+    assert worker is not None and worker.alive() and worker.process.pid != os.getpid()
+
+    activate(in_worker, people.PARKS)
+    [incident] = rows(in_worker, models.Incident)
+    assert incident.channel_id in in_worker.fake.channels
+    click_first_step(in_worker, incident)
+
+    assert f"done by <@{people.BAKER}>" in steps_of(checklist_of(in_worker, incident))[0][0]
+    assert [e.actor for e in rows(in_worker, models.IncidentLogEntry) if e.kind == "step_done"] == [people.BAKER]
+
+
+def test_a_failure_in_the_worker_is_explained_to_the_person(in_worker):
+    value = json.dumps({"s": 999_999})  # a step that does not exist
+    reply = in_worker.slack.block_action(people.BAKER, "bcbot.step.done", value, channel="C0GENERAL",
+                                         message_ts="1.1")
+    assert reply.status == 200
+    in_worker.settle()
+    assert wait_until(lambda: any("no longer exists" in r.get("text", "") for r in in_worker.fake.responses))
+
+
+def test_a_worker_that_dies_is_replaced_and_the_bot_goes_on(in_worker):
+    activate(in_worker, people.PARKS)
+    [incident] = rows(in_worker, models.Incident)
+    first = in_worker.bot.worker.process.pid
+
+    os.kill(first, signal.SIGKILL)
+    assert wait_until(lambda: in_worker.bot.worker.process.pid != first and in_worker.bot.worker.alive())
+    assert wait_until(lambda: healthz(in_worker) == {"status": "ok", "database": "ok", "worker": "ok"})
+
+    click_first_step(in_worker, incident)
+    assert [e.kind for e in rows(in_worker, models.IncidentLogEntry)].count("step_done") == 1
+    assert in_worker.bot.worker.restarts == 1
+
+
+def test_stopping_the_bot_stops_its_worker(start_app):
+    running = start_app(bcbot_worker="process")
+    process = running.bot.worker.process
+    running.settle()
+    running.server.close()
+    running.app.stop()
+    assert not process.is_alive()
