@@ -5,7 +5,7 @@ import logging
 import threading
 
 from bot import blocks
-from bot.errors import IncidentStoodDown, InvalidInput, NotFound
+from bot.errors import IncidentStoodDown, InvalidInput
 from bot.ids import Input
 from bot.incident import is_open
 from bot.plan import Plan
@@ -97,10 +97,7 @@ def step_for_modal(bot: Bcbot, step_id: int):
 
 
 def _open_step(uow, step_id: int):
-    try:
-        step = uow.incidents.step(step_id)
-    except Exception:
-        raise NotFound("That checklist step no longer exists.") from None
+    step = uow.incidents.step(step_id)  # NotFound if it does not exist; a database error is not that
     incident = uow.incidents.get(step.incident_id)
     if not is_open(incident.state):
         raise IncidentStoodDown(incident.ref)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import records
+from bot.errors import NotFound
 from bot.incident import IncidentState
 from bot.plan import Plan
 from bot.reminders import Claim, ClaimStatus, DueRow, Governance, Kind, PlanTest, PlanTestType, ReminderKey
@@ -45,6 +46,11 @@ def _request(row: m.ActivationRequest, plan_key: str) -> records.ActivationReque
         status=records.RequestStatus(row.status), decided_by=row.decided_by, created_at=row.created_at,
         approval_messages=tuple(tuple(x) for x in row.approval_messages or ()),
     )
+
+
+_incidents = m.Incident.__table__
+_OPEN_INCIDENTS = (select(_incidents).where(_incidents.c.state != IncidentState.STOOD_DOWN.value)
+                   .order_by(_incidents.c.activated_at.desc()).limit(bindparam("limit")))
 
 
 class PlanRepository:
@@ -162,11 +168,9 @@ class IncidentRepository:
         return _incident(row) if row else None
 
     def open_incidents(self, limit: int = 50) -> list[records.Incident]:
-        rows = self.s.scalars(
-            select(m.Incident).where(m.Incident.state != IncidentState.STOOD_DOWN)
-            .order_by(m.Incident.activated_at.desc()).limit(limit)
-        )
-        return [_incident(r) for r in rows]
+        # Rows of the table, not ORM objects: this read answers `/activate status` inside the ack,
+        # where the ORM's bookkeeping cost more than the query.
+        return [_incident(r) for r in self.s.connection().execute(_OPEN_INCIDENTS, {"limit": limit})]
 
 
     def by_channel(self, channel_id: str) -> records.Incident | None:
@@ -216,7 +220,10 @@ class IncidentRepository:
         return [_step(r) for r in self.s.scalars(query.order_by(m.ChecklistStep.id))]
 
     def step(self, step_id: int) -> records.Step:
-        return _step(self.s.get_one(m.ChecklistStep, step_id))
+        row = self.s.get(m.ChecklistStep, step_id)
+        if row is None:
+            raise NotFound("That checklist step no longer exists.")
+        return _step(row)
 
     def set_step_status(self, step_id: int, *, status: records.StepStatus, by: str, now: datetime,
                         na_reason: str | None = None) -> bool:
