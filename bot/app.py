@@ -121,9 +121,13 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
 
     @bolt.middleware
     def inject_bot(context, body, next):
-        request_team = context.team_id
-        if bot.team_id and request_team and request_team != bot.team_id:
-            log.warning("refused a request from another workspace (%s)", str(request_team)[:32])
+        # The workspace of the request, and of the person acting: in a Slack Connect channel someone
+        # from another organisation can click bcbot's buttons while the request's team is our own.
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        teams = {context.team_id, context.get("actor_team_id"), user.get("team_id")} - {None}
+        foreign = [t for t in teams if bot.team_id and t != bot.team_id]
+        if foreign:
+            log.warning("refused a request from another workspace (%s)", str(foreign[0])[:32])
             # Answered like any refusal, in the shape the surface shows (a modal's field error, an ephemeral).
             return error_response(bot, NotAllowed("This bcbot belongs to another Slack workspace."), body)
         context["bcbot"] = bot
