@@ -273,6 +273,17 @@ def test_permission_matrix(world, caplog, action, kind):
         assert request.status == "pending" and request.requested_by == user
     else:
         assert not changed, f"a refused {action} by {kind} changed {changed}"
+        # Nor anything in Slack: no post, edit, pin, invite, channel or view but the refusal to this person.
+        dm = "D" + user[1:]
+        touched = [(c.method, c.params.get("channel")) for c in world.running.fake.calls[state["calls"]:]
+                   if c.method not in _READS and c.status == 200 and not c.error
+                   and not (c.method == "chat.postMessage" and c.params.get("channel") in (dm, user))]
+        assert not touched, f"a refused {action} by {kind} did this in Slack: {touched}"
+
+
+# Web API calls that change nothing a person sees (opening a DM to explain the refusal is one).
+_READS = {"auth.test", "users.info", "users.lookupByEmail", "conversations.info", "conversations.history",
+          "conversations.members", "conversations.open", "chat.getPermalink"}
 
 
 def test_mark_reviewed_is_in_the_matrix():
