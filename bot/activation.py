@@ -270,6 +270,9 @@ def _post_once(bot: Bcbot, channel: str, key: str, *, retry: bool, text: str, bl
 
 def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     incident, _ = _incident_and_plan(bot, incident_id)
+    if incident.channel_id:
+        # An earlier attempt created and recorded the channel, then died before the task was marked done.
+        return {"channel": incident.channel_id, "name": incident.channel_name}
     on = incident.activated_at.astimezone(bot.settings.timezone).date()
     for attempt in range(1, MAX_NAME_SUFFIX + 1):
         name = channel_name(on=on, circumstance=incident.circumstance, exercise=incident.is_exercise, attempt=attempt)

@@ -1,0 +1,42 @@
+"""A set-up task retried after a crash that came after its Slack work but before the outbox recorded it
+done: the retry finds what the first attempt did instead of doing it again."""
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import update
+
+from bot import activation
+from storage import models
+from tests.e2e.helpers import activate, rows
+from tests.support import people
+
+
+def crash_before_done(running, task: str) -> None:
+    """Leave `task` as a process killed between the task's work and marking it done leaves it:
+    pending, and no longer held by the dead worker."""
+    with running.bot.uow() as uow:
+        uow.session.execute(update(models.SlackTask).where(models.SlackTask.task == task)
+                            .values(done_at=None, claimed_until=None))
+        uow.commit()
+
+
+def incident_channels(running) -> list[str]:
+    return [c.id for c in running.fake.channels.values() if c.name.startswith("bc-20")]
+
+
+def log_kinds(running) -> Counter:
+    return Counter(e.kind for e in rows(running, models.IncidentLogEntry))
+
+
+def test_a_retried_channel_creation_keeps_the_channel_already_recorded(running):
+    activate(running, people.PARKS)
+    [incident] = rows(running, models.Incident)
+    crash_before_done(running, activation.CREATE_CHANNEL)
+
+    activation.resume_pending_setup(running.bot)
+    [after] = rows(running, models.Incident)
+    assert after.channel_id == incident.channel_id and after.channel_name == incident.channel_name
+    assert incident_channels(running) == [incident.channel_id]  # no empty "-2" channel
+    assert log_kinds(running)["channel_created"] == 1
+    assert all(t.done_at for t in rows(running, models.SlackTask))
