@@ -16,6 +16,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -64,7 +65,9 @@ class WorkerProcess:
 
     # The serving side -----------------------------------------------------------------------
     def submit(self, use_case: Callable, kwargs: dict, *, tell: Teller | None, urgent: bool) -> None:
-        self._queue.put(("task", use_case, kwargs, tell, urgent))
+        # Pickled here, on the request thread: work that cannot travel fails in its listener (and the
+        # person is told), not later in the sender, where it would hold up the work behind it.
+        self._queue.put(("task", pickle.dumps((use_case, kwargs, tell, urgent), pickle.HIGHEST_PROTOCOL)))
 
     def wait_idle(self, timeout: float = 10) -> bool:
         """True once the worker has finished everything sent to it so far (and what that started)."""
@@ -119,6 +122,9 @@ class WorkerProcess:
                     with self._replaced:
                         if self._conn is conn:
                             self._replaced.wait(1)
+                except Exception:  # never let one bad batch stop the sender (and all work after it)
+                    log.exception("could not send %d job(s) to the worker; they were dropped", len(batch))
+                    break
             if batch[-1][0] == "stop":
                 return
 
@@ -183,7 +189,11 @@ def worker_main(conn, parent_pid: int, settings, identity, version_ids, schedule
             continue
         for message in batch:
             if message[0] == "task":
-                _, use_case, kwargs, tell, urgent = message
+                try:
+                    use_case, kwargs, tell, urgent = pickle.loads(message[1])
+                except Exception:  # e.g. code changed under a running bot: drop this job, not the batch
+                    log.exception("the worker could not read a job; it was dropped")
+                    continue
                 bot.defer(use_case, tell=tell, urgent=urgent, **kwargs)
             elif message[0] == "ask":
                 threading.Thread(target=answer, args=message[1:], daemon=True).start()

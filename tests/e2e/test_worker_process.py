@@ -97,3 +97,10 @@ def test_stopping_the_bot_stops_its_worker(start_app):
     running.server.close()
     running.app.stop()
     assert not process.is_alive()
+
+
+def test_work_that_cannot_travel_fails_where_it_is_deferred_and_holds_nothing_up(in_worker):
+    with pytest.raises(Exception, match="pickle"):
+        in_worker.bot.defer(lambda bot: None)  # a closure is not plain data
+    activate(in_worker, people.PARKS)
+    assert len(rows(in_worker, models.Incident)) == 1
