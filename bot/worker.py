@@ -49,7 +49,12 @@ class WorkerProcess:
         self._ids = itertools.count(1)
         self._stopping = False
         self.restarts = 0
-        self._start()
+        self.process = None
+        # One long-lived thread starts every worker and reads from it: Linux's parent-death signal
+        # follows the thread that started a process, so that thread must outlive the worker.
+        threading.Thread(target=self._supervise, name="bcbot-worker-supervisor", daemon=True).start()
+        with self._replaced:
+            self._replaced.wait_for(lambda: self.process is not None)
         threading.Thread(target=self._send_loop, name="bcbot-worker-sender", daemon=True).start()
 
     def _start(self) -> None:
@@ -61,7 +66,6 @@ class WorkerProcess:
         with self._replaced:
             self._conn, self.process, self._started = ours, process, time.monotonic()
             self._replaced.notify_all()
-        threading.Thread(target=self._read, args=(ours, process), name="bcbot-worker-reader", daemon=True).start()
 
     # The serving side -----------------------------------------------------------------------
     def submit(self, use_case: Callable, kwargs: dict, *, tell: Teller | None, urgent: bool) -> None:
@@ -128,28 +132,32 @@ class WorkerProcess:
             if batch[-1][0] == "stop":
                 return
 
-    def _read(self, conn, process) -> None:
-        while True:
-            try:
-                kind, number, value = conn.recv()
-            except (EOFError, OSError):
-                break
-            if kind == "answer" and number in self._answers:
-                done, answer = self._answers[number]
-                answer.append(value)
-                done.set()
-        process.join(5)
-        if self._stopping:
-            return
-        log.error("the worker process exited (code %s): starting a new one; set-up it had not finished resumes "
-                  "from the outbox, other work in hand was lost", process.exitcode)
-        for done, _ in list(self._answers.values()):
-            done.set()  # questions to the dead worker get no answer
-        if time.monotonic() - self._started < RESTART_PAUSE_S:  # died young: do not spin
-            time.sleep(RESTART_PAUSE_S)
-        self.restarts += 1
-        conn.close()
+    def _supervise(self) -> None:
+        """Start the worker, read its answers until it exits, and start another unless stopping."""
         self._start()
+        while True:
+            conn, process = self._conn, self.process
+            while True:
+                try:
+                    kind, number, value = conn.recv()
+                except (EOFError, OSError):
+                    break
+                if kind == "answer" and number in self._answers:
+                    done, answer = self._answers[number]
+                    answer.append(value)
+                    done.set()
+            process.join(5)
+            conn.close()
+            if self._stopping:
+                return
+            log.error("the worker process exited (code %s): starting a new one; set-up it had not finished "
+                      "resumes from the outbox, other work in hand was lost", process.exitcode)
+            for done, _ in list(self._answers.values()):
+                done.set()  # questions to the dead worker get no answer
+            if time.monotonic() - self._started < RESTART_PAUSE_S:  # died young: do not spin
+                time.sleep(RESTART_PAUSE_S)
+            self.restarts += 1
+            self._start()
 
 
 # The worker side ----------------------------------------------------------------------------

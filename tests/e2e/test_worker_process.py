@@ -87,7 +87,8 @@ def test_a_worker_that_dies_is_replaced_and_the_bot_goes_on(in_worker):
 
     click_first_step(in_worker, incident)
     assert [e.kind for e in rows(in_worker, models.IncidentLogEntry)].count("step_done") == 1
-    assert in_worker.bot.worker.restarts == 1
+    time.sleep(1)  # the new worker stays: nothing that started it has gone away
+    assert in_worker.bot.worker.restarts == 1 and in_worker.bot.worker.alive()
 
 
 def test_stopping_the_bot_stops_its_worker(start_app):
