@@ -6,22 +6,25 @@ the acks for the one GIL. `bcbot serve` now hands that work to a worker process 
 priority: the serving process does little but verify, parse, record and ack. Work travels as
 (use case, keyword arguments, teller): plain picklable data, never a closure.
 
-The worker dies with the process that started it (a crash of the server is a crash of both: the
-outbox resumes set-up on the next start, as it always did), and a worker that dies is started again,
-running the start-up jobs (outbox, reminder sweep) once more.
+The worker is `python -m bot.worker`, talking over two pipes (its settings arrive as the first
+message, never in its arguments or environment). It dies with the process that started it (a crash
+of the server is a crash of both: the outbox resumes set-up on the next start, as it always did), and
+a worker that dies is started again, running the start-up jobs (outbox, reminder sweep) once more.
 """
 from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
 import os
 import pickle
 import queue
 import signal
+import subprocess
 import sys
 import threading
 import time
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Callable
 
 from bot.runtime import Background, Teller
@@ -42,7 +45,6 @@ class WorkerProcess:
     def __init__(self, settings, *, identity: tuple[str | None, str | None], version_ids: dict[str, int],
                  scheduler: bool):
         self._args = (os.getpid(), settings, identity, dict(version_ids), scheduler, logging.getLogger().level)
-        self._context = multiprocessing.get_context("spawn")  # nothing half-copied from a threaded parent
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._replaced = threading.Condition()
         self._answers: dict[int, tuple[threading.Event, list]] = {}
@@ -58,13 +60,19 @@ class WorkerProcess:
         threading.Thread(target=self._send_loop, name="bcbot-worker-sender", daemon=True).start()
 
     def _start(self) -> None:
-        ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=worker_main, args=(theirs, *self._args), name="bcbot-worker",
-                                        daemon=True)
-        process.start()
-        theirs.close()
+        """A fresh interpreter (nothing half-copied from a threaded parent, no re-import of __main__)."""
+        jobs_read, jobs_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        source = str(Path(__file__).resolve().parent.parent)  # where `bot` is, installed or not
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p))
+        process = subprocess.Popen([sys.executable, "-m", "bot.worker", str(jobs_read), str(answers_write)],
+                                   pass_fds=(jobs_read, answers_write), env=env, stdin=subprocess.DEVNULL)
+        os.close(jobs_read)
+        os.close(answers_write)
+        jobs, answers = Connection(jobs_write, readable=False), Connection(answers_read, writable=False)
+        jobs.send(self._args)
         with self._replaced:
-            self._conn, self.process, self._started = ours, process, time.monotonic()
+            self._conn, self._answers_conn, self.process, self._started = jobs, answers, process, time.monotonic()
             self._replaced.notify_all()
 
     # The serving side -----------------------------------------------------------------------
@@ -76,7 +84,7 @@ class WorkerProcess:
     def wait_idle(self, timeout: float = 10) -> bool:
         """True once the worker has finished everything sent to it so far (and what that started)."""
         if self._stopping:
-            return not self.process.is_alive()
+            return not self.alive()
         return bool(self._ask("idle", timeout, wait=timeout + 5))
 
     def pending(self) -> int:
@@ -84,16 +92,17 @@ class WorkerProcess:
         return int(self._ask("pending", 0, wait=10) or 0)
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def stop(self, timeout: float = 30) -> None:
         self._stopping = True
         self._queue.put(("stop",))
-        self.process.join(timeout)
-        if self.process.is_alive():
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
             log.warning("the worker process did not stop in %s s; killing it", timeout)
             self.process.kill()
-            self.process.join(5)
+            self.process.wait(5)
 
     def _ask(self, question: str, argument, *, wait: float):
         number = next(self._ids)
@@ -136,7 +145,7 @@ class WorkerProcess:
         """Start the worker, read its answers until it exits, and start another unless stopping."""
         self._start()
         while True:
-            conn, process = self._conn, self.process
+            conn, process = self._answers_conn, self.process
             while True:
                 try:
                     kind, number, value = conn.recv()
@@ -146,12 +155,17 @@ class WorkerProcess:
                     done, answer = self._answers[number]
                     answer.append(value)
                     done.set()
-            process.join(5)
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:  # it closed its pipe but lingers: make sure it is gone
+                process.kill()
+                process.wait(5)
             conn.close()
+            self._conn.close()
             if self._stopping:
                 return
             log.error("the worker process exited (code %s): starting a new one; set-up it had not finished "
-                      "resumes from the outbox, other work in hand was lost", process.exitcode)
+                      "resumes from the outbox, other work in hand was lost", process.returncode)
             for done, _ in list(self._answers.values()):
                 done.set()  # questions to the dead worker get no answer
             if time.monotonic() - self._started < RESTART_PAUSE_S:  # died young: do not spin
@@ -161,7 +175,8 @@ class WorkerProcess:
 
 
 # The worker side ----------------------------------------------------------------------------
-def worker_main(conn, parent_pid: int, settings, identity, version_ids, scheduler: bool, log_level: int) -> None:
+def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids, scheduler: bool,
+                log_level: int) -> None:
     """The worker process: build the bot's parts, start the background jobs, then run what arrives."""
     _die_with_parent(parent_pid)
     try:
@@ -185,7 +200,7 @@ def worker_main(conn, parent_pid: int, settings, identity, version_ids, schedule
     def answer(number: int, question: str, argument) -> None:
         value = bot.background.wait_idle(argument) if question == "idle" else bot.background.pending()
         with send_lock:
-            conn.send(("answer", number, value))
+            answers.send(("answer", number, value))
 
     while True:
         try:
@@ -223,3 +238,12 @@ def _die_with_parent(parent_pid: int) -> None:
         pass  # elsewhere the closed pipe tells the worker instead
     if os.getppid() != parent_pid:  # it died before the line above took effect
         os._exit(1)
+
+
+if __name__ == "__main__":  # started by WorkerProcess as `python -m bot.worker JOBS_FD ANSWERS_FD`
+    _jobs, _answers = Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
+    try:
+        _start_args = _jobs.recv()
+    except EOFError:
+        sys.exit(1)
+    worker_main(_jobs, _answers, *_start_args)
