@@ -4,6 +4,7 @@ The environment variable names are a public interface: see README and .env.examp
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -115,11 +116,54 @@ class Settings(BaseSettings):
             )
 
 
+# How to correct each setting: the doctor prints it beside the problem.
+FIXES = {
+    "SLACK_BOT_TOKEN": "set it to the app's Bot User OAuth Token (xoxb-…, OAuth & Permissions)",
+    "SLACK_SIGNING_SECRET": "copy Basic Information > App Credentials > Signing Secret",
+    "SLACK_APP_TOKEN": "generate an app-level token (xapp-…) with connections:write under Basic Information > "
+                       "App-Level Tokens, or leave it empty for HTTP mode",
+    "SLACK_API_URL": "leave it unset (https://slack.com/api/) unless you use a stand-in for Slack",
+    "DATABASE_URL": "use a SQLAlchemy URL such as sqlite:///bcbot.db or postgresql+psycopg://user@host/db",
+    "BCBOT_PLANS": "point it at a plan YAML file or a folder of them (or unset it for the bundled example)",
+    "BCBOT_TIMEZONE": "use an IANA zone name such as Europe/London or UTC",
+    "BCBOT_REMINDER_HOUR": "use a whole hour from 0 to 23",
+    "BCBOT_ANNOUNCE_CHANNEL": "use the channel's ID (channel details > About, e.g. C0123ABCD), or leave it empty",
+    "BCBOT_SETUP_LEASE_SECONDS": "use a whole number of seconds from 1 to 3600 (or unset it: 60)",
+    "BCBOT_WORKER": "use process or threads (or unset it: process)",
+}
+GENERIC_FIX = "correct it in the environment or .env (see .env.example)"
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """One bad setting: `field` is the Settings attribute (None when pydantic names none)."""
+
+    field: str | None
+    message: str
+
+    @property
+    def name(self) -> str:
+        return self.field.upper() if self.field else "settings"
+
+    @property
+    def fix(self) -> str:
+        return FIXES.get(self.name, GENERIC_FIX)
+
+    def __str__(self) -> str:
+        return f"Setting {self.name} is invalid: {self.message}"
+
+
+def _problems(err: ValidationError) -> list[SettingProblem]:
+    found = []
+    for error in err.errors():
+        field = str(error["loc"][0]) if error["loc"] else None
+        found.append(SettingProblem(field, error["msg"].removeprefix("Value error, ")))
+    return found
+
+
 def _describe(err: ValidationError) -> str:
-    first = err.errors()[0]
-    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-    msg = first["msg"].removeprefix("Value error, ")
-    return f"Setting {name} is invalid: {msg}"
+    """Every bad setting, on one line."""
+    return "; ".join(str(p) for p in _problems(err))
 
 
 def load_settings(**overrides) -> Settings:
@@ -128,6 +172,20 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as err:
         raise SettingsError(_describe(err)) from None
+
+
+def diagnose_settings(**overrides) -> tuple[Settings | None, list[SettingProblem]]:
+    """Every bad setting, and settings in which each bad one is replaced by its default, so the checks
+    that do not depend on them can still run (None if even that fails)."""
+    try:
+        return Settings(**overrides), []
+    except ValidationError as err:
+        problems = _problems(err)
+    defaults = {p.field: Settings.model_fields[p.field].default for p in problems if p.field in Settings.model_fields}
+    try:
+        return Settings(**(overrides | defaults)), problems
+    except ValidationError:
+        return None, problems
 
 
 @lru_cache
