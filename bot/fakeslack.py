@@ -23,6 +23,8 @@ JSON_KEYS = ("blocks", "view", "metadata", "attachments")
 # Read methods take their arguments as query parameters or a form, never as a JSON body.
 FORM_ONLY_METHODS = {"users.info", "users.lookupByEmail", "conversations.history", "chat.getPermalink",
                      "conversations.list", "auth.test"}
+# Methods Slack answers only for an app-level (xapp-) token, not the bot token.
+APP_TOKEN_METHODS = {"apps.connections.open"}
 from bot.slack_api import REQUIRED_SCOPES as DEFAULT_SCOPES  # noqa: E402
 
 
@@ -63,8 +65,10 @@ class Channel:
 
 
 class FakeSlack:
-    def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0BCBOT", bot_user_id: str = "U0BCBOT"):
+    def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0BCBOT", bot_user_id: str = "U0BCBOT",
+                 app_token: str = "xapp-1-test-app-token"):
         self.token = token
+        self.app_token = app_token  # the app-level token apps.connections.open accepts
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.latency = 0.0
@@ -206,7 +210,12 @@ class FakeSlack:
                 if fault.status >= 500:
                     return fault.status, {"ok": False, "error": "internal_error"}, {}
                 return 200, {"ok": False, "error": fault.error}, {}
-            if auth != f"Bearer {self.token}":
+            if method in APP_TOKEN_METHODS:
+                if auth != f"Bearer {self.app_token}":
+                    # The bot token is a valid token of the wrong type; anything else is not a token at all.
+                    call.error = "not_allowed_token_type" if auth == f"Bearer {self.token}" else "invalid_auth"
+                    return 200, {"ok": False, "error": call.error}, {}
+            elif auth != f"Bearer {self.token}":
                 call.error = "invalid_auth"
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
@@ -232,6 +241,10 @@ class FakeSlack:
     def _m_auth_test(self, p):
         return {"url": "https://bcbot-test.slack.com/", "team": "Test", "user": "bcbot", "team_id": self.team_id,
                 "user_id": self.bot_user_id, "bot_id": "B0BCBOT"}
+
+    def _m_apps_connections_open(self, p):
+        # A single-use WebSocket URL for Socket Mode (this fake serves no WebSocket behind it).
+        return {"url": f"wss://wss-primary.slack.com/link/?ticket=fake-{next(self._ids)}&app_id=A0BCBOT"}
 
     def _m_views_open(self, p):
         if str(p.get("trigger_id", "")).startswith("expired") or not p.get("trigger_id"):
