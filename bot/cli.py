@@ -53,8 +53,10 @@ def _log_setup_problems(settings) -> None:
     from bot.doctor import run_checks
 
     for check in run_checks(settings):
-        if not check.ok:
+        if check.status == "fail":
             log.warning("setup problem: %s", check.line())
+        elif check.status == "skip":
+            log.info("setup check skipped: %s", check.line())
 
 
 def cmd_db_upgrade(args) -> int:
@@ -123,9 +125,13 @@ def cmd_report(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from bot.doctor import report, run_checks
+    from contextlib import nullcontext
 
-    return 0 if report(run_checks(), print) else 1
+    from bot.doctor import quiet_logging, report, run_checks
+
+    # Only the doctor's own lines, unless asked for the details (-v).
+    with nullcontext() if args.verbose else quiet_logging():
+        return 0 if report(run_checks(), lambda line: print(line, flush=True)) else 1
 
 
 def cmd_demo(args) -> int:
