@@ -25,6 +25,14 @@ def cmd_serve(args) -> int:
     settings = load_settings()
     http = args.http or settings.slack_app_token is None
     settings.require_for_serving(http=http)
+    # What start-up needs (plans, a database it can open), checked first: a clear line, not a traceback.
+    from bot.doctor import preflight
+
+    problems = [check for check in preflight(settings) if not check.ok]
+    for check in problems:
+        print(f"bcbot: {check.line()}", file=sys.stderr)
+    if problems:
+        return 2
     app = create_app(settings)
     app.start()
     app.bot.background.submit(lambda: _log_setup_problems(settings))

@@ -356,3 +356,27 @@ def test_serve_logs_the_doctors_problems_at_start(fake_slack, tmp_path):
     assert "WARNING bcbot: setup problem: FAIL slack token: valid for Test, but missing scopes: pins:write — fix: " in text
     assert f"setup problem: FAIL people: not found in Slack: Steve Hunton ({people.HUNTON_EMAIL})" in text
     assert "setup problem: ok" not in text and "FAIL database" not in text
+
+
+def test_serve_with_an_unreachable_database_prints_the_doctors_line_not_a_traceback(fake_slack, tmp_path):
+    url = f"postgresql+psycopg://postgres:hunter2pw@127.0.0.1:{free_port()}/x"
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
+                             "--port", str(free_port())], cwd=tmp_path, env=serve_env(fake_slack, url),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    output = result.stdout + result.stderr
+    assert result.stderr.startswith("bcbot: FAIL database: cannot reach postgresql+psycopg://postgres:***@127.0.0.1:")
+    assert "— fix: check DATABASE_URL" in result.stderr
+    assert "Traceback" not in output and "hunter2pw" not in output
+    assert len(output.strip().splitlines()) == 1, output
+    assert not fake_slack.calls  # it stopped before doing anything
+    assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_serve_with_a_missing_database_folder_stops_with_the_doctors_line(fake_slack, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--http", "--port", str(free_port())],
+                            cwd=tmp_path, env=serve_env(fake_slack, f"sqlite:///{tmp_path}/nope/s.db"),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("bcbot: FAIL database: the folder of the database file")
+    assert "Traceback" not in result.stdout + result.stderr
