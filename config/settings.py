@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # GIL), or threads of the serving process (one process; tests that fake the clock need this).
     bcbot_worker: Literal["process", "threads"] = "process"
 
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, v):
+        # .env.example leaves the ones you do not use empty: `SLACK_APP_TOKEN=` means HTTP mode.
+        return None if isinstance(v, str) and not v.strip() else v
+
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, v: SecretStr | None) -> SecretStr | None:

@@ -135,6 +135,14 @@ def test_serve_names_every_bad_setting_on_one_line(tmp_path):
     assert "BCBOT_TIMEZONE" in result.stderr and "BCBOT_REMINDER_HOUR" in result.stderr
 
 
+def test_settings_left_empty_as_in_env_example_count_as_unset(fake_slack, db_url):
+    checks = checks_for(fake_slack, db_url, slack_app_token="", slack_signing_secret="")
+    assert the(checks, "settings").ok
+    mode = the(checks, "mode")
+    assert mode.status == "fail" and "HTTP mode (no SLACK_APP_TOKEN) but SLACK_SIGNING_SECRET is missing" in mode.detail
+    assert not fake_slack.calls_to("apps.connections.open")
+
+
 # Plans ------------------------------------------------------------------------------------------
 
 def test_bad_plans_fail_with_file_field_and_fix_and_people_are_skipped(fake_slack, db_url, tmp_path):
