@@ -360,10 +360,14 @@ def _announce(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
 def _notify_people(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     incident, plan = _incident_and_plan(bot, incident_id)
     what = "exercise" if incident.is_exercise else "activation"
-    for user in {incident.activated_by, incident.approved_by} - {None}:
-        bot.slack.dm(user, text=f"{incident.ref} ({what} of {safe(plan.title, 150)}) is under way in "
-                                f"<#{incident.channel_id}>.")
-    return {}
+    told = {}
+    for user in sorted({incident.activated_by, incident.approved_by} - {None}):
+        # Keyed like every other post, so a retry after a crash (or a lost reply) finds the DM already sent.
+        channel = bot.slack.open_dm(user)
+        told[user] = _post_once(bot, channel, f"{incident.ref}:under_way:{user}", retry=retry,
+                                text=f"{incident.ref} ({what} of {safe(plan.title, 150)}) is under way in "
+                                     f"<#{incident.channel_id}>.")
+    return {"told": told}
 
 
 TASKS: dict[str, Callable[..., dict]] = {

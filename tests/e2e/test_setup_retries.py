@@ -40,3 +40,30 @@ def test_a_retried_channel_creation_keeps_the_channel_already_recorded(running):
     assert incident_channels(running) == [incident.channel_id]  # no empty "-2" channel
     assert log_kinds(running)["channel_created"] == 1
     assert all(t.done_at for t in rows(running, models.SlackTask))
+
+
+def dms(running, user: str) -> list[str]:
+    return [m["text"] for m in running.fake.messages.get("D" + user[1:], [])]
+
+
+def test_a_retried_under_way_dm_is_not_sent_twice(running):
+    activate(running, people.OUTSIDER)  # not on the team: approved below, so two people are told
+    [request] = rows(running, models.ActivationRequest)
+    running.slack.block_action(people.BAKER, "bcbot.request.approve", f'{{"r": {request.id}}}')
+    running.settle()
+    told = {user: dms(running, user) for user in (people.OUTSIDER, people.BAKER)}
+    assert all(any("is under way in" in text for text in texts) for texts in told.values()), told
+    crash_before_done(running, "notify_people")
+
+    activation.resume_pending_setup(running.bot)
+    assert {user: dms(running, user) for user in told} == told
+    assert all(t.done_at for t in rows(running, models.SlackTask))
+
+
+def test_an_under_way_dm_whose_reply_was_lost_is_found_not_sent_again(running):
+    # Slack posts, then answers 500 (every post of the set-up): each retry looks before posting again.
+    running.fake.fail("chat.postMessage", status=500, after_work=True, times=10)
+    activate(running, people.PARKS)
+    assert all(t.done_at for t in rows(running, models.SlackTask))
+    assert dms(running, people.PARKS) == [m for m in dms(running, people.PARKS) if "is under way in" in m]
+    assert len(dms(running, people.PARKS)) == 1
