@@ -17,7 +17,7 @@ log = logging.getLogger("bcbot.slack")
 METADATA_EVENT = "bcbot_post"
 # The bot scopes slack-app-manifest.yml asks for (a test keeps the two the same).
 REQUIRED_SCOPES = ("channels:manage", "channels:read", "channels:history", "chat:write", "commands", "im:write",
-                   "pins:write", "users:read", "users:read.email", "files:write")
+                   "im:history", "pins:write", "users:read", "users:read.email", "files:write")
 
 
 class NameTaken(Exception):
