@@ -223,12 +223,19 @@ def _send_due(bot: Bcbot, due: list[tuple[Plan, DueReminder]], result: SweepResu
     """Claim and send each due reminder stage to whoever has not had it; then record the stage as
     dealt with once no recipient's send is pending or may still be retried."""
     today = local_today(now, bot.settings.timezone)
+    recipients = _Recipients(bot)
+    # One read, whatever the number of reminders: the sends not finished (none after a mass send
+    # that went well), not every claim. Plans sharing a stage and its recipients are asked together.
+    stages: dict[tuple[Kind, date, int, tuple[str, ...]], list[str]] = {}
+    for plan, reminder in due:
+        stages.setdefault((reminder.kind, reminder.due_on, reminder.stage,
+                           recipients.ids(plan, reminder.escalated)), []).append(plan.id)
     with bot.uow(read_only=True) as uow:
-        claims = uow.reminders.current(sorted({plan.id for plan, _ in due}))
+        unfinished = uow.reminders.unfinished([(*stage, plans) for stage, plans in stages.items()])
     govs: dict[str, Governance | None] = {}
     settled_stages: list[tuple[str, Kind, date, int]] = []
     try:
-        _send_each(bot, due, claims, govs, settled_stages, result, today=today)
+        _send_each(bot, due, recipients, unfinished, govs, settled_stages, result, today=today)
     finally:
         if settled_stages:  # a cache of what needs no more work: written in one go
             with bot.uow() as uow:
@@ -236,22 +243,48 @@ def _send_due(bot: Bcbot, due: list[tuple[Plan, DueReminder]], result: SweepResu
                 uow.commit()
 
 
-def _send_each(bot: Bcbot, due, claims, govs, settled_stages, result: SweepResult, *, today: date) -> None:
+class _Recipients:
+    """_recipients of each plan, worked out once per sweep (a plan's review and test go to the same people)."""
+
+    def __init__(self, bot: Bcbot):
+        self.bot = bot
+        self._of: dict[tuple[str, bool], tuple[list[tuple[str, bool]], list[str] | None]] = {}
+        self._ids: dict[tuple[str, bool], tuple[str, ...]] = {}
+
+    def __call__(self, plan: Plan, escalated: bool) -> tuple[list[tuple[str, bool]], list[str] | None]:
+        found = self._of.get((plan.id, escalated))
+        if found is None:
+            found = self._of[plan.id, escalated] = _recipients(self.bot, plan, escalated=escalated)
+        return found
+
+    def ids(self, plan: Plan, escalated: bool) -> tuple[str, ...]:
+        found = self._ids.get((plan.id, escalated))
+        if found is None:
+            found = self._ids[plan.id, escalated] = tuple(user_id for user_id, _ in self(plan, escalated)[0])
+        return found
+
+
+def _send_each(bot: Bcbot, due, recipients_of: _Recipients, unfinished, govs, settled_stages, result: SweepResult, *,
+               today: date) -> None:
     tz = bot.settings.timezone
     failures_in_a_row = 0
     for plan, reminder in due:
-        recipients, unresolved = _recipients(bot, plan, escalated=reminder.escalated)
+        recipients, unresolved = recipients_of(plan, reminder.escalated)
         pending, settled = [], unresolved is not None
-        for user_id, as_team in recipients:
-            claim = claims.get((plan.id, reminder.kind.value, reminder.stage, user_id))
-            if claim is None or _retriable(claim):
-                pending.append((user_id, as_team, claim))
-            elif claim[1] == ClaimStatus.SENDING:
-                settled = False  # under way elsewhere: it may yet fail and need a retry
+        open_ = unfinished.get((plan.id, reminder.kind, reminder.stage))
+        if open_:
+            for user_id, as_team in recipients:
+                if user_id not in open_:
+                    continue  # sent, covered, maybe sent, or out of attempts: dealt with
+                claim = open_[user_id]
+                if claim is None or _retriable(claim):
+                    pending.append((user_id, as_team, claim))
+                elif claim[1] == ClaimStatus.SENDING:
+                    settled = False  # under way elsewhere: it may yet fail and need a retry
         if pending and plan.id not in govs:
             with bot.uow(read_only=True) as uow:
                 govs[plan.id] = gov = uow.governance.get(plan.id)
-            owners_unresolved = unresolved if not reminder.escalated else _recipients(bot, plan, escalated=False)[1]
+            owners_unresolved = unresolved if not reminder.escalated else recipients_of(plan, False)[1]
             if gov is not None and owners_unresolved is not None:
                 _store_unresolved(bot, {plan.id: owners_unresolved}, {plan.id: gov.unresolved_owners})
         for user_id, as_team, existing in pending:

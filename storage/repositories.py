@@ -1,6 +1,7 @@
 """Repositories: the only place that writes SQL. They return bot.records values."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, case, func, insert, or_, select, text, update
@@ -417,6 +418,30 @@ _GOVERNANCE_COLUMNS = (
 PG_SWEEP_LOCK = 0x62636272656D
 
 
+# Reminders by the thousand as one JSON parameter: a statement about them stays one statement and
+# one round trip (an IN list is chunked, an executemany runs row by row). Plans whose reminders are
+# at the same stage share one entry with a list of plan keys, so after a mass send it is a few
+# entries, which SQLite reads fast; each entry's fields are read once (MATERIALIZED).
+def _json_cte(session: Session, name: str, fields: tuple[tuple[str, str], ...]) -> str:
+    """`name AS MATERIALIZED (...)`, a common table expression of the rows of the JSON array of
+    objects in the bind parameter `name`. Fields are (key, PostgreSQL type); a `jsonb` field is a
+    JSON array (see _elements). SQLite reads dates as the ISO text it stores them as."""
+    if session.get_bind().dialect.name == "postgresql":
+        types = ", ".join(f"{key} {type_}" for key, type_ in fields)
+        rows = f"SELECT * FROM jsonb_to_recordset(CAST(:{name} AS jsonb)) AS x({types})"
+    else:
+        rows = "SELECT " + ", ".join(f"json_extract(value, '$.{key}') AS {key}" for key, _ in fields) + \
+            f" FROM json_each(:{name})"
+    return f"{name} AS MATERIALIZED ({rows})"
+
+
+def _elements(session: Session, array: str, alias: str) -> str:
+    """The text elements of a JSON array, as a FROM item with one column, `value`."""
+    if session.get_bind().dialect.name == "postgresql":
+        return f"jsonb_array_elements_text({array}) AS {alias}(value)"
+    return f"json_each({array}) AS {alias}"
+
+
 def _governance(row) -> Governance:
     values = dict(row._mapping)
     values["unresolved_owners"] = tuple(values["unresolved_owners"] or ())
@@ -493,17 +518,31 @@ class GovernanceRepository:
 
     def reminded(self, done: list[tuple[str, Kind, date, int]]) -> None:
         """(plan, kind, due date, stage): every recipient of the reminder's stages up to `stage` is
-        dealt with, if that due date is still current. One statement per kind, many rows."""
-        from sqlalchemy import bindparam
-
-        g = m.PlanGovernance
-        for kind, date_column, prefix in ((Kind.REVIEW, g.next_review, "review"), (Kind.TEST, g.next_test, "test")):
-            rows = [{"k": plan, "d": due, "s": stage} for plan, k, due, stage in done if k == kind]
-            if rows:
-                self.s.connection().execute(
-                    update(g).where(g.plan_key == bindparam("k"), date_column == bindparam("d"))
-                    .values({f"{prefix}_reminded_for": bindparam("d"), f"{prefix}_reminded_stage": bindparam("s")}),
-                    rows)
+        dealt with, if that due date is still current. One statement, each plan's row written once,
+        however many plans (row by row, 20,000 took 0.2 s on SQLite and 0.6 s on PostgreSQL)."""
+        stages: dict[tuple[Kind, date, int], list[str]] = {}
+        for plan, kind, due, stage in done:
+            stages.setdefault((kind, due, stage), []).append(plan)
+        if not stages:
+            return
+        g = "plan_governance"
+        mark = ", ".join(f"max(CASE WHEN s.k = '{kind}' THEN s.{field} END) AS {kind[0]}{field}"
+                         for kind in (Kind.REVIEW, Kind.TEST) for field in ("d", "s"))
+        sets = ", ".join(
+            f"{kind}_reminded_for = CASE WHEN {g}.next_{kind} = j.{kind[0]}d THEN j.{kind[0]}d "
+            f"ELSE {g}.{kind}_reminded_for END, "
+            f"{kind}_reminded_stage = CASE WHEN {g}.next_{kind} = j.{kind[0]}d THEN j.{kind[0]}s "
+            f"ELSE {g}.{kind}_reminded_stage END" for kind in (Kind.REVIEW, Kind.TEST))
+        # j, a row per plan, materialized: each plan's row is found by its key (not, per plan, every
+        # row due that day)
+        self.s.connection().execute(text(
+            f"WITH {_json_cte(self.s, 'stages', (('k', 'text'), ('d', 'date'), ('s', 'integer'), ('ps', 'jsonb')))}, "
+            f"j AS MATERIALIZED (SELECT p.value AS plan_key, {mark} FROM stages AS s "
+            f"CROSS JOIN {_elements(self.s, 's.ps', 'p')} GROUP BY p.value) "
+            f"UPDATE {g} SET {sets} FROM j "
+            f"WHERE {g}.plan_key = j.plan_key AND ({g}.next_review = j.rd OR {g}.next_test = j.td)"),
+            {"stages": json.dumps([{"k": str(kind), "d": due.isoformat(), "s": stage, "ps": plans}
+                                   for (kind, due, stage), plans in stages.items()])})
 
     def next_dates(self) -> dict[str, tuple[date, date]]:
         """Every plan's (next review, next test) as recorded: one query, whatever the number of plans."""
@@ -607,20 +646,31 @@ class ReminderClaimRepository:
     def __init__(self, session: Session):
         self.s = session
 
-    def current(self, plan_keys: list[str]) -> dict[tuple[str, str, int, str], tuple[int, str, int]]:
-        """The claims of these plans' current review and test dates:
-        (plan, kind, stage, recipient) -> (claim ID, status, attempts). Plain tuples, in few queries."""
-        g, c = m.PlanGovernance, m.ReminderClaim
-        found: dict[tuple[str, str, int, str], tuple[int, str, int]] = {}
-        for start in range(0, len(plan_keys), 500):
-            query = select(c.plan_key, c.kind, c.stage, c.recipient, c.id, c.status, c.attempts).join(
-                g, g.plan_key == c.plan_key).where(g.plan_key.in_(plan_keys[start:start + 500]), or_(
-                    and_(c.kind == Kind.REVIEW.value, c.due_on == g.next_review),
-                    and_(c.kind == Kind.TEST.value, c.due_on == g.next_test),
-                ))
-            found.update(((plan, kind, stage, recipient), (claim_id, status, attempts))
-                         for plan, kind, stage, recipient, claim_id, status, attempts
-                         in self.s.connection().execute(query).all())
+    def unfinished(self, stages: list[tuple[str, date, int, list[str], list[str]]]
+                   ) -> dict[tuple[str, str, int], dict[str, tuple[int, str, int] | None]]:
+        """Of these reminder stages — (kind, due date, stage, recipients, plan keys): that stage of
+        each plan's reminder to each recipient — the sends not finished: (plan, kind, stage) ->
+        {recipient: None if nobody has claimed it, else (claim ID, status, attempts) of a claim still
+        `sending` or `failed`}. A recipient not listed has been dealt with (sent, covered, or maybe
+        sent). One statement, however many stages, each send looked up on the claims' unique key;
+        after a mass send that went well it returns nothing, not every claim."""
+        if not stages:
+            return {}
+        fields = (("k", "text"), ("d", "date"), ("s", "integer"), ("rs", "jsonb"), ("ps", "jsonb"))
+        query = text(
+            f"WITH {_json_cte(self.s, 'stages', fields)} "
+            f"SELECT p.value, g.k, g.s, r.value, c.id, c.status, c.attempts FROM stages AS g "
+            f"CROSS JOIN {_elements(self.s, 'g.rs', 'r')} CROSS JOIN {_elements(self.s, 'g.ps', 'p')} "
+            f"LEFT JOIN reminder_claims AS c ON c.plan_key = p.value AND c.kind = g.k AND c.due_on = g.d "
+            f"AND c.stage = g.s AND c.recipient = r.value WHERE c.id IS NULL OR c.status IN (:sending, :failed)")
+        rows = json.dumps([{"k": str(kind), "d": due.isoformat(), "s": stage, "rs": list(recipients), "ps": list(plans)}
+                           for kind, due, stage, recipients, plans in stages])
+        found: dict[tuple[str, str, int], dict[str, tuple[int, str, int] | None]] = {}
+        for plan, kind, stage, recipient, claim_id, status, attempts in self.s.connection().execute(query, {
+                "stages": rows, "sending": ClaimStatus.SENDING.value,
+                "failed": ClaimStatus.FAILED.value}):
+            found.setdefault((plan, kind, stage), {})[recipient] = None if claim_id is None else (
+                claim_id, status, attempts)
         return found
 
     def find(self, key: ReminderKey) -> Claim | None:

@@ -146,16 +146,32 @@ def test_candidates_are_the_plans_due_within_the_horizon(uow):
         assert sorted(g.plan_key for g in u.governance.due_by(date(2027, 6, 10))) == ["review-soon", "soon"]
 
 
-def test_current_claims_are_those_of_the_current_due_dates(uow):
-    sync(uow, {"wunderroot-bcp": (date(2027, 11, 15), DUE)})
+def test_unfinished_sends_are_the_unclaimed_the_sending_and_the_failed(uow):
     with uow() as u:
-        u.reminders.claim(key(stage=-7), NOW)
-        u.reminders.claim(key(stage=-30, due=DUE - timedelta(days=365)), NOW)  # an old due date
-        u.reminders.claim(key(kind=Kind.REVIEW, stage=-30, due=date(2027, 11, 15)), NOW)
+        sent = u.reminders.claim(key(people.PARKS), NOW)
+        u.reminders.sent(sent, now=NOW, channel_id="D0SPARKS01", ts="1.1")
+        sending = u.reminders.claim(key(people.HUNTON), NOW)
+        failed = u.reminders.claim(key(people.BAKER), NOW)
+        u.reminders.failed(failed, error="channel_not_found", delivered_maybe=False)
+        maybe = u.reminders.claim(key(people.OUTSIDER), NOW)
+        u.reminders.failed(maybe, error="timed out", delivered_maybe=True)
+        u.reminders.cover([key(people.LEAD)], NOW)
+        u.reminders.claim(key("U0OLDDATE1", due=DUE - timedelta(days=365)), NOW)  # an old due date
+        u.reminders.claim(key("U0OTHERST1", stage=-30), NOW)  # another stage
+        u.reminders.claim(key(people.PARKS, kind=Kind.REVIEW), NOW)  # the other reminder
         u.commit()
-        current = u.reminders.current(["wunderroot-bcp", "another"])
-    assert sorted(current) == [("wunderroot-bcp", "review", -30, people.PARKS), ("wunderroot-bcp", "test", -7, people.PARKS)]
-    assert current[("wunderroot-bcp", "test", -7, people.PARKS)][1:] == ("sending", 1)
+        everyone = [people.PARKS, people.HUNTON, people.BAKER, people.OUTSIDER, people.LEAD, "U0OLDDATE1", "U0OTHERST1"]
+        found = u.reminders.unfinished([(Kind.TEST, DUE, -7, everyone, ["wunderroot-bcp", "another"]),
+                                        (Kind.REVIEW, DUE, -7, [people.HUNTON], ["wunderroot-bcp"])])
+    # sent, maybe sent (never retried) and covered are dealt with: not listed
+    assert found == {
+        ("wunderroot-bcp", "test", -7): {people.HUNTON: (sending, "sending", 1), people.BAKER: (failed, "failed", 1),
+                                         "U0OLDDATE1": None, "U0OTHERST1": None},
+        ("another", "test", -7): dict.fromkeys(everyone),
+        ("wunderroot-bcp", "review", -7): {people.HUNTON: None},
+    }
+    with uow() as u:
+        assert u.reminders.unfinished([]) == {}
 
 
 def test_the_reminded_watermark_follows_the_due_date(uow):
