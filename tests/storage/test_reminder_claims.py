@@ -357,7 +357,7 @@ class _NoSlack:
         return "1.1"
 
 
-def _bot_with_many_plans(db_url: str, count: int, *, review: date, test: date):
+def _bot_with_many_plans(db_url: str, count: int, *, review: date, test: date, prefix: str = "p"):
     from bot.plan import load_plans
     from bot.runtime import Background, Bcbot, Directory, PlanCatalog
     from config.settings import load_settings
@@ -367,8 +367,8 @@ def _bot_with_many_plans(db_url: str, count: int, *, review: date, test: date):
 
     [base] = load_plans(ROOT / "config" / "plans" / "wunderroot.yaml")
     owners = [base.owners[0], base.owners[0].model_copy(update={"slack": "U0OWNER002", "name": "Second Owner"})]
-    plans = {f"p{i:05d}": base.model_copy(update={
-        "id": f"p{i:05d}", "owners": owners,
+    plans = {f"{prefix}{i:05d}": base.model_copy(update={
+        "id": f"{prefix}{i:05d}", "owners": owners,
         "review": base.review.model_copy(update={"next": review}),
         "testing": base.testing.model_copy(update={"next": test})}) for i in range(count)}
     engine = make_engine(db_url)
@@ -406,3 +406,39 @@ def test_the_sweep_of_10000_plans_with_2_owners_takes_under_half_a_second(tmp_pa
     assert result.sent == 0 and bot.slack.sent == 0
     assert result.due == (20_000 if case == "all-due-and-sent" else 0)
     assert elapsed < 0.5, f"sweep took {elapsed:.3f}s"
+
+
+def _sent_but_not_recorded(engine, plans, due: date) -> None:
+    """Every owner's review and test reminder of `due` went out (claims `sent`), but the sweep that
+    sent them was cut off before recording each reminder as dealt with: the next sweep must check."""
+    from sqlalchemy import insert
+
+    with engine.begin() as conn:
+        conn.execute(insert(m.ReminderClaim), [
+            {"plan_key": plan, "kind": kind.value, "due_on": due, "stage": 0, "recipient": owner,
+             "status": ClaimStatus.SENT.value, "attempts": 1, "claimed_at": NOW, "sent_at": NOW}
+            for plan in plans for kind in (Kind.REVIEW, Kind.TEST) for owner in (people.PARKS, "U0OWNER002")])
+
+
+def test_the_first_sweep_after_a_mass_send_runs_as_many_sql_statements_at_any_size(any_db_url):
+    """10 plans or 1,200 (claims once read 500 plans at a time): the same statements, none sent."""
+    from bot import governance
+    from storage.db import counting_statements
+
+    counts = []
+    for prefix, count in (("small", 10), ("large", 1_200)):
+        bot, engine = _bot_with_many_plans(any_db_url, count, review=NOW.date(), test=NOW.date(), prefix=prefix)
+        try:
+            governance.sync_plans(bot)
+            _sent_but_not_recorded(engine, bot.plans.plans, NOW.date())
+            with counting_statements(engine) as first:
+                result = governance.sweep(bot)
+            with counting_statements(engine) as steady:  # the first recorded them all as dealt with
+                again = governance.sweep(bot)
+        finally:
+            bot.background.shutdown()
+            engine.dispose()
+        assert (result.due, result.sent, again.due, again.sent, bot.slack.sent) == (2 * count, 0, 2 * count, 0, 0)
+        assert len(steady) < len(first)
+        counts.append((len(first), len(steady)))
+    assert counts[0] == counts[1], counts
