@@ -57,12 +57,19 @@ def record_request(bot: Bcbot, *, view_id: str | None, requested_by: str, form: 
     return request_id
 
 
-def process_request(bot: Bcbot, *, request_id: int) -> int | None:
-    """After the ack: a team member's request activates; anyone else's goes to the team."""
+def process_request(bot: Bcbot, *, request_id: int, resume: bool = False) -> int | None:
+    """After the ack: a team member's request activates; anyone else's goes to the team.
+
+    `resume` (the sweep): a pending request whose approval DMs were never recorded (the process died
+    while asking the team) is asked again, each DM looked for before it is sent."""
     with bot.uow() as uow:
         request = uow.requests.get(request_id)
         plan = plan_of(bot, uow, request.plan_version_id)
     team = team_ids(bot, plan)
+    if request.status is RequestStatus.PENDING:
+        if resume and not request.approval_messages:
+            _ask_team(bot, request, plan, team, resume=True)
+        return None
     if request.requested_by in team:
         return activate(bot, request_id=request_id, activated_by=request.requested_by,
                         from_=(RequestStatus.RECEIVED,), to=RequestStatus.ACTIVATED)
@@ -70,18 +77,24 @@ def process_request(bot: Bcbot, *, request_id: int) -> int | None:
     return None
 
 
-def _ask_team(bot: Bcbot, request: ActivationRequest, plan: Plan, team: list[str]) -> None:
-    with bot.uow() as uow:
-        moved = uow.requests.transition(request.id, from_=(RequestStatus.RECEIVED,), to=RequestStatus.PENDING)
-        uow.commit()
-    if not moved:
-        return  # already handled (a retry of this job)
-    log.info("activation request %s is not from the team: sent to the team for approval", request.id)
+def _ask_team(bot: Bcbot, request: ActivationRequest, plan: Plan, team: list[str], *, resume: bool = False) -> None:
+    if not resume:
+        with bot.uow() as uow:
+            moved = uow.requests.transition(request.id, from_=(RequestStatus.RECEIVED,), to=RequestStatus.PENDING)
+            uow.commit()
+        if not moved:
+            return  # already handled (a retry of this job)
+        log.info("activation request %s is not from the team: sent to the team for approval", request.id)
+    else:
+        log.info("activation request %s: asking the team again after an interruption", request.id)
+    # Every DM is keyed, so a resumed ask finds the DMs that went before the crash and sends only the others.
     text, request_blocks = blocks.approval_request_text(request, plan), blocks.approval_request_blocks(request, plan)
     sent: list[tuple[str, str]] = []
     for member in team:
         try:
-            sent.append(bot.slack.dm(member, text=text, blocks=request_blocks))
+            channel = bot.slack.open_dm(member)
+            sent.append((channel, _post_once(bot, channel, f"request:{request.id}:approval:{member}", retry=resume,
+                                             text=text, blocks_=request_blocks)))
         except SlackUnavailable:
             log.warning("could not send the activation request to a team member")
     with bot.uow() as uow:
@@ -89,13 +102,16 @@ def _ask_team(bot: Bcbot, request: ActivationRequest, plan: Plan, team: list[str
         uow.commit()
     names = ", ".join(p.name for p in plan.activation.team)
     if sent:
+        outcome = "with_team"
         message = (f"You are not on the Business Continuity Team for *{safe(plan.title, 150)}*, so your request "
                    f"has gone to them for approval ({safe(names, 500)}). You will hear back here.")
     else:
+        outcome = "team_unreachable"
         message = (f"Your request for *{safe(plan.title, 150)}* is recorded, but no team member could be reached in "
                    f"Slack. Call them now: {safe(names, 500)}"
                    + (f" — <{safe(plan.activation.contacts_url, 1000)}|contact details>" if plan.activation.contacts_url else ""))
-    bot.slack.dm(request.requested_by, text=message)
+    _post_once(bot, bot.slack.open_dm(request.requested_by), f"request:{request.id}:{outcome}", retry=resume,
+               text=message)
 
 
 def decide_request(bot: Bcbot, *, request_id: int, user_id: str, approve: bool) -> int | None:
@@ -382,12 +398,13 @@ UNPROCESSED_AFTER = timedelta(seconds=30)
 
 def resume_pending_setup(bot: Bcbot) -> int:
     """Finish what a crash or an outage left half done: requests recorded at submit but never
-    processed (processing is idempotent), and incidents whose Slack set-up is still pending."""
+    processed, or left pending without the team's DMs (processing is idempotent), and incidents
+    whose Slack set-up is still pending."""
     with bot.uow(read_only=True) as uow:
         stranded = uow.requests.unprocessed(received_before=bot.clock() - UNPROCESSED_AFTER)
     for request_id in stranded:
         try:
-            process_request(bot, request_id=request_id)
+            process_request(bot, request_id=request_id, resume=True)
         except Exception as err:
             log.warning("activation request %s still unprocessed: %s", request_id, err)
     with bot.uow() as uow:

@@ -67,3 +67,83 @@ def test_an_under_way_dm_whose_reply_was_lost_is_found_not_sent_again(running):
     assert all(t.done_at for t in rows(running, models.SlackTask))
     assert dms(running, people.PARKS) == [m for m in dms(running, people.PARKS) if "is under way in" in m]
     assert len(dms(running, people.PARKS)) == 1
+
+
+class Crash(BaseException):
+    """The process dying at this point."""
+
+
+TEAM = (people.PARKS, people.HUNTON, people.BAKER)
+
+
+def outsiders_request(start_app):
+    """A request from someone outside the team, recorded at submit; the bot runs on a clock the test moves."""
+    from bot.records import ActivationForm
+    from tests.support.clock import FakeClock
+
+    clock = FakeClock()
+    running = start_app(clock=clock)
+    running.settle()
+    form = ActivationForm(plan_id="wunderroot-bcp", circumstance="Loss of critical systems", summary="Office flooded",
+                          services=(), lead_user_id=people.OUTSIDER)
+    request_id = activation.record_request(running.bot, view_id="Vflood", requested_by=people.OUTSIDER, form=form)
+    return running, clock, request_id
+
+
+def crash_on_post(running, monkeypatch, after: int) -> None:
+    """The process dies at the Slack post after the first `after` posts."""
+    post, count = running.bot.slack.post, [0]
+
+    def dying(*args, **kwargs):
+        count[0] += 1
+        if count[0] > after:
+            raise Crash()
+        return post(*args, **kwargs)
+
+    monkeypatch.setattr(running.bot.slack, "post", dying)
+
+
+def approval_dms(running, user: str) -> list[dict]:
+    return [m for m in running.fake.messages.get("D" + user[1:], []) if "bcbot.request.approve" in str(m["blocks"])]
+
+
+def test_a_request_cut_off_before_the_team_was_asked_reaches_the_team_at_the_next_sweep(start_app, monkeypatch):
+    running, clock, request_id = outsiders_request(start_app)
+    crash_on_post(running, monkeypatch, after=0)  # dies once the request is pending, before any DM went
+    try:
+        activation.process_request(running.bot, request_id=request_id)
+    except Crash:
+        pass
+    monkeypatch.undo()
+    assert all(approval_dms(running, member) == [] for member in TEAM)
+    activation.resume_pending_setup(running.bot)
+    assert all(approval_dms(running, member) == [] for member in TEAM)  # too fresh: its own job may still be asking
+
+    clock.advance(seconds=31)
+    activation.resume_pending_setup(running.bot)
+    activation.resume_pending_setup(running.bot)  # and nothing twice
+    assert all(len(approval_dms(running, member)) == 1 for member in TEAM)
+    assert ["not on the Business Continuity Team" in t for t in dms(running, people.OUTSIDER)] == [True]
+    running.slack.block_action(people.BAKER, "bcbot.request.approve", f'{{"r": {request_id}}}')
+    running.settle()
+    [incident] = rows(running, models.Incident)
+    assert incident.approved_by == people.BAKER
+    assert all("Approved by" in str(running.fake.messages["D" + member[1:]]) for member in TEAM)  # DMs recorded
+
+
+def test_a_request_cut_off_part_way_through_asking_the_team_asks_only_those_not_yet_asked(start_app, monkeypatch):
+    running, clock, request_id = outsiders_request(start_app)
+    crash_on_post(running, monkeypatch, after=1)  # one team member has the DM, the others not; nothing recorded
+    try:
+        activation.process_request(running.bot, request_id=request_id)
+    except Crash:
+        pass
+    monkeypatch.undo()
+    assert sum(len(approval_dms(running, member)) for member in TEAM) == 1
+
+    clock.advance(seconds=31)
+    activation.resume_pending_setup(running.bot)
+    assert all(len(approval_dms(running, member)) == 1 for member in TEAM)
+    assert len(dms(running, people.OUTSIDER)) == 1
+    [request] = rows(running, models.ActivationRequest)
+    assert request.status == "pending" and len(request.approval_messages) == len(TEAM)
