@@ -124,8 +124,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
         # The workspace of the request, and of the person acting: in a Slack Connect channel someone
         # from another organisation can click bcbot's buttons while the request's team is our own.
         user = body.get("user") if isinstance(body.get("user"), dict) else {}
-        teams = {context.team_id, context.get("actor_team_id"), user.get("team_id")} - {None}
-        foreign = [t for t in teams if bot.team_id and t != bot.team_id]
+        teams = [context.team_id, context.get("actor_team_id"), user.get("team_id")]
+        foreign = [t for t in teams if bot.team_id and t and t != bot.team_id]
         if foreign:
             log.warning("refused a request from another workspace (%s)", str(foreign[0])[:32])
             # Answered like any refusal, in the shape the surface shows (a modal's field error, an ephemeral).
