@@ -229,7 +229,7 @@ def _send_due(bot: Bcbot, due: list[tuple[Plan, DueReminder]], result: SweepResu
     stages: dict[tuple[Kind, date, int, tuple[str, ...]], list[str]] = {}
     for plan, reminder in due:
         stages.setdefault((reminder.kind, reminder.due_on, reminder.stage,
-                           recipients.ids(plan, reminder.escalated)), []).append(plan.id)
+                           recipients(plan, reminder.escalated)[2]), []).append(plan.id)
     with bot.uow(read_only=True) as uow:
         unfinished = uow.reminders.unfinished([(*stage, plans) for stage, plans in stages.items()])
     govs: dict[str, Governance | None] = {}
@@ -244,23 +244,23 @@ def _send_due(bot: Bcbot, due: list[tuple[Plan, DueReminder]], result: SweepResu
 
 
 class _Recipients:
-    """_recipients of each plan, worked out once per sweep (a plan's review and test go to the same people)."""
+    """_recipients of each plan, worked out once per sweep (a plan's review and test go to the same
+    people): (recipients, owners Slack cannot find, recipients' user IDs). Plans with the same people
+    share one answer, so 10,000 plans keep a few objects alive, not 10,000 (the garbage collector
+    then has little reason to walk the whole heap mid-sweep)."""
 
     def __init__(self, bot: Bcbot):
         self.bot = bot
-        self._of: dict[tuple[str, bool], tuple[list[tuple[str, bool]], list[str] | None]] = {}
-        self._ids: dict[tuple[str, bool], tuple[str, ...]] = {}
+        self._of: tuple[dict, dict] = ({}, {})  # by `escalated`: plan ID -> answer
+        self._answers: dict[tuple, tuple[list[tuple[str, bool]], list[str] | None, tuple[str, ...]]] = {}
 
-    def __call__(self, plan: Plan, escalated: bool) -> tuple[list[tuple[str, bool]], list[str] | None]:
-        found = self._of.get((plan.id, escalated))
+    def __call__(self, plan: Plan, escalated: bool) -> tuple[list[tuple[str, bool]], list[str] | None, tuple[str, ...]]:
+        found = self._of[escalated].get(plan.id)
         if found is None:
-            found = self._of[plan.id, escalated] = _recipients(self.bot, plan, escalated=escalated)
-        return found
-
-    def ids(self, plan: Plan, escalated: bool) -> tuple[str, ...]:
-        found = self._ids.get((plan.id, escalated))
-        if found is None:
-            found = self._ids[plan.id, escalated] = tuple(user_id for user_id, _ in self(plan, escalated)[0])
+            recipients, unresolved = _recipients(self.bot, plan, escalated=escalated)
+            same = (tuple(recipients), None if unresolved is None else tuple(unresolved))
+            found = self._of[escalated][plan.id] = self._answers.setdefault(
+                same, (recipients, unresolved, tuple(user_id for user_id, _ in recipients)))
         return found
 
 
@@ -269,7 +269,7 @@ def _send_each(bot: Bcbot, due, recipients_of: _Recipients, unfinished, govs, se
     tz = bot.settings.timezone
     failures_in_a_row = 0
     for plan, reminder in due:
-        recipients, unresolved = recipients_of(plan, reminder.escalated)
+        recipients, unresolved, _ = recipients_of(plan, reminder.escalated)
         pending, settled = [], unresolved is not None
         open_ = unfinished.get((plan.id, reminder.kind, reminder.stage))
         if open_:
