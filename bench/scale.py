@@ -10,7 +10,8 @@ things after each, so the SQL statement counts show whether they grow with the d
 
   * Reminder sweep (bot.governance.sweep), the worst steady state: every plan's review and test are
     due today and every reminder has already gone out, so each sweep (every 5 minutes) reads all the
-    due plans and sends nothing. Also timed: the first sweep after the reminders went out.
+    due plans and sends nothing. Also timed: the first sweep after the reminders went out, which checks
+    every reminder's claims once (the sweep that sent them did not record them as dealt with).
   * App Home (bot.queries.home: the database reads and the Block Kit view, without the Slack call),
     page 1 and the oldest page of stood-down incidents, with the view's size against Slack's limits.
 
@@ -161,6 +162,7 @@ def measure(engine, fake, bot, label: str, *, incidents: int, sweeps: int, rende
         first_time = time.perf_counter() - started
     print(f"  first sweep after the reminders went out: {first_time * 1000:7.1f} ms, {len(statements)} SQL statements "
           f"({first.due:,} reminder stages due, {first.sent} sent)")
+    out["first_sweep"], out["first_sweep_sql"] = first_time, len(statements)
     with counting_statements(engine) as statements:
         result = governance.sweep(bot)
     times = timed(lambda: governance.sweep(bot), sweeps)
@@ -238,8 +240,10 @@ def main() -> int:
 
     small, full = results
     same_sql = all(small[k] == full[k] for k in small if k.endswith("sql"))
-    ok = full["sweep"] < 0.5 and full["home_max"] < 0.1 and full["blocks_ok"] and same_sql and not full["slack_calls"]
-    print(f"\ntargets: sweep < 0.5 s (worst {full['sweep'] * 1000:.0f} ms), App Home < 100 ms "
+    ok = (max(full["sweep"], full["first_sweep"]) < 0.5 and full["home_max"] < 0.1 and full["blocks_ok"] and same_sql
+          and not full["slack_calls"])
+    print(f"\ntargets: sweep < 0.5 s (worst {full['sweep'] * 1000:.0f} ms, the first after the reminders went out "
+          f"{full['first_sweep'] * 1000:.0f} ms), App Home < 100 ms "
           f"(p95 {full['home_max'] * 1000:.0f} ms), within block limits ({'yes' if full['blocks_ok'] else 'NO'}), "
           f"SQL statements the same small and full ({'yes' if same_sql else 'NO'}), nothing sent to Slack "
           f"({'yes' if not full['slack_calls'] else 'NO'}): {'MET' if ok else 'MISSED'}")
