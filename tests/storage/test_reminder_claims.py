@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -381,7 +380,8 @@ def _bot_with_many_plans(db_url: str, count: int, *, review: date, test: date, p
 
 
 @pytest.mark.parametrize("case", ["nothing-due", "all-due-and-sent"])
-def test_the_sweep_of_10000_plans_with_2_owners_takes_under_half_a_second(tmp_path, case):
+def test_a_sweep_of_10000_plans_with_2_owners_sends_nothing_already_sent(tmp_path, case):
+    # How long it takes is bench/scale.py's to say (figures, not a timed test); this is what it does.
     from bot import governance
 
     due = NOW.date() if case == "all-due-and-sent" else NOW.date() + timedelta(days=200)
@@ -393,19 +393,13 @@ def test_the_sweep_of_10000_plans_with_2_owners_takes_under_half_a_second(tmp_pa
                 u.reminders.cover([ReminderKey(p, kind, due, 0, owner) for p in bot.plans.plans
                                    for kind in (Kind.REVIEW, Kind.TEST) for owner in (people.PARKS, "U0OWNER002")], NOW)
                 u.commit()
-        governance.sweep(bot)  # warm up (imports, statement cache; the first sweep records what is done)
-        timings = []
-        for _ in range(3):  # the best of three: the sweep's cost, not the machine's other work
-            started = time.perf_counter()
-            result = governance.sweep(bot)
-            timings.append(time.perf_counter() - started)
-        elapsed = min(timings)
+        first = governance.sweep(bot)  # the first sweep records what is done
+        result = governance.sweep(bot)
     finally:
         bot.background.shutdown()
         engine.dispose()
-    assert result.sent == 0 and bot.slack.sent == 0
+    assert first.sent == result.sent == 0 and bot.slack.sent == 0
     assert result.due == (20_000 if case == "all-due-and-sent" else 0)
-    assert elapsed < 0.5, f"sweep took {elapsed:.3f}s"
 
 
 def _sent_but_not_recorded(engine, plans, due: date) -> None:
