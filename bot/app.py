@@ -51,7 +51,8 @@ class BcbotApp:
             from bot.worker import WorkerProcess
 
             self.bot.worker = WorkerProcess(self.bot.settings, identity=(self.bot.bot_user_id, self.bot.team_id),
-                                            version_ids=self.bot.plans.version_ids, scheduler=scheduler)
+                                            version_ids=self.bot.plans.version_ids, scheduler=scheduler,
+                                            on_incidents_changed=self.bot.incidents_changed)
         else:
             self.scheduler = start_background_jobs(self.bot, scheduler=scheduler)
 
@@ -86,7 +87,7 @@ def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> 
     bot = Bcbot(
         settings=settings,
         plans=PlanCatalog({p.id: p for p in plans}),
-        uow=uow_factory(make_session_factory(engine)),
+        uow=uow_factory(make_session_factory(engine), on_incidents_changed=lambda: bot.incidents_changed()),
         slack=slack,
         directory=Directory(slack.lookup_email),
         background=Background(initializer=patient_locks),

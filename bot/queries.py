@@ -1,6 +1,7 @@
 """Read-only views for the ack path: fast database reads, no Slack calls."""
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from bot import blocks, render_home
@@ -9,10 +10,21 @@ from bot.records import Progress
 from bot.runtime import Bcbot
 
 
-def open_incident_lines(bot: Bcbot, limit: int = 50) -> list[str]:
+# Another replica's changes reach `/activate status` within this; this process's and its worker's at once.
+STATUS_MAX_AGE_S = 2.0
+
+
+def open_incident_lines(bot: Bcbot) -> list[str]:
+    """The open incidents, one line each. A burst of `/activate status` (everyone asking at once on the
+    worst day) reads the database once: the list is kept until an incident changes or it is 2 s old."""
+    version, cached = bot.incidents_version, bot.status_cache  # the version first: a change after it misses
+    if cached and cached[0] == version and time.monotonic() - cached[1] < STATUS_MAX_AGE_S:
+        return cached[2]
     with bot.uow(read_only=True) as uow:
-        incidents = uow.incidents.open_incidents(limit)
-    return [blocks.incident_line(i, bot.plans.title(i.plan_key)) for i in incidents]
+        incidents = uow.incidents.open_incidents(50)
+    lines = [blocks.incident_line(i, bot.plans.title(i.plan_key)) for i in incidents]
+    bot.status_cache = (version, time.monotonic(), lines)
+    return lines
 
 
 def plan_cards(bot: Bcbot, today: date, recorded: dict[str, tuple[date, date]] | None = None

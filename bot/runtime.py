@@ -180,6 +180,16 @@ class Bcbot:
     team_id: str | None = None
     overdue_checked_until: datetime | None = None  # how far the overdue-steps job has looked
     worker: object | None = None  # bot.worker.WorkerProcess when slow work runs in its own process
+    # Bumped after every commit that wrote an incident row, here or in the worker process: what was
+    # read before (the `/activate status` list) is stale. Listeners pass the news on (worker -> server).
+    incidents_version: int = 0
+    incident_listeners: list[Callable[[], None]] = field(default_factory=list)
+    status_cache: tuple | None = None  # (incidents_version, monotonic time, lines)
+
+    def incidents_changed(self) -> None:
+        self.incidents_version += 1
+        for listener in self.incident_listeners:
+            listener()
 
     def defer(self, use_case: Callable[..., object], /, *, tell: Teller | None = None, urgent: bool = False,
               **kwargs) -> None:

@@ -43,13 +43,14 @@ class WorkerProcess:
     died young, so a worker that cannot start does not spin)."""
 
     def __init__(self, settings, *, identity: tuple[str | None, str | None], version_ids: dict[str, int],
-                 scheduler: bool):
+                 scheduler: bool, on_incidents_changed: Callable[[], None] = lambda: None):
         self._args = (os.getpid(), settings, identity, dict(version_ids), scheduler, logging.getLogger().level)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._replaced = threading.Condition()
         self._answers: dict[int, tuple[threading.Event, list]] = {}
         self._ids = itertools.count(1)
         self._stopping = False
+        self._on_incidents_changed = on_incidents_changed
         self.restarts = 0
         self.process = None
         # One long-lived thread starts every worker and reads from it: Linux's parent-death signal
@@ -151,7 +152,9 @@ class WorkerProcess:
                     kind, number, value = conn.recv()
                 except (EOFError, OSError):
                     break
-                if kind == "answer" and number in self._answers:
+                if kind == "changed":  # the worker committed a change to an incident
+                    self._on_incidents_changed()
+                elif kind == "answer" and number in self._answers:
                     done, answer = self._answers[number]
                     answer.append(value)
                     done.set()
@@ -194,13 +197,19 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
     bot.background = Background(urgent_workers=MODAL_WORKERS, initializer=bot.background.thread_initializer)
     bot.bot_user_id, bot.team_id = identity
     bot.plans.version_ids.update(version_ids)
-    jobs = start_background_jobs(bot, scheduler=scheduler)
     send_lock = threading.Lock()
 
     def answer(number: int, question: str, argument) -> None:
         value = bot.background.wait_idle(argument) if question == "idle" else bot.background.pending()
         with send_lock:
             answers.send(("answer", number, value))
+
+    def incidents_changed() -> None:  # the serving process's `/activate status` must not show the old rows
+        with send_lock:
+            answers.send(("changed", 0, None))
+
+    bot.incident_listeners.append(incidents_changed)
+    jobs = start_background_jobs(bot, scheduler=scheduler)
 
     while True:
         try:

@@ -141,6 +141,7 @@ class RequestRepository:
 class IncidentRepository:
     def __init__(self, session: Session):
         self.s = session
+        self.changed = False  # an incident row was written: the unit of work says so after its commit
 
     def add(self, *, request: records.ActivationRequest, plan: Plan, activated_by: str,
             approved_by: str | None, now: datetime) -> int:
@@ -153,6 +154,7 @@ class IncidentRepository:
         )
         self.s.add(row)
         self.s.flush()
+        self.changed = True
         self.s.execute(insert(m.ChecklistStep), [
             {"incident_id": row.id, "phase": phase.key.value, "position": i, "title": step.title,
              "owner_role": step.owner_role, "due_within_minutes": step.due_within_minutes, "status": "open"}
@@ -191,10 +193,12 @@ class IncidentRepository:
             values |= {"phase_started_at": now}
         result = self.s.execute(update(m.Incident).where(m.Incident.id == incident_id, m.Incident.state == from_.value)
                                 .values(**values))
+        self.changed |= result.rowcount == 1
         return result.rowcount == 1
 
     def set_next_update_due(self, incident_id: int, due: datetime | None) -> None:
         self.s.execute(update(m.Incident).where(m.Incident.id == incident_id).values(next_update_due=due))
+        self.changed = True
 
     def due_for_nudge(self, now: datetime) -> list[records.Incident]:
         rows = self.s.scalars(select(m.Incident).where(
@@ -208,6 +212,7 @@ class IncidentRepository:
             m.Incident.id == incident_id, m.Incident.next_update_due == due,
             m.Incident.state != IncidentState.STOOD_DOWN,
             (m.Incident.nudged_for.is_(None)) | (m.Incident.nudged_for != due)).values(nudged_for=due))
+        self.changed |= result.rowcount == 1
         return result.rowcount == 1
 
     def set_fields(self, incident_id: int, **values) -> None:
@@ -215,6 +220,7 @@ class IncidentRepository:
         if not values.keys() <= allowed:
             raise ValueError(f"not settable here: {set(values) - allowed}")
         self.s.execute(update(m.Incident).where(m.Incident.id == incident_id).values(**values))
+        self.changed = True
 
     # Checklist -----------------------------------------------------------------------------
     def steps(self, incident_id: int, phase: str | None = None) -> list[records.Step]:

@@ -10,9 +10,11 @@ from storage.db import READ_ONLY
 
 
 class SqlUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False):
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
+                 on_incidents_changed: Callable[[], None] | None = None):
         self._factory = session_factory
         self._read_only = read_only
+        self._on_incidents_changed = on_incidents_changed
 
     def __enter__(self) -> "SqlUnitOfWork":
         self.session = self._factory()
@@ -38,8 +40,15 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        if self.incidents.changed:  # after the commit: whoever hears of it reads the new rows
+            self.incidents.changed = False
+            if self._on_incidents_changed:
+                self._on_incidents_changed()
 
 
-def uow_factory(session_factory: sessionmaker[Session]) -> Callable[..., SqlUnitOfWork]:
-    """`factory()` for a use case's transaction; `factory(read_only=True)` for one that only reads."""
-    return lambda *, read_only=False: SqlUnitOfWork(session_factory, read_only=read_only)
+def uow_factory(session_factory: sessionmaker[Session], *,
+                on_incidents_changed: Callable[[], None] | None = None) -> Callable[..., SqlUnitOfWork]:
+    """`factory()` for a use case's transaction; `factory(read_only=True)` for one that only reads.
+    `on_incidents_changed()` is called after each commit that wrote an incident row."""
+    return lambda *, read_only=False: SqlUnitOfWork(session_factory, read_only=read_only,
+                                                    on_incidents_changed=on_incidents_changed)

@@ -1,0 +1,48 @@
+"""`/activate status` under a burst reads the database once, yet never shows a list older than a change
+this bot (or its worker process) made; another replica's changes show within STATUS_MAX_AGE_S."""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import event
+
+from bot import queries
+from tests.e2e.helpers import activate
+from tests.support import people
+
+
+def status(running) -> str:
+    reply = running.slack.command(people.OUTSIDER, "status")
+    assert reply.status == 200
+    return reply.json()["text"]
+
+
+def selects_on(running) -> list[str]:
+    seen: list[str] = []
+    event.listen(running.app.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: seen.append(statement) if "FROM incidents" in statement else None)
+    return seen
+
+
+def test_a_burst_of_status_reads_the_database_once(running):
+    activate(running, people.PARKS)
+    seen = selects_on(running)
+    texts = [status(running) for _ in range(20)]
+    assert all("BC-1" in t for t in texts) and len(seen) == 1
+
+
+def test_a_change_made_by_the_worker_process_shows_at_once(start_app):
+    running = start_app(bcbot_worker="process")
+    running.settle()
+    assert "No open incidents" in status(running)  # now kept: a change must make it stale
+    activate(running, people.PARKS)  # recorded by the worker process
+    assert "BC-1" in status(running)
+
+
+def test_a_change_made_by_another_replica_shows_within_the_age_limit(start_app, monkeypatch):
+    monkeypatch.setattr(queries, "STATUS_MAX_AGE_S", 0.3)
+    this, other = start_app(), start_app()  # two bots on one database
+    assert "No open incidents" in status(this)
+    activate(other, people.PARKS)
+    time.sleep(0.35)
+    assert "BC-1" in status(this)
