@@ -203,6 +203,7 @@ def main() -> int:
     args = parser.parse_args()
     h.quiet()
     h.watchdog(280)
+    from bot.runtime import freeze_startup_objects
     from storage.db import make_engine
     from storage.migrate import upgrade
 
@@ -220,6 +221,7 @@ def main() -> int:
         for share in (0.01, 1.0):
             plans = catalog(max(1, int(args.plans * share)), now.date())
             bot = make_bot(engine, fake, plans, now)
+            freeze_startup_objects()  # as `bcbot serve` does once the bot is up
             target = max(1, int(args.stood_down * share))
             started = time.perf_counter()
             next_id = seed_incidents(engine, bot, first_id=next_id, stood_down=target - seeded,

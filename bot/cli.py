@@ -35,6 +35,9 @@ def cmd_serve(args) -> int:
         return 2
     app = create_app(settings)
     app.start()
+    from bot.runtime import freeze_startup_objects
+
+    freeze_startup_objects()
     app.bot.background.submit(lambda: _log_setup_problems(settings))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable
 
-from bot.runtime import Background, Teller
+from bot.runtime import Background, Teller, freeze_startup_objects
 
 log = logging.getLogger("bcbot.worker")
 NICENESS = 10  # below the serving process: on a busy machine the acks get the CPU first
@@ -210,6 +210,7 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
 
     bot.incident_listeners.append(incidents_changed)
     jobs = start_background_jobs(bot, scheduler=scheduler)
+    freeze_startup_objects()
 
     while True:
         try:
