@@ -46,6 +46,9 @@ def child_main(kind: str, fake_url: str, db_path: str) -> int:
                                  bcbot_announce_channel=h.ANNOUNCE)
         app = create_app(settings)
         app.start(scheduler=False)
+        from bot.runtime import freeze_startup_objects
+
+        freeze_startup_objects()  # as `bcbot serve` does
         server = make_server(app, host="127.0.0.1", port=0)  # production thread count
         bot = app.bot
     else:

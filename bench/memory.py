@@ -40,6 +40,9 @@ def child_main(fake_url: str, db_path: str) -> int:
                              bcbot_announce_channel=h.ANNOUNCE)
     app = create_app(settings)
     app.start()  # with the scheduler, as in production
+    from bot.runtime import freeze_startup_objects
+
+    freeze_startup_objects()  # as `bcbot serve` does
     server = make_server(app, host="127.0.0.1", port=0)
     h.serve(server)
     bot = app.bot
