@@ -24,8 +24,9 @@ from tests.support import people, slack_checks
 from tests.support.served import served
 from tests.support.slack_requests import TEAM_ID
 
-MENTIONS = "<!channel> <!here> <!everyone> <@U123> <#C123> <!subteam^S123|@team> @channel"
-LINKS = "<https://evil.example|click here> <http://evil.example/x> <mailto:a@evil.example|mail> https://plain.example"
+MENTIONS = "<!channel> <!here> <!everyone> <@U123> <#C123> <!subteam^S123|@team> @channel <!date^1700000000^{date}|x>"
+LINKS = ("<https://evil.example|click here> <http://evil.example/x> <mailto:a@evil.example|mail> https://plain.example "
+         "<tel:+15550100|call me> <slack://open?team=T1|open>")
 CORPUS = {
     "mentions": f"Ping {MENTIONS} now",
     "links": f"See {LINKS}",
@@ -41,7 +42,7 @@ CORPUS = {
 }
 # Fragments that must never appear as such in mrkdwn: each is live markup when it does.
 RAW = ["<!channel>", "<!here>", "<!everyone>", "<@U123>", "<#C123>", "<!subteam", "<https://evil", "<http://evil",
-       "<mailto:"]
+       "<mailto:", "<!date^1700000000", "<tel:", "<slack://"]
 # Text a person typed already escaped must stay as typed: its entities are escaped again, not passed on.
 PRE_ESCAPED_RAW = ["&lt;!channel&gt;-pre", "&lt;https://pre-escaped", "&#60;!here&#62;"]
 _numbers = itertools.count(1)

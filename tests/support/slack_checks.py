@@ -60,6 +60,7 @@ def _mrkdwn_texts(item: Outgoing):
     params = item.params
     if item.method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url") and isinstance(params.get("text"), str):
         yield "text", params["text"]  # a message's text (the notification fallback) is mrkdwn too
+    # Not a channel topic: Slack's conversations.setTopic "does not support formatting or linkification".
     for path, obj in _objects(params):
         if obj.get("type") == "mrkdwn" and isinstance(obj.get("text"), str):
             yield path, obj["text"]
