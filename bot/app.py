@@ -160,7 +160,7 @@ def error_response(bot: Bcbot, error: Exception, body: dict) -> BoltResponse:
         from handlers import teller
 
         tell = teller(bot, body)  # the response_url, or a DM when there is none (a button in a modal)
-        bot.background.submit(lambda: tell(bot, message))
+        bot.defer(tell, text=message)
     return BoltResponse(status=200, body="")
 
 

@@ -17,14 +17,31 @@ STATUS_MAX_AGE_S = 2.0
 def open_incident_lines(bot: Bcbot) -> list[str]:
     """The open incidents, one line each. A burst of `/activate status` (everyone asking at once on the
     worst day) reads the database once: the list is kept until an incident changes or it is 2 s old."""
-    version, cached = bot.incidents_version, bot.status_cache  # the version first: a change after it misses
-    if cached and cached[0] == version and time.monotonic() - cached[1] < STATUS_MAX_AGE_S:
-        return cached[2]
-    with bot.uow(read_only=True) as uow:
-        incidents = uow.incidents.open_incidents(50)
-    lines = [blocks.incident_line(i, bot.plans.title(i.plan_key)) for i in incidents]
-    bot.status_cache = (version, time.monotonic(), lines)
-    return lines
+    def fresh():
+        cached = bot.status_cache
+        if cached and cached[0] == bot.incidents_version and time.monotonic() - cached[1] < STATUS_MAX_AGE_S:
+            return cached[2]
+        return None
+
+    lines = fresh()
+    if lines is not None:
+        return lines
+    # A burst after a change: one reads, the others use what it read. The wait is short, so a read
+    # stuck on an unreachable database never holds a queue of acks past Slack's 3 s.
+    locked = bot.status_lock.acquire(timeout=0.2)
+    try:
+        lines = fresh()
+        if lines is not None:
+            return lines
+        version = bot.incidents_version  # before the read: a change committed after it makes this stale
+        with bot.uow(read_only=True) as uow:
+            incidents = uow.incidents.open_incidents(50)
+        lines = [blocks.incident_line(i, bot.plans.title(i.plan_key)) for i in incidents]
+        bot.status_cache = (version, time.monotonic(), lines)
+        return lines
+    finally:
+        if locked:
+            bot.status_lock.release()
 
 
 def plan_cards(bot: Bcbot, today: date, recorded: dict[str, tuple[date, date]] | None = None

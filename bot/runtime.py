@@ -195,9 +195,12 @@ class Bcbot:
     incidents_version: int = 0
     incident_listeners: list[Callable[[], None]] = field(default_factory=list)
     status_cache: tuple | None = None  # (incidents_version, monotonic time, lines)
+    status_lock: threading.Lock = field(default_factory=threading.Lock)  # one reader refills it, the rest wait
+    _version_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def incidents_changed(self) -> None:
-        self.incidents_version += 1
+        with self._version_lock:  # from several threads: the version only ever moves on
+            self.incidents_version += 1
         for listener in self.incident_listeners:
             listener()
 

@@ -6,8 +6,8 @@ the acks for the one GIL. `bcbot serve` now hands that work to a worker process 
 priority: the serving process does little but verify, parse, record and ack. Work travels as
 (use case, keyword arguments, teller): plain picklable data, never a closure.
 
-The worker is `python -m bot.worker`, talking over two pipes (its settings arrive as the first
-message, never in its arguments or environment). It dies with the process that started it (a crash
+The worker is a fresh interpreter running `bot.worker.main`, talking over two pipes (its settings
+arrive as the first message, never in its arguments or environment). It dies with the process that started it (a crash
 of the server is a crash of both: the outbox resumes set-up on the next start, as it always did), and
 a worker that dies is started again, running the start-up jobs (outbox, reminder sweep) once more.
 """
@@ -31,7 +31,14 @@ from bot.runtime import Background, Teller, freeze_startup_objects
 
 log = logging.getLogger("bcbot.worker")
 NICENESS = 10  # below the serving process: on a busy machine the acks get the CPU first
-RESTART_PAUSE_S = 2
+RESTART_PAUSE_S = 1  # before replacing a dead worker; doubles while workers keep dying young
+MAX_RESTART_PAUSE_S = 60
+START_TIMEOUT_S = 60
+SOURCE_ROOT = str(Path(__file__).resolve().parent.parent)  # where `bot` was imported from, installed or not
+# The worker's first lines: the same `bot` as the server's, without putting the source root ahead of
+# the standard library when it is already on the path (an installed bcbot: site-packages).
+_BOOT = ("import sys; root = sys.argv[1]; root in sys.path or sys.path.insert(0, root); "
+         "from bot.worker import main; main(int(sys.argv[2]), int(sys.argv[3]))")
 MODAL_WORKERS = 32
 
 
@@ -39,42 +46,61 @@ class WorkerProcess:
     """The serving process's handle on the worker: submit work, wait until idle, stop.
 
     Submitting never blocks a request thread: messages go on a queue that a sender thread writes to
-    the pipe, and a worker that has died is replaced by the reader thread (after a short pause if it
-    died young, so a worker that cannot start does not spin)."""
+    the pipe. One supervisor thread starts the worker, reads its answers and replaces it when it dies
+    (after a pause that grows while it keeps dying young, so a worker that cannot start does not spin)."""
 
     def __init__(self, settings, *, identity: tuple[str | None, str | None], version_ids: dict[str, int],
                  scheduler: bool, on_incidents_changed: Callable[[], None] = lambda: None):
         self._args = (os.getpid(), settings, identity, dict(version_ids), scheduler, logging.getLogger().level)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._replaced = threading.Condition()
+        self._replaced = threading.Condition()  # guards _conn, process, _stopping
         self._answers: dict[int, tuple[threading.Event, list]] = {}
         self._ids = itertools.count(1)
         self._stopping = False
         self._on_incidents_changed = on_incidents_changed
         self.restarts = 0
-        self.process = None
+        self.process = self._conn = None
         # One long-lived thread starts every worker and reads from it: Linux's parent-death signal
         # follows the thread that started a process, so that thread must outlive the worker.
-        threading.Thread(target=self._supervise, name="bcbot-worker-supervisor", daemon=True).start()
+        self._supervisor = threading.Thread(target=self._supervise, name="bcbot-worker-supervisor", daemon=True)
+        self._supervisor.start()
         with self._replaced:
-            self._replaced.wait_for(lambda: self.process is not None)
+            if not self._replaced.wait_for(lambda: self.process is not None, START_TIMEOUT_S):
+                raise RuntimeError(f"the worker process did not start in {START_TIMEOUT_S} s (see the log)")
         threading.Thread(target=self._send_loop, name="bcbot-worker-sender", daemon=True).start()
 
-    def _start(self) -> None:
-        """A fresh interpreter (nothing half-copied from a threaded parent, no re-import of __main__)."""
+    def _start(self) -> tuple[Connection, subprocess.Popen]:
+        """A fresh interpreter running the same code as this one, whatever its working directory holds
+        (-P: no cwd on sys.path), in a session of its own (Ctrl-C in a terminal is for the server)."""
         jobs_read, jobs_write = os.pipe()
         answers_read, answers_write = os.pipe()
-        source = str(Path(__file__).resolve().parent.parent)  # where `bot` is, installed or not
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p))
-        process = subprocess.Popen([sys.executable, "-m", "bot.worker", str(jobs_read), str(answers_write)],
-                                   pass_fds=(jobs_read, answers_write), env=env, stdin=subprocess.DEVNULL)
-        os.close(jobs_read)
-        os.close(answers_write)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-P", "-c", _BOOT, SOURCE_ROOT, str(jobs_read), str(answers_write)],
+                pass_fds=(jobs_read, answers_write), stdin=subprocess.DEVNULL, start_new_session=True)
+        except BaseException:
+            for fd in (jobs_write, answers_read):
+                os.close(fd)
+            raise
+        finally:
+            os.close(jobs_read)
+            os.close(answers_write)
         jobs, answers = Connection(jobs_write, readable=False), Connection(answers_read, writable=False)
-        jobs.send(self._args)
+        try:
+            jobs.send(self._args)  # may wait for the worker to read it (thousands of plans' version IDs)
+        except BaseException:
+            jobs.close()
+            answers.close()
+            process.kill()
+            process.wait(5)
+            raise
         with self._replaced:
-            self._conn, self._answers_conn, self.process, self._started = jobs, answers, process, time.monotonic()
+            if self._stopping:  # stop() came while this one started: it never serves
+                jobs.close()
+                process.kill()
+            self._conn, self.process, self._started = jobs, process, time.monotonic()
             self._replaced.notify_all()
+        return answers, process
 
     # The serving side -----------------------------------------------------------------------
     def submit(self, use_case: Callable, kwargs: dict, *, tell: Teller | None, urgent: bool) -> None:
@@ -96,14 +122,21 @@ class WorkerProcess:
         return self.process.poll() is None
 
     def stop(self, timeout: float = 30) -> None:
-        self._stopping = True
+        """Let the worker finish what it has (it is sent `stop` after everything queued), then end it."""
+        with self._replaced:
+            self._stopping = True
+            self._replaced.notify_all()
         self._queue.put(("stop",))
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             log.warning("the worker process did not stop in %s s; killing it", timeout)
-            self.process.kill()
-            self.process.wait(5)
+        self._supervisor.join(10)
+        with self._replaced:
+            process = self.process
+        if process.poll() is None:  # whichever process is current now, replacement included
+            process.kill()
+            process.wait(5)
 
     def _ask(self, question: str, argument, *, wait: float):
         number = next(self._ids)
@@ -130,10 +163,10 @@ class WorkerProcess:
                 try:
                     conn.send(batch)
                     break
-                except (OSError, EOFError, ValueError):  # the worker died: wait for the reader to replace it
-                    if self._stopping:
-                        return
+                except (OSError, EOFError, ValueError, TypeError):  # the worker died: wait for its replacement
                     with self._replaced:
+                        if self._stopping:
+                            return
                         if self._conn is conn:
                             self._replaced.wait(1)
                 except Exception:  # never let one bad batch stop the sender (and all work after it)
@@ -143,38 +176,53 @@ class WorkerProcess:
                 return
 
     def _supervise(self) -> None:
-        """Start the worker, read its answers until it exits, and start another unless stopping."""
-        self._start()
+        """Start the worker, read its answers until it exits, and start another unless stopping.
+        Nothing may end this thread early: its end would also kill the worker (parent-death signal)."""
+        pause = RESTART_PAUSE_S
         while True:
-            conn, process = self._answers_conn, self.process
-            while True:
-                try:
-                    kind, number, value = conn.recv()
-                except (EOFError, OSError):
-                    break
-                if kind == "changed":  # the worker committed a change to an incident
-                    self._on_incidents_changed()
-                elif kind == "answer" and number in self._answers:
-                    done, answer = self._answers[number]
-                    answer.append(value)
-                    done.set()
+            with self._replaced:
+                if self._stopping:
+                    return
+            try:
+                answers, process = self._start()
+            except Exception:
+                log.exception("could not start the worker process; trying again in %s s", pause)
+                time.sleep(pause)
+                pause = min(pause * 2, MAX_RESTART_PAUSE_S)
+                continue
+            self._read_answers(answers)
+            answers.close()
             try:
                 process.wait(5)
             except subprocess.TimeoutExpired:  # it closed its pipe but lingers: make sure it is gone
                 process.kill()
                 process.wait(5)
-            conn.close()
-            self._conn.close()
-            if self._stopping:
-                return
-            log.error("the worker process exited (code %s): starting a new one; set-up it had not finished "
-                      "resumes from the outbox, other work in hand was lost", process.returncode)
+            with self._replaced:
+                if self._stopping:
+                    return
+            lived = time.monotonic() - self._started
+            pause = RESTART_PAUSE_S if lived > MAX_RESTART_PAUSE_S else pause
+            log.error("the worker process exited (code %s) after %.0f s: starting a new one in %s s; set-up it had "
+                      "not finished resumes from the outbox, other work in hand was lost",
+                      process.returncode, lived, pause)
             for done, _ in list(self._answers.values()):
                 done.set()  # questions to the dead worker get no answer
-            if time.monotonic() - self._started < RESTART_PAUSE_S:  # died young: do not spin
-                time.sleep(RESTART_PAUSE_S)
+            time.sleep(pause)
+            pause = min(pause * 2, MAX_RESTART_PAUSE_S)
             self.restarts += 1
-            self._start()
+
+    def _read_answers(self, answers: Connection) -> None:
+        while True:
+            try:
+                kind, number, value = answers.recv()
+            except (EOFError, OSError):
+                return
+            if kind == "changed":  # the worker committed a change to an incident
+                self._on_incidents_changed()
+            elif kind == "answer" and number in self._answers:
+                done, answer = self._answers[number]
+                answer.append(value)
+                done.set()
 
 
 # The worker side ----------------------------------------------------------------------------
@@ -182,6 +230,10 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
                 log_level: int) -> None:
     """The worker process: build the bot's parts, start the background jobs, then run what arrives."""
     _die_with_parent(parent_pid)
+    # Stopped by the `stop` message, the closed pipe or its parent's death, never by a signal meant for
+    # the server (Ctrl-C, a process-group SIGTERM): it finishes what it has first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         os.nice(NICENESS)
     except OSError:
@@ -209,8 +261,8 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
             answers.send(("changed", 0, None))
 
     bot.incident_listeners.append(incidents_changed)
+    freeze_startup_objects()  # before the jobs start: their garbage is not start-up state
     jobs = start_background_jobs(bot, scheduler=scheduler)
-    freeze_startup_objects()
 
     while True:
         try:
@@ -250,10 +302,11 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-if __name__ == "__main__":  # started by WorkerProcess as `python -m bot.worker JOBS_FD ANSWERS_FD`
-    _jobs, _answers = Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
+def main(jobs_fd: int, answers_fd: int) -> None:
+    """Entry point of `python -P -c _BOOT ROOT JOBS_FD ANSWERS_FD` (see WorkerProcess._start)."""
+    jobs, answers = Connection(jobs_fd, writable=False), Connection(answers_fd, readable=False)
     try:
-        _start_args = _jobs.recv()
+        start_args = jobs.recv()
     except EOFError:
         sys.exit(1)
-    worker_main(_jobs, _answers, *_start_args)
+    worker_main(jobs, answers, *start_args)

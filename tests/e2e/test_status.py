@@ -17,10 +17,16 @@ def status(running) -> str:
     return reply.json()["text"]
 
 
-def selects_on(running) -> list[str]:
+def selects_on(running, *, slow: float = 0.0) -> list[str]:
+    """The reads of the incidents table from now on (each taking `slow` seconds more, to make them overlap)."""
     seen: list[str] = []
-    event.listen(running.app.engine, "before_cursor_execute",
-                 lambda conn, cursor, statement, *rest: seen.append(statement) if "FROM incidents" in statement else None)
+
+    def read(conn, cursor, statement, *rest):
+        if "FROM incidents" in statement:
+            seen.append(statement)
+            time.sleep(slow)
+
+    event.listen(running.app.engine, "before_cursor_execute", read)
     return seen
 
 
@@ -46,3 +52,13 @@ def test_a_change_made_by_another_replica_shows_within_the_age_limit(start_app, 
     activate(other, people.PARKS)
     time.sleep(0.35)
     assert "BC-1" in status(this)
+
+
+def test_a_burst_of_status_at_the_same_moment_reads_the_database_once(running):
+    from concurrent.futures import ThreadPoolExecutor
+
+    activate(running, people.PARKS)
+    seen = selects_on(running, slow=0.1)  # a slow database: without care, every request would read it
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        texts = list(pool.map(lambda _: status(running), range(16)))
+    assert all("BC-1" in t for t in texts) and len(seen) == 1

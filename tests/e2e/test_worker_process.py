@@ -105,3 +105,51 @@ def test_work_that_cannot_travel_fails_where_it_is_deferred_and_holds_nothing_up
         in_worker.bot.defer(lambda bot: None)  # a closure is not plain data
     activate(in_worker, people.PARKS)
     assert len(rows(in_worker, models.Incident)) == 1
+
+
+def _our_workers() -> list[int]:
+    """Live `bot.worker` processes started by this test process."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if int(ppid) == os.getpid() and state != "Z" and b"bot.worker" in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def test_files_in_the_working_directory_do_not_shadow_the_workers_code(start_app, tmp_path, monkeypatch):
+    for name in ("bot.py", "config.py", "storage.py", "handlers.py"):
+        (tmp_path / name).write_text("raise SystemExit('the wrong module was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    running = start_app(bcbot_worker="process")
+    activate(running, people.PARKS)
+    assert len(rows(running, models.Incident)) == 1 and running.bot.worker.restarts == 0
+
+
+def test_ctrl_c_meant_for_the_server_does_not_kill_the_worker(in_worker):
+    worker = in_worker.bot.worker.process
+    os.kill(worker.pid, signal.SIGINT)
+    os.kill(worker.pid, signal.SIGTERM)
+    time.sleep(0.5)
+    assert worker.poll() is None
+    activate(in_worker, people.PARKS)  # and it still works
+    assert len(rows(in_worker, models.Incident)) == 1
+
+
+def test_stopping_while_a_dead_worker_is_being_replaced_leaves_no_worker_behind(start_app):
+    running = start_app(bcbot_worker="process")
+    running.settle()
+    os.kill(running.bot.worker.process.pid, signal.SIGKILL)
+    time.sleep(0.2)  # the supervisor has seen it die and waits before starting another
+    running.server.close()
+    running.app.stop()
+    time.sleep(2.5)  # past the pause after which a replacement would have started
+    assert _our_workers() == []
