@@ -71,13 +71,14 @@ class WorkerProcess:
 
     def _start(self) -> tuple[Connection, subprocess.Popen]:
         """A fresh interpreter running the same code as this one, whatever its working directory holds
-        (-P: no cwd on sys.path), in a session of its own (Ctrl-C in a terminal is for the server)."""
+        (-P: no cwd on sys.path). It stays in the server's session: a session of its own would be a
+        scheduler autogroup of its own on Linux, and its nice value would no longer yield to the server."""
         jobs_read, jobs_write = os.pipe()
         answers_read, answers_write = os.pipe()
         try:
             process = subprocess.Popen(
                 [sys.executable, "-P", "-c", _BOOT, SOURCE_ROOT, str(jobs_read), str(answers_write)],
-                pass_fds=(jobs_read, answers_write), stdin=subprocess.DEVNULL, start_new_session=True)
+                pass_fds=(jobs_read, answers_write), stdin=subprocess.DEVNULL)
         except BaseException:
             for fd in (jobs_write, answers_read):
                 os.close(fd)
