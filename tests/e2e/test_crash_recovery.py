@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select
 from bot.fakeslack import SlackSender
 from storage import models
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support import people
+from tests.support import people, processes
 from tests.support.slack_requests import filled_view
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,12 +75,7 @@ class BotProcess:
                  what="the worker process to die with the serving process")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        processes.stop(self.proc, 10)
         if not self.log.closed:
             self.log.close()
 

@@ -104,16 +104,11 @@ def test_a_5xx_after_slack_posted_is_not_posted_again(running):
 
 def test_a_request_recorded_before_a_crash_is_processed_by_the_next_sweep(start_app):
     from bot import activation
-    from bot.records import ActivationForm
-    from tests.support.clock import FakeClock
+    from tests.support.requests import recorded_request
 
-    clock = FakeClock()
-    running = start_app(clock=clock)
-    running.settle()
-    form = ActivationForm(plan_id="wunderroot-bcp", circumstance="Loss of critical systems", summary="Power cut",
-                          services=(), lead_user_id=people.PARKS)
     # The ack recorded the request; the process died before its background work ran.
-    request_id = activation.record_request(running.bot, view_id="Vcrash", requested_by=people.PARKS, form=form)
+    running, clock, request_id = recorded_request(start_app, requested_by=people.PARKS, view_id="Vcrash",
+                                                  summary="Power cut")
     assert activation.resume_pending_setup(running.bot) == 0 and rows(running, models.Incident) == []  # too fresh
     clock.advance(seconds=31)
     activation.resume_pending_setup(running.bot)

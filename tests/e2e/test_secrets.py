@@ -22,7 +22,7 @@ import pytest
 
 from bot.logs import RedactSecrets, configure
 from bot.slack_api import SlackApi, make_client
-from tests.support import people
+from tests.support import people, processes
 from tests.support.secrets import APP_TOKEN, BOT_TOKEN, MARKERS, SECRETS, SESSION_LOG, SIGNING_SECRET, leaks_in
 from tests.support.slack_requests import SlackSender
 
@@ -150,11 +150,7 @@ def test_bcbot_serve_at_debug_logs_no_secret(fake_slack, tmp_path):
                             "response_url": fake_slack.response_url + "x"})  # NotFound, told through response_url
         time.sleep(1.0)  # the background work after the acks
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        processes.stop(proc)
     output = log_path.read_text(errors="replace")
     assert " DEBUG " in output and "refused" in output, output[-3000:]
     assert not leaks_in(output), "\n".join(leaks_in(output)[:10])

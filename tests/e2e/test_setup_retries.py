@@ -78,16 +78,9 @@ TEAM = (people.PARKS, people.HUNTON, people.BAKER)
 
 def outsiders_request(start_app):
     """A request from someone outside the team, recorded at submit; the bot runs on a clock the test moves."""
-    from bot.records import ActivationForm
-    from tests.support.clock import FakeClock
+    from tests.support.requests import recorded_request
 
-    clock = FakeClock()
-    running = start_app(clock=clock)
-    running.settle()
-    form = ActivationForm(plan_id="wunderroot-bcp", circumstance="Loss of critical systems", summary="Office flooded",
-                          services=(), lead_user_id=people.OUTSIDER)
-    request_id = activation.record_request(running.bot, view_id="Vflood", requested_by=people.OUTSIDER, form=form)
-    return running, clock, request_id
+    return recorded_request(start_app, requested_by=people.OUTSIDER, view_id="Vflood", summary="Office flooded")
 
 
 def crash_on_post(running, monkeypatch, after: int) -> None:

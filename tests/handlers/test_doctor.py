@@ -19,7 +19,7 @@ from config import BUNDLED_PLANS
 from storage.db import make_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from tests.handlers.test_cli import ROOT, bcbot
-from tests.support import people
+from tests.support import people, processes
 from tests.support.secrets import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 
 # The order: settings, plan files, database, bot token with its scopes, Socket Mode/HTTP, people.
@@ -355,11 +355,7 @@ def test_serve_logs_the_doctors_problems_at_start(fake_slack, tmp_path):
         assert wait_for(healthy) and proc.poll() is None, log_path.read_text()[-3000:]
         assert wait_for(logged), log_path.read_text()[-3000:]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        processes.stop(proc)
     text = log_path.read_text(errors="replace")
     assert "WARNING bcbot: setup problem: FAIL slack token: valid for Test, but missing scopes: pins:write — fix: " in text
     assert f"setup problem: FAIL people: not found in Slack: Steve Hunton ({people.HUNTON_EMAIL})" in text
