@@ -79,8 +79,10 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool):
     return start_scheduler(bot)
 
 
-def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> tuple[Bcbot, object]:
-    """The bot's parts (plans, database, Slack client, worker threads) and its database engine."""
+def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
+              modal_workers: int = 4) -> tuple[Bcbot, object]:
+    """The bot's parts (plans, database, Slack client, worker threads) and its database engine.
+    `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s)."""
     plans = load_plans(settings.bcbot_plans)  # PlanError names every problem
     engine = make_engine(settings.database_url)
     slack = SlackApi(make_client(token=settings.bot_token, base_url=settings.slack_api_url))
@@ -90,7 +92,7 @@ def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> 
         uow=uow_factory(make_session_factory(engine), on_incidents_changed=lambda: bot.incidents_changed()),
         slack=slack,
         directory=Directory(slack.lookup_email),
-        background=Background(initializer=patient_locks),
+        background=Background(urgent_workers=modal_workers, initializer=patient_locks),
         healthy=lambda: ping(engine),
         clock=clock,
         setup_lease_seconds=settings.bcbot_setup_lease_seconds,

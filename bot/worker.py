@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable
 
-from bot.runtime import Background, Teller, freeze_startup_objects
+from bot.runtime import Teller, freeze_startup_objects
 
 log = logging.getLogger("bcbot.worker")
 NICENESS = 10  # below the serving process: on a busy machine the acks get the CPU first
@@ -244,10 +244,9 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
     logs.configure(log_level or logging.INFO)
     from bot.app import build_bot, start_background_jobs
 
-    bot, _ = build_bot(settings)
     # Here threads waiting on Slack cost the acks nothing: enough of them to open a burst of modals
     # while their trigger IDs live (3 s), even when Slack takes over a second a call.
-    bot.background = Background(urgent_workers=MODAL_WORKERS, initializer=bot.background.thread_initializer)
+    bot, _ = build_bot(settings, modal_workers=MODAL_WORKERS)
     bot.bot_user_id, bot.team_id = identity
     bot.plans.version_ids.update(version_ids)
     send_lock = threading.Lock()
