@@ -30,12 +30,7 @@ def free_port() -> int:
 
 
 def wait_for(condition, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    assert processes.wait_until(condition, timeout), f"timed out waiting for {what}"
 
 
 class BotProcess:

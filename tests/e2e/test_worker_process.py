@@ -14,6 +14,7 @@ import pytest
 from storage import models
 from tests.e2e.helpers import activate, button, channel_messages, rows, steps_of
 from tests.support import people
+from tests.support.processes import wait_until
 
 
 @pytest.fixture
@@ -45,13 +46,6 @@ def healthz(running) -> dict:
         return json.loads(err.read())
 
 
-def wait_until(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def test_activation_and_a_click_run_in_the_worker_process(in_worker):

@@ -321,13 +321,8 @@ def serve_env(fake_slack, db_url):
                   "DATABASE_URL": db_url, "BCBOT_ANNOUNCE_CHANNEL": people.ANNOUNCE}
 
 
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+def wait_for(condition):
+    return processes.wait_until(condition, timeout=30.0, interval=0.1)
 
 
 def test_serve_logs_the_doctors_problems_at_start(fake_slack, tmp_path):

@@ -1,7 +1,8 @@
-"""Child processes the tests start (a real `bcbot serve`)."""
+"""Child processes the tests start (a real `bcbot serve`), and waiting for what they do."""
 from __future__ import annotations
 
 import subprocess
+import time
 
 
 def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
@@ -14,3 +15,13 @@ def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+def wait_until(condition, timeout: float = 20.0, interval: float = 0.05) -> bool:
+    """Poll `condition` until it holds or `timeout` passes; whether it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return bool(condition())
