@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.fakeslack import FakeSlack, SlackSender  # noqa: E402
+from bot.tools.fakeslack import FakeSlack, SlackSender  # noqa: E402
 
 TOKEN, SECRET = "xoxb-bench-token", "bench-signing-secret"
 PARKS, HUNTON, BAKER, OUTSIDER, LEAD = "U0SPARKS01", "U0HUNTON01", "U0JBAKER01", "U0OUTSIDE1", "U0LEADER01"

@@ -3,7 +3,7 @@
     .venv/bin/python bench/ack_latency.py [--n 100] [--concurrency 10] [--latency 1.5] [--rounds 3]
 
 Each app runs in its own process, as in production, served by waitress through Bolt's WSGI adapter
-(bcbot by bot.server.make_server with its default thread count, as `bcbot serve` does) on 127.0.0.1.
+(bcbot by bot.runtime.http.make_server with its default thread count, as `bcbot serve` does) on 127.0.0.1.
 This process plays Slack: it runs the fake Slack Web API (answering every call after --latency
 seconds) and fires the load from --concurrency threads, each request signed as Slack signs it. bcbot
 has a temporary SQLite database. The load is N `/activate` (the modal opens after the ack), N
@@ -37,8 +37,8 @@ def child_main(kind: str, fake_url: str, db_path: str) -> int:
     """Child process: serve bcbot or the bare app; say `port N`, then answer commands on stdin."""
     h.quiet()
     if kind == "bcbot":
-        from bot.app import create_app
-        from bot.server import make_server
+        from bot.runtime.app import create_app
+        from bot.runtime.http import make_server
         from config.settings import load_settings
 
         settings = load_settings(_env_file=None, slack_bot_token=h.TOKEN, slack_signing_secret=h.SECRET,
@@ -46,7 +46,7 @@ def child_main(kind: str, fake_url: str, db_path: str) -> int:
                                  bcbot_announce_channel=h.ANNOUNCE)
         app = create_app(settings)
         app.start(scheduler=False)
-        from bot.runtime import freeze_startup_objects
+        from bot.worker.runner import freeze_startup_objects
 
         freeze_startup_objects()  # as `bcbot serve` does
         server = make_server(app, host="127.0.0.1", port=0)  # production thread count
@@ -84,7 +84,7 @@ def bare_server(fake_url: str):
     bolt.action(STEP_DONE)(just_ack)
     bolt.action(STEP_REOPEN)(just_ack)
     handler = SlackRequestHandler(bolt, path="/slack/events")
-    # The same waitress settings as bot.server.make_server.
+    # The same waitress settings as bot.runtime.http.make_server.
     return create_server(handler, host="127.0.0.1", port=0, threads=16, ident="bare", max_request_body_size=1_048_576)
 
 

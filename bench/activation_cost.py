@@ -56,7 +56,7 @@ def critical_path(calls, last):
     """Backwards from `last`, the call each one waited for: the last to finish before it started among
     the earlier calls of its own task and the calls of the task it depends on (bot.activation.DEPENDS_ON);
     for the first task, any earlier call (the bot's look-ups before the set-up)."""
-    from bot.activation import DEPENDS_ON
+    from bot.usecases.activation import DEPENDS_ON
 
     path = [last]
     while True:
@@ -123,8 +123,8 @@ def main() -> int:
     args = parser.parse_args()
     h.quiet()
     h.watchdog(120)
-    from bot.app import create_app
-    from bot.server import make_server
+    from bot.runtime.app import create_app
+    from bot.runtime.http import make_server
 
     fake = h.start_fake()
     with tempfile.TemporaryDirectory(prefix="bcbot-bench-") as tmp:

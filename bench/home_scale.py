@@ -28,10 +28,10 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import text  # noqa: E402
 
-from bot import queries  # noqa: E402
-from bot.plan import load_plans  # noqa: E402
-from bot.render_home import HomePage  # noqa: E402
-from bot.runtime import PlanCatalog  # noqa: E402
+from bot.usecases import reads as queries  # noqa: E402
+from bot.domain.plan import load_plans  # noqa: E402
+from bot.slack.home_blocks import HomePage  # noqa: E402
+from bot.usecases.ports import PlanCatalog  # noqa: E402
 from config import BUNDLED_PLANS  # noqa: E402
 from storage.db import counting_statements, make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402

@@ -29,10 +29,10 @@ import _harness as h
 def child_main(fake_url: str, db_path: str) -> int:
     """Child process: the bot, started as `bcbot serve` does; activates on command."""
     h.quiet()
-    from bot import activation
-    from bot.app import create_app
-    from bot.records import ActivationForm
-    from bot.server import make_server
+    from bot.usecases import activation
+    from bot.runtime.app import create_app
+    from bot.domain.records import ActivationForm
+    from bot.runtime.http import make_server
     from config.settings import load_settings
 
     settings = load_settings(_env_file=None, slack_bot_token=h.TOKEN, slack_signing_secret=h.SECRET,
@@ -40,7 +40,7 @@ def child_main(fake_url: str, db_path: str) -> int:
                              bcbot_announce_channel=h.ANNOUNCE)
     app = create_app(settings)
     app.start()  # with the scheduler, as in production
-    from bot.runtime import freeze_startup_objects
+    from bot.worker.runner import freeze_startup_objects
 
     freeze_startup_objects()  # as `bcbot serve` does
     server = make_server(app, host="127.0.0.1", port=0)

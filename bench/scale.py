@@ -37,8 +37,8 @@ SECOND_OWNER = "U0OWNER002"
 
 def catalog(count: int, due):
     """`count` copies of the bundled plan, two owners each (by Slack ID), review and test due on `due`."""
-    from bot.plan import load_plans
-    from bot.runtime import PlanCatalog
+    from bot.domain.plan import load_plans
+    from bot.usecases.ports import PlanCatalog
     from config import BUNDLED_PLANS
 
     base = load_plans(BUNDLED_PLANS)[0]
@@ -55,8 +55,9 @@ def catalog(count: int, due):
 
 
 def make_bot(engine, fake, plans, now):
-    from bot.runtime import Background, Bcbot, Directory
-    from bot.slack_api import SlackApi, make_client
+    from bot.worker.runner import Background
+    from bot.usecases.ports import Bcbot, Directory
+    from bot.slack.api import SlackApi, make_client
     from config.settings import load_settings
     from storage.db import make_session_factory
     from storage.uow import uow_factory
@@ -119,7 +120,7 @@ def seed_incidents(engine, bot, *, first_id: int, stood_down: int, open_: int, n
 
 def reminders_already_sent(bot, due) -> None:
     """Every owner has had today's review and test reminder (stage 0), as if an earlier sweep sent them."""
-    from bot.reminders import Kind, ReminderKey
+    from bot.domain.reminders import Kind, ReminderKey
 
     keys = [ReminderKey(plan, kind, due, 0, owner) for plan in bot.plans.plans
             for kind in (Kind.REVIEW, Kind.TEST) for owner in (h.PARKS, SECOND_OWNER)]
@@ -149,8 +150,9 @@ def view_size(view: dict) -> tuple[int, int, int]:
 
 
 def measure(engine, fake, bot, label: str, *, incidents: int, sweeps: int, renders: int) -> dict:
-    from bot import governance, queries
-    from bot.render_home import HomePage
+    from bot.usecases import plans as governance
+    from bot.usecases import reads as queries
+    from bot.slack.home_blocks import HomePage
 
     calls = len(fake.calls)
     out: dict = {}
@@ -203,7 +205,7 @@ def main() -> int:
     args = parser.parse_args()
     h.quiet()
     h.watchdog(280)
-    from bot.runtime import freeze_startup_objects
+    from bot.worker.runner import freeze_startup_objects
     from storage.db import make_engine
     from storage.migrate import upgrade
 
@@ -227,7 +229,7 @@ def main() -> int:
             next_id = seed_incidents(engine, bot, first_id=next_id, stood_down=target - seeded,
                                      open_=args.open if seeded == 0 else 0, now=now - timedelta(hours=seeded))
             seeded = target
-            from bot import governance
+            from bot.usecases import plans as governance
 
             governance.sync_plans(bot)
             reminders_already_sent(bot, now.date())

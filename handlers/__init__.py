@@ -1,8 +1,8 @@
 """Thin Slack listeners, one module per surface. Each acks, parses, calls one use case."""
 from __future__ import annotations
 
-from bot.errors import BcbotError
-from bot.runtime import Bcbot, Teller
+from bot.domain.errors import BcbotError
+from bot.usecases.ports import Bcbot, Teller
 
 
 def teller(bot: Bcbot, body: dict) -> Teller:
@@ -10,7 +10,7 @@ def teller(bot: Bcbot, body: dict) -> Teller:
     response_url = body.get("response_url")
     if isinstance(response_url, str) and response_url and bot.slack.is_response_url(response_url):
         return Teller(response_url=response_url)
-    from bot.payloads import actor
+    from bot.slack.parse import actor
 
     try:
         return Teller(user_id=actor(body).user_id)
@@ -20,8 +20,8 @@ def teller(bot: Bcbot, body: dict) -> Teller:
 
 def open_activation_modal(ack, body, context):
     """App Home's Activate button and the global shortcut: the same modal as /activate."""
-    from bot import modals
-    from bot.payloads import actor
+    from bot.worker import modals
+    from bot.slack.parse import actor
 
     bot = context["bcbot"]
     person = actor(body)

@@ -1,8 +1,11 @@
 """The /activate slash command and its subcommands."""
 from __future__ import annotations
 
-from bot import blocks, incident_ops, modals, queries
-from bot.payloads import actor, subcommand
+from bot.slack import blocks
+from bot.usecases import incident as incident_ops
+from bot.worker import modals
+from bot.usecases import reads as queries
+from bot.slack.parse import actor, subcommand
 from handlers import teller
 
 COMMAND = "/activate"

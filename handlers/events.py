@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from bot import app_home
-from bot.payloads import USER_ID
+from bot.worker import home as app_home
+from bot.slack.parse import USER_ID
 
 log = logging.getLogger("bcbot")
 

@@ -1,4 +1,4 @@
-"""Repositories: the only place that writes SQL. They return bot.records values."""
+"""Repositories: the only place that writes SQL. They return bot.domain.records values."""
 from __future__ import annotations
 
 import json
@@ -8,11 +8,11 @@ from sqlalchemy import and_, bindparam, case, func, insert, or_, select, text, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import records
-from bot.errors import NotFound
-from bot.incident import IncidentState
-from bot.plan import Plan
-from bot.reminders import Claim, ClaimStatus, DueRow, Governance, Kind, PlanTest, PlanTestType, ReminderKey
+from bot.domain import records
+from bot.domain.errors import NotFound
+from bot.domain.incident import IncidentState
+from bot.domain.plan import Plan
+from bot.domain.reminders import Claim, ClaimStatus, DueRow, Governance, Kind, PlanTest, PlanTestType, ReminderKey
 from storage import models as m
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fakeslack import FakeSlack
+from bot.tools.fakeslack import FakeSlack
 from tests.support import people
 from tests.support.served import Served as Running
 from tests.support.served import serve_in_thread
@@ -41,8 +41,8 @@ def make_settings(fake_slack, db_url):
 
 @pytest.fixture
 def start_app(make_settings, fake_slack):
-    from bot.app import create_app
-    from bot.server import make_server
+    from bot.runtime.app import create_app
+    from bot.runtime.http import make_server
 
     started: list[Running] = []
 

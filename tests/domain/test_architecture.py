@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = ["bot.plan", "bot.incident", "bot.records", "bot.text", "bot.blocks", "bot.payloads", "bot.errors", "bot.ids",
-          "bot.report", "bot.render_home", "bot.render_incident", "bot.reminders", "bot.render_governance"]
+DOMAIN = ["bot.domain.plan", "bot.domain.incident", "bot.domain.records", "bot.domain.text", "bot.slack.mrkdwn", "bot.slack.blocks", "bot.slack.parse", "bot.domain.errors", "bot.slack.ids",
+          "bot.domain.report", "bot.slack.home_blocks", "bot.slack.incident_blocks", "bot.domain.reminders", "bot.slack.plan_blocks"]
 
 
 def run(code: str) -> str:
@@ -23,7 +23,7 @@ def test_domain_imports_neither_slack_nor_sqlalchemy():
 
 def test_importing_everything_starts_no_threads_and_reads_no_settings():
     out = run("import threading, os; os.environ['SLACK_BOT_TOKEN']='bad'; "
-              "import bot.app, bot.cli, bot.server, bot.scheduler, handlers.actions, handlers.commands, handlers.views, "
+              "import bot.runtime.app, bot.tools.cli, bot.runtime.http, bot.worker.scheduler, handlers.actions, handlers.commands, handlers.views, "
               "handlers.events, handlers.home, handlers.shortcuts, storage.models, storage.db, storage.uow, config.settings; "
               "print(threading.active_count())")
     assert out.strip() == "1"

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.errors import InvalidTransition
-from bot.incident import IncidentEvent, IncidentState, channel_name, next_state, parse_reference, reference
+from bot.domain.errors import InvalidTransition
+from bot.domain.incident import IncidentEvent, IncidentState, channel_name, next_state, parse_reference, reference
 
 
 def test_phases_advance_in_order_then_stop():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.plan import PHASE_ORDER, check_plans, load_plans, parse_duration
+from bot.domain.plan import PHASE_ORDER, check_plans, load_plans, parse_duration
 from config import BUNDLED_PLANS
 
 

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import render_governance as render
-from bot.errors import InvalidInput
-from bot.governance import record_test_form, reminder_ref
-from bot.plan import load_plans
-from bot.reminders import (Governance, Kind, Schedule, PlanTestType, add_months, describe_due, due_reminder,
+from bot.slack import plan_blocks as render
+from bot.domain.errors import InvalidInput
+from bot.usecases.plans import record_test_form, reminder_ref
+from bot.domain.plan import load_plans
+from bot.domain.reminders import (Governance, Kind, Schedule, PlanTestType, add_months, describe_due, due_reminder,
                            latest_stage, next_review_after, next_test_after, reminder_day, reminder_instant,
                            snooze_until, stages_through)
 
@@ -268,7 +268,7 @@ def test_bad_button_values_are_refused():
 
 
 def test_reminder_and_rendering_modules_import_neither_slack_nor_sqlalchemy():
-    code = ("import sys; import bot.reminders, bot.render_governance; print(sorted(m for m in sys.modules "
+    code = ("import sys; import bot.domain.reminders, bot.slack.plan_blocks; print(sorted(m for m in sys.modules "
             "if m.split('.')[0] in ('slack_sdk', 'slack_bolt', 'sqlalchemy')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -6,12 +6,12 @@ from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import given, settings, strategies as st
 
-from bot import render_home
-from bot.blocks import SECTION_MAX
-from bot.ids import Action
-from bot.incident import IncidentState
-from bot.records import Incident, Progress
-from bot.render_home import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
+from bot.slack import home_blocks as render_home
+from bot.slack.blocks import SECTION_MAX
+from bot.slack.ids import Action
+from bot.domain.incident import IncidentState
+from bot.domain.records import Incident, Progress
+from bot.slack.home_blocks import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 TODAY = NOW.date()

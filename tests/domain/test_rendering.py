@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, settings, strategies as st
 
-from bot import blocks
-from bot.incident import IncidentState
-from bot.plan import load_plans
-from bot.records import Incident, Step, StepStatus
-from bot.text import escape, safe
+from bot.slack import blocks
+from bot.domain.incident import IncidentState
+from bot.domain.plan import load_plans
+from bot.domain.records import Incident, Step, StepStatus
+from bot.slack.mrkdwn import escape, safe
 from config import BUNDLED_PLANS
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
@@ -90,7 +90,7 @@ def test_modal_offers_the_plan_circumstances_other_and_remit():
 
 
 def test_slack_message_text_is_decoded_before_it_is_quoted():
-    from bot.text import from_slack
+    from bot.slack.mrkdwn import from_slack
 
     raw = "Go &amp; see <@U0ABC> in <#C0DEF|ops> — <https://x.example|the doc> &lt;b&gt; <!here>"
     assert from_slack(raw) == "Go & see @U0ABC in #ops — the doc (https://x.example) <b> @here"

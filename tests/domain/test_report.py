@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import report
-from bot.errors import NotFound
-from bot.incident import IncidentState
-from bot.plan import load_plans
-from bot.records import Decision, Incident, LogEntry, Step, StepStatus
+from bot.domain import report
+from bot.domain.errors import NotFound
+from bot.domain.incident import IncidentState
+from bot.domain.plan import load_plans
+from bot.domain.records import Decision, Incident, LogEntry, Step, StepStatus
 from config import BUNDLED_PLANS
 
 PLAN = load_plans(BUNDLED_PLANS)[0]

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from bot.ids import OTHER_VALUE, Action, Callback
+from bot.slack.ids import OTHER_VALUE, Action, Callback
 from storage import models
 from tests.e2e.helpers import activate, open_modal, rows, submit
 from tests.support import dbstate, fuzz, people

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from bot.fakeslack import SlackSender
+from bot.tools.fakeslack import SlackSender
 from storage import models
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.support import people, processes
@@ -40,7 +40,7 @@ class BotProcess:
         env |= {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.url,
                 "DATABASE_URL": db_url, "BCBOT_ANNOUNCE_CHANNEL": people.ANNOUNCE, "BCBOT_SETUP_LEASE_SECONDS": "1"}
         self.log = open(log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot.tools.cli", "serve", "--http", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
         self.url = f"http://127.0.0.1:{self.port}"
         wait_for(self._healthy, what="the bot to answer /healthz")

@@ -56,7 +56,7 @@ def test_channel_creation_refused_tells_the_activator_and_is_retried_later(runni
     assert incident.channel_id is None
     assert any("would not create its channel" in m["text"] for m in running.fake.messages.get("D" + people.PARKS[1:], []))
     # The outbox still holds the set-up; the next sweep finishes it.
-    from bot.activation import resume_pending_setup
+    from bot.usecases.activation import resume_pending_setup
 
     assert resume_pending_setup(running.bot) == 1
     [incident] = rows(running, models.Incident)
@@ -103,7 +103,7 @@ def test_a_5xx_after_slack_posted_is_not_posted_again(running):
 
 
 def test_a_request_recorded_before_a_crash_is_processed_by_the_next_sweep(start_app):
-    from bot import activation
+    from bot.usecases import activation
     from tests.support.requests import recorded_request
 
     # The ack recorded the request; the process died before its background work ran.
@@ -129,7 +129,7 @@ def test_a_phase_change_that_slack_refuses_is_finished_later_not_lost(running):
     running.settle()
     assert rows(running, models.Incident)[0].state == "business_continuity"
     assert any("Slack refused part of the update" in r.get("text", "") for r in running.fake.responses)
-    from bot.activation import resume_pending_setup
+    from bot.usecases.activation import resume_pending_setup
 
     resume_pending_setup(running.bot)
     keys = posted_keys(running.fake)

@@ -11,8 +11,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot import governance, incident_ops
-from bot.ids import Action, Callback
+from bot.usecases import plans as governance
+from bot.usecases import incident as incident_ops
+from bot.slack.ids import Action, Callback
 from storage import models
 from tests.e2e.helpers import channel_messages, open_modal, rows, submit
 from tests.support import people
@@ -365,7 +366,7 @@ def test_an_owner_slack_cannot_find_is_reported_once_and_the_others_still_get_re
                 if "gus@wunderroot.example" in r.getMessage() and r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "not in this Slack workspace" in warnings[0]
 
-    from bot.cli import main
+    from bot.tools.cli import main
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", db_url)
@@ -384,7 +385,7 @@ def test_plan_status_shows_reviews_tests_and_what_is_overdue(start, monkeypatch,
     running, _ = start(utc(2027, 5, 20, 10), test=TEST, review=date(2027, 11, 15))
     [dm] = [m for m in dms(running, people.PARKS) if "test" in m["text"]]
     assert "overdue by 6 days" in text_of(dm)
-    from bot.cli import main
+    from bot.tools.cli import main
 
     monkeypatch.chdir(tmp_path)
     for name, value in (("DATABASE_URL", db_url), ("BCBOT_PLANS", str(tmp_path / "plans")),
@@ -399,7 +400,7 @@ def test_plan_status_shows_reviews_tests_and_what_is_overdue(start, monkeypatch,
 
 
 def test_the_scheduler_runs_one_reminder_sweep_job(running):
-    from bot.scheduler import start_scheduler
+    from bot.worker.scheduler import start_scheduler
 
     scheduler = start_scheduler(running.bot)
     try:

@@ -103,7 +103,7 @@ def test_home_shows_the_review_dates_recorded_in_the_database(running):
 
     from sqlalchemy import update
 
-    from bot import queries
+    from bot.usecases import reads as queries
     from storage import models as m
 
     running.settle()  # the start-up sweep records each plan's dates

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot import incident_ops
+from bot.usecases import incident as incident_ops
 from storage import models
 from tests.e2e.helpers import activate, button, channel_messages, rows, steps_of
 from tests.support import people

@@ -16,8 +16,8 @@ import logging
 
 import pytest
 
-from bot.ids import OTHER_VALUE, Action, Callback
-from bot.text import escape
+from bot.slack.ids import OTHER_VALUE, Action, Callback
+from bot.slack.mrkdwn import escape
 from storage import models
 from tests.e2e.helpers import open_modal, rows, submit
 from tests.support import people, slack_checks

@@ -25,7 +25,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.ids import OTHER_VALUE, Action, Callback
+from bot.slack.ids import OTHER_VALUE, Action, Callback
 from config import BUNDLED_PLANS
 from storage import models
 from tests.e2e.helpers import rows

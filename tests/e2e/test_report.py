@@ -74,7 +74,7 @@ def test_report_of_an_incident_run_in_slack(start_app, db_url):
     # The same report from the command line, as JSON, field by field.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BCBOT_", "DATABASE_URL"))}
     env |= {"DATABASE_URL": db_url, "BCBOT_TIMEZONE": "Europe/Paris"}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "report", "BC-1", "--format", "json"], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "bot.tools.cli", "report", "BC-1", "--format", "json"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

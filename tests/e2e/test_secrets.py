@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import RedactSecrets, configure
-from bot.slack_api import SlackApi, make_client
+from bot.runtime.logs import RedactSecrets, configure
+from bot.slack.api import SlackApi, make_client
 from tests.support import people, processes
 from tests.support.secrets import APP_TOKEN, BOT_TOKEN, MARKERS, SECRETS, SESSION_LOG, SIGNING_SECRET, leaks_in
 from tests.support.slack_requests import SlackSender
@@ -125,7 +125,7 @@ def test_bcbot_serve_at_debug_logs_no_secret(fake_slack, tmp_path):
             "BCBOT_ANNOUNCE_CHANNEL": people.ANNOUNCE}
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "-v", "serve", "--http", "--host", "127.0.0.1",
+        proc = subprocess.Popen([sys.executable, "-m", "bot.tools.cli", "-v", "serve", "--http", "--host", "127.0.0.1",
                                  "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -6,7 +6,7 @@ from collections import Counter
 
 from sqlalchemy import update
 
-from bot import activation
+from bot.usecases import activation
 from storage import models
 from tests.e2e.helpers import activate, rows
 from tests.support import people

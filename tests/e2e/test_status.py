@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import event
 
-from bot import queries
+from bot.usecases import reads as queries
 from tests.e2e.helpers import activate
 from tests.support import people
 

@@ -114,7 +114,7 @@ def _our_workers() -> list[int]:
                 cmdline = f.read()
         except OSError:
             continue
-        if int(ppid) == os.getpid() and state != "Z" and b"bot.worker" in cmdline:
+        if int(ppid) == os.getpid() and state != "Z" and b"bot.worker.process" in cmdline:
             found.append(int(entry))
     return found
 

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def bcbot(*args, env=None, cwd=None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BCBOT_", "DATABASE_URL"))}
     full_env |= env or {}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=full_env,
+    return subprocess.run([sys.executable, "-m", "bot.tools.cli", *args], capture_output=True, text=True, env=full_env,
                           cwd=cwd or ROOT, timeout=60)
 
 

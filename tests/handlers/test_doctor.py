@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.doctor import CHECKS, run_checks
-from bot.slack_api import REQUIRED_SCOPES
+from bot.tools.doctor import CHECKS, run_checks
+from bot.slack.api import REQUIRED_SCOPES
 from config import BUNDLED_PLANS
 from storage.db import make_engine
 from storage.migrate import current_revision, head_revision, upgrade
@@ -331,7 +331,7 @@ def test_serve_logs_the_doctors_problems_at_start(fake_slack, tmp_path):
     port = free_port()
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
+        proc = subprocess.Popen([sys.executable, "-m", "bot.tools.cli", "serve", "--http", "--host", "127.0.0.1",
                                  "--port", str(port)], cwd=ROOT, env=serve_env(fake_slack, f"sqlite:///{tmp_path}/s.db"),
                                 stdout=log, stderr=log)
 
@@ -359,7 +359,7 @@ def test_serve_logs_the_doctors_problems_at_start(fake_slack, tmp_path):
 
 def test_serve_with_an_unreachable_database_prints_the_doctors_line_not_a_traceback(fake_slack, tmp_path):
     url = f"postgresql+psycopg://postgres:hunter2pw@127.0.0.1:{free_port()}/x"
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
+    result = subprocess.run([sys.executable, "-m", "bot.tools.cli", "serve", "--http", "--host", "127.0.0.1",
                              "--port", str(free_port())], cwd=tmp_path, env=serve_env(fake_slack, url),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
@@ -373,7 +373,7 @@ def test_serve_with_an_unreachable_database_prints_the_doctors_line_not_a_traceb
 
 
 def test_serve_with_a_missing_database_folder_stops_with_the_doctors_line(fake_slack, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--http", "--port", str(free_port())],
+    result = subprocess.run([sys.executable, "-m", "bot.tools.cli", "serve", "--http", "--port", str(free_port())],
                             cwd=tmp_path, env=serve_env(fake_slack, f"sqlite:///{tmp_path}/nope/s.db"),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2

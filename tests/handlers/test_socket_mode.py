@@ -9,7 +9,7 @@ from tests.support import people
 
 
 def test_socket_mode_requests_reach_the_listeners(make_settings, fake_slack):
-    from bot.app import create_app
+    from bot.runtime.app import create_app
 
     app = create_app(make_settings(slack_app_token="xapp-1-A0-1-secret"))
     app.start(scheduler=False)

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from bot import queries, render_home
-from bot.incident import IncidentState
-from bot.plan import load_plans
-from bot.records import Progress
-from bot.render_home import HomePage
-from bot.runtime import PlanCatalog
+from bot.usecases import reads as queries
+from bot.slack import home_blocks as render_home
+from bot.domain.incident import IncidentState
+from bot.domain.plan import load_plans
+from bot.domain.records import Progress
+from bot.slack.home_blocks import HomePage
+from bot.usecases.ports import PlanCatalog
 from config import BUNDLED_PLANS
 from storage import models as m
 from tests.support.seed import seed_incidents

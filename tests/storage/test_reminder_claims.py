@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.reminders import ClaimStatus, Kind, PlanTest, PlanTestType, ReminderKey
+from bot.domain.reminders import ClaimStatus, Kind, PlanTest, PlanTestType, ReminderKey
 from storage import models as m
 from tests.support import people
 from tests.support.plans import write_plans
@@ -329,7 +329,7 @@ def test_two_db_upgrades_at_once_on_a_fresh_sqlite_file(tmp_path):
     url = f"sqlite:///{tmp_path}/fresh.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url}
     env.pop("BCBOT_PLANS", None)
-    script = "import sys; sys.stdin.readline(); from bot.cli import main; sys.exit(main(['db', 'upgrade']))"
+    script = "import sys; sys.stdin.readline(); from bot.tools.cli import main; sys.exit(main(['db', 'upgrade']))"
     procs = [subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, env=env, stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     for p in procs:
@@ -357,8 +357,9 @@ class _NoSlack:
 
 
 def _bot_with_many_plans(db_url: str, count: int, *, review: date, test: date, prefix: str = "p"):
-    from bot.plan import load_plans
-    from bot.runtime import Background, Bcbot, Directory, PlanCatalog
+    from bot.domain.plan import load_plans
+    from bot.worker.runner import Background
+    from bot.usecases.ports import Bcbot, Directory, PlanCatalog
     from config.settings import load_settings
     from storage.db import make_engine, make_session_factory
     from storage.migrate import upgrade
@@ -382,7 +383,7 @@ def _bot_with_many_plans(db_url: str, count: int, *, review: date, test: date, p
 @pytest.mark.parametrize("case", ["nothing-due", "all-due-and-sent"])
 def test_a_sweep_of_10000_plans_with_2_owners_sends_nothing_already_sent(tmp_path, case):
     # How long it takes is bench/scale.py's to say (figures, not a timed test); this is what it does.
-    from bot import governance
+    from bot.usecases import plans as governance
 
     due = NOW.date() if case == "all-due-and-sent" else NOW.date() + timedelta(days=200)
     bot, engine = _bot_with_many_plans(f"sqlite:///{tmp_path}/scale.db", 10_000, review=due, test=due)
@@ -416,7 +417,7 @@ def _sent_but_not_recorded(engine, plans, due: date) -> None:
 
 def test_the_first_sweep_after_a_mass_send_runs_as_many_sql_statements_at_any_size(any_db_url):
     """10 plans or 1,200 (claims once read 500 plans at a time): the same statements, none sent."""
-    from bot import governance
+    from bot.usecases import plans as governance
     from storage.db import counting_statements
 
     counts = []

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.plan import load_plans
-from bot.records import ActivationForm, RequestStatus, StepStatus
+from bot.domain.plan import load_plans
+from bot.domain.records import ActivationForm, RequestStatus, StepStatus
 from config import BUNDLED_PLANS
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)

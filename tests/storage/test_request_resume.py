@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.plan import load_plans
-from bot.records import ActivationForm, RequestStatus
+from bot.domain.plan import load_plans
+from bot.domain.records import ActivationForm, RequestStatus
 from config import BUNDLED_PLANS
 
 PLAN = load_plans(BUNDLED_PLANS)[0]

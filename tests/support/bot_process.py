@@ -14,8 +14,8 @@ from datetime import datetime
 
 
 def main(config: dict) -> int:
-    from bot import governance
-    from bot.app import create_app
+    from bot.usecases import plans as governance
+    from bot.runtime.app import create_app
     from config.settings import load_settings
 
     if not config.get("advisory_lock", True):

@@ -2,8 +2,8 @@
 as if the process died right after the ack, before the work after it ran."""
 from __future__ import annotations
 
-from bot import activation
-from bot.records import ActivationForm
+from bot.usecases import activation
+from bot.domain.records import ActivationForm
 from tests.support.clock import FakeClock
 
 

@@ -18,7 +18,7 @@ import threading
 
 import pytest
 
-from bot.logs import RedactSecrets
+from bot.runtime.logs import RedactSecrets
 
 BOT_TOKEN = "xoxb-SECRET-BOT-TOKEN-4f1c9e2a7b"
 SIGNING_SECRET = "SECRET-SIGNING-9d3b7e51a2c4f08e"

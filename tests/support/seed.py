@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from bot.incident import IncidentState
-from bot.plan import Plan
+from bot.domain.incident import IncidentState
+from bot.domain.plan import Plan
 from storage import models as m
 
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from bot.fakeslack import FakeSlack, SlackSender
+from bot.tools.fakeslack import FakeSlack, SlackSender
 from tests.support import people
 from tests.support.secrets import BOT_TOKEN, SIGNING_SECRET
 
@@ -44,8 +44,8 @@ def serve_in_thread(server) -> None:
 
 @contextmanager
 def served(tmp_dir: Path, *, clock=None, **overrides) -> Iterator[Served]:
-    from bot.app import create_app
-    from bot.server import make_server
+    from bot.runtime.app import create_app
+    from bot.runtime.http import make_server
     from config.settings import load_settings
 
     fake = FakeSlack(token=BOT_TOKEN).start()

@@ -1,7 +1,7 @@
 """Requests shaped and signed the way Slack sends them (the sender lives with the fake Slack)."""
 from __future__ import annotations
 
-from bot.fakeslack import TEAM_ID, Reply, SlackSender, sign  # noqa: F401  (re-exported for the tests)
+from bot.tools.fakeslack import TEAM_ID, Reply, SlackSender, sign  # noqa: F401  (re-exported for the tests)
 
 
 def filled_view(view: dict, *, circumstance: str | None, summary: str | None, lead: str | None,

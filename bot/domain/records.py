@@ -1,0 +1,143 @@
+"""Plain values the use cases and renderers work with (no ORM, no Slack)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.incident import IncidentState, reference
+
+
+class StepStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    NOT_APPLICABLE = "na"
+
+
+class RequestStatus(StrEnum):
+    RECEIVED = "received"  # recorded at submit, not yet looked at
+    PENDING = "pending"  # waiting for a team member's approval
+    APPROVED = "approved"
+    DECLINED = "declined"
+    ACTIVATED = "activated"  # by a team member directly
+
+
+@dataclass(frozen=True)
+class ActivationForm:
+    """What a person typed into the activation modal, validated."""
+
+    plan_id: str
+    circumstance: str
+    summary: str
+    services: tuple[str, ...]
+    lead_user_id: str
+    is_exercise: bool = False
+
+
+@dataclass(frozen=True)
+class ActivationRequest:
+    id: int
+    plan_version_id: int
+    requested_by: str
+    form: ActivationForm
+    status: RequestStatus
+    decided_by: str | None
+    created_at: datetime
+    approval_messages: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    plan_key: str
+    plan_version_id: int
+    is_exercise: bool
+    circumstance: str
+    summary: str
+    services: tuple[str, ...]
+    lead_user_id: str
+    activated_by: str
+    approved_by: str | None
+    state: IncidentState
+    channel_id: str | None
+    channel_name: str | None
+    header_ts: str | None
+    announce_ts: str | None
+    activated_at: datetime
+    phase_started_at: datetime
+    stood_down_at: datetime | None
+    closing_summary: str | None = None
+    next_update_due: datetime | None = None
+    nudged_for: datetime | None = None
+
+    @property
+    def ref(self) -> str:
+        return reference(self.id)
+
+
+@dataclass(frozen=True)
+class Step:
+    id: int
+    incident_id: int
+    phase: str
+    position: int
+    title: str
+    owner_role: str | None
+    due_within_minutes: int | None
+    status: StepStatus
+    changed_by: str | None
+    changed_at: datetime | None
+    assignee: str | None = None
+    note: str | None = None
+    na_reason: str | None = None
+
+    def due_at(self, phase_started_at: datetime) -> datetime | None:
+        if self.due_within_minutes is None:
+            return None
+        return phase_started_at + timedelta(minutes=self.due_within_minutes)
+
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"{self.done}/{self.total} done"
+
+
+def progress(steps: list[Step]) -> Progress:
+    return Progress(done=sum(s.status is not StepStatus.OPEN for s in steps), total=len(steps))
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    incident_id: int
+    at: datetime
+    actor: str | None
+    kind: str
+    summary: str
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An entry in an incident's decision register (D1, D2, ...)."""
+
+    id: int
+    incident_id: int
+    number: int
+    decision: str
+    rationale: str | None
+    options: str | None
+    decided_by: str
+    logged_by: str
+    corrects: int | None
+    source_link: str | None
+    at: datetime
+
+    @property
+    def label(self) -> str:
+        return f"D{self.number}"

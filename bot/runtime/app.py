@@ -1,0 +1,176 @@
+"""The composition root: `create_app(settings)` builds the Bolt app and everything it needs.
+
+Nothing here runs on import; nothing connects until `BcbotApp.start()`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.domain.errors import InvalidInput, NotAllowed, explain
+from bot.slack.ids import Field
+from bot.domain.plan import load_plans
+from bot.worker.runner import Background
+from bot.usecases.ports import Bcbot, Directory, PlanCatalog, utcnow
+from bot.slack.api import SlackApi, make_client
+from config.settings import Settings
+from storage.db import make_engine, make_session_factory, patient_locks, ping
+from storage.migrate import upgrade
+from storage.uow import uow_factory
+
+log = logging.getLogger("bcbot")
+
+
+@dataclass
+class BcbotApp:
+    bolt: App
+    bot: Bcbot
+    engine: object
+    scheduler: object | None = None
+
+    def start(self, *, scheduler: bool = True) -> None:
+        """Migrate, record the plan versions, learn who the bot is, then start background jobs (in the
+        worker process, when the settings ask for one)."""
+        upgrade(self.engine)
+        with self.bot.uow() as uow:
+            for plan in self.bot.plans.all():
+                self.bot.plans.version_ids[plan.id] = uow.plans.version_id(
+                    plan, source=str(self.bot.settings.bcbot_plans), now=self.bot.clock())
+            uow.commit()
+        try:
+            identity = self.bot.slack.auth_test()
+            self.bot.bot_user_id, self.bot.team_id = identity.get("user_id"), identity.get("team_id")
+        except Exception as err:
+            log.error("Slack auth.test failed (%s): check SLACK_BOT_TOKEN and SLACK_API_URL", err)
+        if self.bot.settings.bcbot_worker == "process":
+            from bot.worker.process import WorkerProcess
+
+            self.bot.worker = WorkerProcess(self.bot.settings, identity=(self.bot.bot_user_id, self.bot.team_id),
+                                            version_ids=self.bot.plans.version_ids, scheduler=scheduler,
+                                            on_incidents_changed=self.bot.incidents_changed)
+        else:
+            self.scheduler = start_background_jobs(self.bot, scheduler=scheduler)
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        if self.bot.worker is not None:
+            self.bot.worker.stop()
+        self.bot.background.shutdown()
+        self.engine.dispose()
+
+
+def start_background_jobs(bot: Bcbot, *, scheduler: bool):
+    """Finish set-up a crash left half done, send reminders that fell due while the bot was down (each
+    once; see docs/reminders.md), and start the periodic jobs. Returns the scheduler, if started."""
+    from bot.usecases import activation
+    from bot.usecases import plans as governance
+
+    bot.background.submit(lambda: activation.resume_pending_setup(bot))
+    bot.background.submit(lambda: governance.on_start(bot))
+    if not scheduler:
+        return None
+    from bot.worker.scheduler import start_scheduler
+
+    return start_scheduler(bot)
+
+
+def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
+              modal_workers: int = 4) -> tuple[Bcbot, object]:
+    """The bot's parts (plans, database, Slack client, worker threads) and its database engine.
+    `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s)."""
+    plans = load_plans(settings.bcbot_plans)  # PlanError names every problem
+    engine = make_engine(settings.database_url)
+    slack = SlackApi(make_client(token=settings.bot_token, base_url=settings.slack_api_url))
+    bot = Bcbot(
+        settings=settings,
+        plans=PlanCatalog({p.id: p for p in plans}),
+        uow=uow_factory(make_session_factory(engine), on_incidents_changed=lambda: bot.incidents_changed()),
+        slack=slack,
+        directory=Directory(slack.lookup_email),
+        background=Background(urgent_workers=modal_workers, initializer=patient_locks),
+        healthy=lambda: ping(engine),
+        clock=clock,
+        setup_lease_seconds=settings.bcbot_setup_lease_seconds,
+    )
+    return bot, engine
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> BcbotApp:
+    bot, engine = build_bot(settings, clock=clock)
+
+    def authorize(enterprise_id, team_id, logger) -> AuthorizeResult:
+        # No auth.test on the request path: the identity was learned once at start.
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=bot.team_id or team_id,
+                               bot_token=settings.bot_token, bot_user_id=bot.bot_user_id)
+
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    bolt = App(
+        signing_secret=signing_secret,
+        # Bolt gives each request a client with the token from `authorize`; this one only carries
+        # the API URL and the retry policy.
+        client=make_client(token=None, base_url=settings.slack_api_url),
+        authorize=authorize,
+        # Listeners ack on the request thread and hand slow work to bot.background, so an ack
+        # never waits for a busy thread pool or a slow Slack API.
+        process_before_response=True,
+        request_verification_enabled=True,
+        logger=logging.getLogger("bcbot.bolt"),
+    )
+
+    @bolt.middleware
+    def inject_bot(context, body, next):
+        # The workspace of the request, and of the person acting: in a Slack Connect channel someone
+        # from another organisation can click bcbot's buttons while the request's team is our own.
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        teams = [context.team_id, context.get("actor_team_id"), user.get("team_id")]
+        foreign = [t for t in teams if bot.team_id and t and t != bot.team_id]
+        if foreign:
+            log.warning("refused a request from another workspace (%s)", str(foreign[0])[:32])
+            # Answered like any refusal, in the shape the surface shows (a modal's field error, an ephemeral).
+            return error_response(bot, NotAllowed("This bcbot belongs to another Slack workspace."), body)
+        context["bcbot"] = bot
+        return next()
+
+    @bolt.error
+    def on_error(error, body, response):
+        return error_response(bot, error, body if isinstance(body, dict) else {})
+
+    from handlers import actions, commands, events, governance, home, shortcuts, views
+
+    for module in (commands, actions, views, events, shortcuts, home, governance):
+        module.register(bolt)
+    return BcbotApp(bolt=bolt, bot=bot, engine=engine)
+
+
+def error_response(bot: Bcbot, error: Exception, body: dict) -> BoltResponse:
+    """Turn any listener error into something the person sees, in the shape the surface expects."""
+    message = explain(error, log)
+    kind = body.get("type")
+    if kind == "view_submission":
+        fields = error.fields if isinstance(error, InvalidInput) and error.fields else {_error_block(body): message[:200]}
+        return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": fields}),
+                            headers={"content-type": "application/json"})
+    if "command" in body:
+        return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": message}),
+                            headers={"content-type": "application/json"})
+    if kind in ("block_actions", "shortcut", "message_action"):
+        from handlers import teller
+
+        tell = teller(bot, body)  # the response_url, or a DM when there is none (a button in a modal)
+        bot.defer(tell, text=message)
+    return BoltResponse(status=200, body="")
+
+
+def _error_block(body: dict) -> str:
+    """An input block of the submitted modal to show a general error on (Slack ignores unknown ones)."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    state = view.get("state") if isinstance(view.get("state"), dict) else {}
+    blocks = list(state.get("values") or {}) if isinstance(state.get("values"), dict) else []
+    return Field.SUMMARY.value if Field.SUMMARY.value in blocks or not blocks else str(blocks[0])

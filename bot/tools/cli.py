@@ -1,0 +1,203 @@
+"""The `bcbot` command: serve, db upgrade, plan check, report, demo."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.runtime import logs
+from bot.domain.plan import PlanError, check_plans
+from config.settings import SettingsError, load_settings
+
+log = logging.getLogger("bcbot")
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"bcbot: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_serve(args) -> int:
+    from bot.runtime.app import create_app
+
+    settings = load_settings()
+    http = args.http or settings.slack_app_token is None
+    settings.require_for_serving(http=http)
+    # What start-up needs (plans, a database it can open), checked first: a clear line, not a traceback.
+    from bot.tools.doctor import preflight
+
+    problems = [check for check in preflight(settings) if not check.ok]
+    for check in problems:
+        print(f"bcbot: {check.line()}", file=sys.stderr)
+    if problems:
+        return 2
+    app = create_app(settings)
+    app.start()
+    from bot.worker.runner import freeze_startup_objects
+
+    freeze_startup_objects()
+    app.bot.background.submit(lambda: _log_setup_problems(settings))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if http:
+            from bot.runtime.http import make_server
+
+            server = make_server(app, host=args.host, port=args.port)
+            log.info("bcbot serving HTTP on %s:%s (POST /slack/events, GET /healthz)", args.host, server.effective_port)
+            server.run()
+        else:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("bcbot connecting to Slack in Socket Mode")
+            SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value()).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        app.stop()
+    return 0
+
+
+def _log_setup_problems(settings) -> None:
+    """The doctor's checks, logged at start so a broken set-up is loud, not silent."""
+    from bot.tools.doctor import run_checks
+
+    for check in run_checks(settings):
+        if check.status == "fail":
+            log.warning("setup problem: %s", check.line())
+        elif check.status == "skip":
+            log.info("setup check skipped: %s", check.line())
+
+
+def cmd_db_upgrade(args) -> int:
+    from storage.db import make_engine
+    from storage.migrate import current_revision, upgrade
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"database at revision {current_revision(engine)}")
+    return 0
+
+
+def cmd_plan_check(args) -> int:
+    path = Path(args.path) if args.path else load_settings().bcbot_plans
+    plans, problems = check_plans(path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    for plan in plans:
+        steps = sum(len(p.steps) for p in plan.phases)
+        print(f"ok: {plan.id} — {plan.title} ({len(plan.owners)} owners, {len(plan.activation.team)} on the team, {steps} steps)")
+    return 0
+
+
+def cmd_plan_status(args) -> int:
+    import json
+    from datetime import datetime, timezone
+
+    from bot.usecases.plans import plan_status
+    from bot.domain.plan import load_plans
+    from bot.slack.plan_blocks import status_json, status_text
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import current_revision, head_revision
+    from storage.uow import uow_factory
+
+    settings = load_settings()
+    plans = load_plans(settings.bcbot_plans)
+    engine = make_engine(settings.database_url)
+    try:
+        if current_revision(engine) != head_revision():
+            return _fail("the database is not up to date: run `bcbot db upgrade` (or start the bot) first", 1)
+        statuses = plan_status(uow_factory(make_session_factory(engine)), plans, now=datetime.now(timezone.utc),
+                               tz=settings.timezone)
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        print(json.dumps(status_json(statuses), indent=2, ensure_ascii=False))
+    else:
+        print(status_text(statuses, tz=settings.timezone))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from bot.domain.report import build_report, render_json, render_markdown
+    from storage.db import make_engine, make_session_factory
+    from storage.uow import SqlUnitOfWork
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    report = build_report(lambda: SqlUnitOfWork(make_session_factory(engine)), args.incident, tz=settings.timezone)
+    print(render_json(report) if args.format == "json" else render_markdown(report))
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from contextlib import nullcontext
+
+    from bot.tools.doctor import quiet_logging, report, run_checks
+
+    # Only the doctor's own lines, unless asked for the details (-v).
+    with nullcontext() if args.verbose else quiet_logging():
+        return 0 if report(run_checks(), lambda line: print(line, flush=True)) else 1
+
+
+def cmd_demo(args) -> int:
+    from bot.tools.demo import run_demo
+
+    return run_demo(out=sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bcbot", description="Run your business continuity plan in Slack.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (secrets are still redacted)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    serve.add_argument("--http", action="store_true", help="HTTP mode even if SLACK_APP_TOKEN is set")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(func=cmd_db_upgrade)
+
+    plan = sub.add_parser("plan", help="plan commands").add_subparsers(dest="plan_command", required=True)
+    check = plan.add_parser("check", help="validate plan files; every problem with file and field")
+    check.add_argument("path", nargs="?", help="a plan YAML file or folder (default: BCBOT_PLANS)")
+    check.set_defaults(func=cmd_plan_check)
+    status = plan.add_parser("status", help="every plan's owners, last and next review and test, what is overdue")
+    status.add_argument("--format", choices=["text", "json"], default="text")
+    status.set_defaults(func=cmd_plan_status)
+
+    report = sub.add_parser("report", help="print an incident's report")
+    report.add_argument("incident", help="the incident reference, e.g. BC-12")
+    report.add_argument("--format", choices=["md", "json"], default="md")
+    report.set_defaults(func=cmd_report)
+
+    sub.add_parser("doctor", help="check settings, plans, database, Slack token and people; a fix for each failure"
+                   ).set_defaults(func=cmd_doctor)
+    sub.add_parser("demo", help="a complete scripted incident with no Slack workspace needed").set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logs.configure(logging.DEBUG if args.verbose else logging.INFO)
+    from bot.domain.errors import BcbotError
+
+    try:
+        return args.func(args)
+    except SettingsError as err:
+        return _fail(str(err))
+    except PlanError as err:
+        return _fail("invalid plan: " + "; ".join(str(p) for p in err.problems))
+    except BcbotError as err:
+        return _fail(str(err), 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""`bcbot demo`: a complete scripted incident with no Slack workspace and no tokens.
+
+The real app runs over real HTTP against the in-process stand-in for Slack (bot.fakeslack) and a
+temporary SQLite database; the script plays the people, and the demo prints what each would see.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TextIO
+
+from bot.tools.fakeslack import FakeSlack, SlackSender, readable
+
+TOKEN, SECRET = "xoxb-demo-token", "demo-signing-secret"
+PARKS, HUNTON, BAKER, OLIVE = "U0SPARKS01", "U0HUNTON01", "U0JBAKER01", "U0OLIVE001"
+ANNOUNCE = "C0ANNOUNCE"
+
+
+class DemoClock:
+    def __init__(self):
+        self.now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Demo:
+    def __init__(self, out: TextIO, workdir: Path):
+        from bot.runtime.app import create_app
+        from bot.runtime.http import make_server
+        from config.settings import load_settings
+
+        self.out = out
+        self.fake = FakeSlack(token=TOKEN).start()
+        for uid, name, email in [(PARKS, "Steve Parks", None), (HUNTON, "Steve Hunton", "steve.hunton@wunderroot.example"),
+                                 (BAKER, "Joe Baker", None), (OLIVE, "Olive Designer", None)]:
+            self.fake.add_user(uid, name, email)
+        self.fake.add_channel(ANNOUNCE, "bc-announcements")
+        self.fake.channels[ANNOUNCE].members.add(self.fake.bot_user_id)
+        self.clock = DemoClock()
+        settings = load_settings(_env_file=None, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                                 slack_api_url=self.fake.url, database_url=f"sqlite:///{workdir}/demo.db",
+                                 bcbot_announce_channel=ANNOUNCE, bcbot_worker="threads")  # its clock is in-process
+        self.app = create_app(settings, clock=self.clock)
+        self.app.start(scheduler=False)
+        self.server = make_server(self.app, host="127.0.0.1", port=0, threads=4)
+        threading.Thread(target=self._serve, daemon=True).start()
+        self.slack = SlackSender(f"http://127.0.0.1:{self.server.effective_port}", SECRET, self.fake.response_url)
+        self.seen: dict[str, int] = {}
+
+    def _serve(self):
+        try:
+            self.server.run()
+        except OSError:
+            pass
+
+    def close(self):
+        self.app.bot.background.wait_idle(30)
+        self.server.close()
+        self.app.stop()
+        self.fake.stop()
+
+    # Narration --------------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        print(f"\n### {text}", file=self.out)
+
+    def settle(self) -> None:
+        self.app.bot.background.wait_idle(30)
+
+    def show_new(self) -> None:
+        """Print every message posted or changed since last time, as the person would see it."""
+        self.settle()
+        for channel_id, messages in self.fake.messages.items():
+            channel = self.fake.channels[channel_id]
+            where = f"DM with {self.fake.users[channel.name].name}" if channel.is_im else f"#{channel.name}"
+            for message in messages:
+                key = f"{channel_id}:{message['ts']}"
+                fingerprint = hash(json.dumps(message, sort_keys=True, default=str))
+                if self.seen.get(key) == fingerprint:
+                    continue
+                verb = "updated" if key in self.seen else "posted"
+                self.seen[key] = fingerprint
+                print(f"\n--- {where} ({verb}) ---", file=self.out)
+                print(readable(self.fake, message), file=self.out)
+        for response in self.fake.responses[self.seen.get("responses", 0):]:
+            print(f"\n--- only you can see this ---\n{readable(self.fake, response)}", file=self.out)
+        self.seen["responses"] = len(self.fake.responses)
+
+    def view(self, callback_id: str) -> dict:
+        return [v for v in self.fake.views.values() if v.get("callback_id") == callback_id][-1]
+
+    def submit(self, user: str, view: dict, values: dict) -> None:
+        state = {k: {"value": v} for k, v in values.items()}
+        self.slack.view_submission(user, {**view, "state": {"values": state}})
+        self.settle()
+
+    def incident(self):
+        with self.app.bot.uow() as uow:
+            return uow.incidents.open_incidents(1)[0]
+
+    def header_value(self, action_id: str) -> str:
+        incident = self.incident()
+        header = next(m for m in self.fake.messages[incident.channel_id] if m["ts"] == incident.header_ts)
+        actions = next(b for b in header["blocks"] if b["type"] == "actions")
+        return next(e["value"] for e in actions["elements"] if e["action_id"] == action_id)
+
+    def step_value(self, phase: str, position: int) -> tuple[str, str]:
+        incident = self.incident()
+        with self.app.bot.uow() as uow:
+            step = next(s for s in uow.incidents.steps(incident.id, phase) if s.position == position)
+        return json.dumps({"s": step.id}), f"step:{step.id}"
+
+
+def run_demo(out: TextIO) -> int:
+    logging.getLogger().setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="bcbot-demo-") as workdir:
+        demo = Demo(out, Path(workdir))
+        try:
+            _script(demo)
+        finally:
+            demo.close()
+    return 0
+
+
+def _script(d: Demo) -> None:
+    print("bcbot demo: a scripted incident at Wunderroot, against a stand-in for Slack (no workspace needed).",
+          file=d.out)
+    d.say("Olive (a designer, not on the Business Continuity Team) types /activate")
+    d.slack.command(OLIVE, "")
+    d.settle()
+    modal = d.view("bcbot.activation")
+    print("\n--- the activation form opens ---\n" + readable(d.fake, modal), file=d.out)
+    values = {
+        "circumstance": {"selected_option": {"value": "Loss of critical systems"}},
+        "other": {"value": None},
+        "summary": {"value": "The file server is unreachable since 08:50; nobody can open project files. <!channel>"},
+        "services": {"selected_options": [{"value": "Project management and delivery"}]},
+        "lead": {"selected_user": HUNTON},
+    }
+    d.submit(OLIVE, modal, values)
+    d.say("She submits it: the team is asked to approve, and she is told so")
+    d.show_new()
+
+    d.say("Joe Baker (team) clicks Approve: the plan is activated")
+    request_value = json.dumps({"r": 1})
+    d.slack.block_action(BAKER, "bcbot.request.approve", request_value, channel="D" + BAKER[1:])
+    d.show_new()
+
+    d.say("Steve Hunton (the lead) works the checklist: two steps done, one assigned, one not applicable")
+    incident = d.incident()
+    for position in (1, 2):
+        value, _ = d.step_value("incident_management", position)
+        d.slack.block_action(HUNTON, "bcbot.step.done", value, channel=incident.channel_id)
+    _, block_id = d.step_value("incident_management", 3)
+    d.slack.interactive({"type": "block_actions", "team": {"id": "T0BCBOT"}, "user": {"id": HUNTON, "team_id": "T0BCBOT"},
+                         "actions": [{"action_id": "bcbot.step.assign", "block_id": block_id, "type": "users_select",
+                                      "selected_user": BAKER}], "channel": {"id": incident.channel_id},
+                         "response_url": d.fake.response_url + "demo", "trigger_id": "t"})
+    value, _ = d.step_value("incident_management", 4)
+    d.slack.block_action(HUNTON, "bcbot.step.more", None, channel=incident.channel_id,
+                         selected=json.dumps(json.loads(value) | {"op": "na"}))
+    d.settle()
+    d.submit(HUNTON, d.view("bcbot.step.na"), {"text": {"value": "Everyone works from home on Fridays"}})
+    d.show_new()
+
+    d.say("A decision is logged, and a status update posted with the next one due in 30 minutes")
+    d.slack.block_action(HUNTON, "bcbot.incident.decision", d.header_value("bcbot.incident.decision"), channel=incident.channel_id)
+    d.settle()
+    d.submit(HUNTON, d.view("bcbot.decision"), {"decision": {"value": "Work from the hosted fallback environment today"},
+                                               "rationale": {"value": "The file server needs a new disk; delivery is tomorrow"},
+                                               "decided_by": {"selected_user": PARKS}})
+    d.slack.block_action(HUNTON, "bcbot.incident.update", d.header_value("bcbot.incident.update"), channel=incident.channel_id)
+    d.settle()
+    d.submit(HUNTON, d.view("bcbot.status_update"), {"situation": {"value": "Fallback environment up; files from last night's backup"},
+                                                    "actions": {"value": "Ordering a replacement disk"},
+                                                    "next_update": {"selected_option": {"value": "30"}}})
+    d.show_new()
+
+    d.say("31 minutes later nobody has posted an update: the lead is nudged")
+    from bot.usecases import incident as incident_ops
+
+    d.clock.now += timedelta(minutes=31)
+    incident_ops.nudge_due_updates(d.app.bot)
+    d.show_new()
+
+    d.say("The lead moves to business continuity, then to resumption and recovery")
+    d.slack.block_action(HUNTON, "bcbot.incident.advance", d.header_value("bcbot.incident.advance"), channel=incident.channel_id)
+    d.show_new()
+    d.clock.now += timedelta(hours=5)
+    d.slack.block_action(HUNTON, "bcbot.incident.advance", d.header_value("bcbot.incident.advance"), channel=incident.channel_id)
+    d.show_new()
+
+    d.say("Next day: the disk is replaced and the lead stands the incident down")
+    d.clock.now += timedelta(hours=20)
+    d.slack.block_action(HUNTON, "bcbot.incident.stand_down", d.header_value("bcbot.incident.stand_down"), channel=incident.channel_id)
+    d.settle()
+    d.submit(HUNTON, d.view("bcbot.stand_down"), {"text": {"value": "File server restored from backup; no data lost."}})
+    d.show_new()
+
+    d.say("The incident report (bcbot report BC-1)")
+    from bot.domain.report import build_report, render_markdown
+
+    print(render_markdown(build_report(d.app.bot.uow, "BC-1", tz=d.app.bot.settings.timezone)), file=d.out)

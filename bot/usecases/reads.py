@@ -1,0 +1,94 @@
+"""Read-only views for the ack path: fast database reads, no Slack calls."""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from bot.slack import blocks
+from bot.slack import home_blocks as render_home
+from bot.slack.home_blocks import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
+from bot.domain.records import Progress
+from bot.usecases.ports import Bcbot
+
+
+# Another replica's changes reach `/activate status` within this; this process's and its worker's at once.
+STATUS_MAX_AGE_S = 2.0
+
+
+def open_incident_lines(bot: Bcbot) -> list[str]:
+    """The open incidents, one line each. A burst of `/activate status` (everyone asking at once on the
+    worst day) reads the database once: the list is kept until an incident changes or it is 2 s old."""
+    def fresh():
+        cached = bot.status_cache
+        if cached and cached[0] == bot.incidents_version and time.monotonic() - cached[1] < STATUS_MAX_AGE_S:
+            return cached[2]
+        return None
+
+    lines = fresh()
+    if lines is not None:
+        return lines
+    # A burst after a change: one reads, the others use what it read. The wait is short, so a read
+    # stuck on an unreachable database never holds a queue of acks past Slack's 3 s.
+    locked = bot.status_lock.acquire(timeout=0.2)
+    try:
+        lines = fresh()
+        if lines is not None:
+            return lines
+        version = bot.incidents_version  # before the read: a change committed after it makes this stale
+        with bot.uow(read_only=True) as uow:
+            incidents = uow.incidents.open_incidents(50)
+        lines = [blocks.incident_line(i, bot.plans.title(i.plan_key)) for i in incidents]
+        bot.status_cache = (version, time.monotonic(), lines)
+        return lines
+    finally:
+        if locked:
+            bot.status_lock.release()
+
+
+def plan_cards(bot: Bcbot, today: date, recorded: dict[str, tuple[date, date]] | None = None
+               ) -> tuple[list[PlanCard], int, int]:
+    """The plans App Home lists (overdue and soonest due first), how many plans there are, how many overdue.
+
+    `recorded` holds the review and test dates plan governance keeps in the database (one query); a plan
+    bcbot has not recorded yet shows its file's dates.
+    """
+    recorded = recorded or {}
+    dates = {p.id: recorded.get(p.id) or (p.review.next, p.testing.next) for p in bot.plans.all()}
+    chosen, overdue = render_home.plans_to_show(dates, today)
+    cards = []
+    for plan_id in chosen:
+        plan = bot.plans.plans[plan_id]
+        cards.append(PlanCard(plan_id=plan.id, title=plan.title, owners=tuple(o.name for o in plan.owners),
+                              next_review=dates[plan_id][0], next_test=dates[plan_id][1]))
+    return cards, len(dates), overdue
+
+
+def home_data(bot: Bcbot, page: HomePage | None = None) -> HomeData:
+    """Everything App Home shows, in five SQL statements whatever the size of the history or the number of plans."""
+    page = page or HomePage()
+    now = bot.clock()
+    with bot.uow(read_only=True) as uow:  # a read: on SQLite it takes no write lock
+        open_total = uow.home.count_open()
+        opened = uow.home.open_incidents(render_home.OPEN_MAX)
+        progress = uow.home.phase_progress([i.id for i in opened])
+        recent = uow.home.stood_down(render_home.RECENT_MAX + 1, before=page.before)
+        recorded = uow.governance.next_dates()
+    title = bot.plans.title
+    today = now.astimezone(bot.settings.timezone).date()
+    plans, plans_total, plans_overdue = plan_cards(bot, today, recorded)
+    return HomeData(
+        open=[OpenItem(i, title(i.plan_key), progress.get(i.id, Progress(0, 0))) for i in opened],
+        open_total=open_total,
+        recent=[ClosedItem(i, title(i.plan_key)) for i in recent[:render_home.RECENT_MAX]],
+        has_older=len(recent) > render_home.RECENT_MAX,
+        page=page,
+        plans=plans,
+        plans_total=plans_total,
+        plans_overdue=plans_overdue,
+        now=now,
+        today=today,
+    )
+
+
+def home(bot: Bcbot, page: HomePage | None = None) -> dict:
+    return render_home.home_view(home_data(bot, page))
