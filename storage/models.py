@@ -109,6 +109,8 @@ class Incident(Base):
     # Status update cadence: when the next update is due, and which due time the lead was nudged for.
     next_update_due: Mapped[datetime | None]
     nudged_for: Mapped[datetime | None]
+    # Decisions are numbered from this counter, taken under the incident row's lock: no gaps, nobody refused.
+    decisions_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class SlackTask(Base):

@@ -5,11 +5,30 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import repositories as r
 from storage.db import READ_ONLY
+from storage.repositories.events import EventRepository
+from storage.repositories.governance import GovernanceRepository, ReminderClaimRepository
+from storage.repositories.home import HomeRepository
+from storage.repositories.incidents import DecisionRepository, IncidentRepository, LogRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.plans import PlanRepository
+from storage.repositories.requests import RequestRepository
 
 
 class SqlUnitOfWork:
+    # Set by __enter__, one of each per transaction; declared here so that a type checker follows `uow.plans.x()`.
+    session: Session
+    plans: PlanRepository
+    requests: RequestRepository
+    incidents: IncidentRepository
+    log: LogRepository
+    outbox: OutboxRepository
+    events: EventRepository
+    decisions: DecisionRepository
+    home: HomeRepository
+    governance: GovernanceRepository
+    reminders: ReminderClaimRepository
+
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
                  on_incidents_changed: Callable[[], None] | None = None):
         self._factory = session_factory
@@ -20,16 +39,16 @@ class SqlUnitOfWork:
         self.session = self._factory()
         if self._read_only:  # for reads on the ack path: on SQLite, no write lock is taken
             self.session.connection(execution_options={READ_ONLY: True})
-        self.plans = r.PlanRepository(self.session)
-        self.requests = r.RequestRepository(self.session)
-        self.incidents = r.IncidentRepository(self.session)
-        self.log = r.LogRepository(self.session)
-        self.outbox = r.OutboxRepository(self.session)
-        self.events = r.EventRepository(self.session)
-        self.decisions = r.DecisionRepository(self.session)
-        self.home = r.HomeRepository(self.session)
-        self.governance = r.GovernanceRepository(self.session)
-        self.reminders = r.ReminderClaimRepository(self.session)
+        self.plans = PlanRepository(self.session)
+        self.requests = RequestRepository(self.session)
+        self.incidents = IncidentRepository(self.session)
+        self.log = LogRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.events = EventRepository(self.session)
+        self.decisions = DecisionRepository(self.session)
+        self.home = HomeRepository(self.session)
+        self.governance = GovernanceRepository(self.session)
+        self.reminders = ReminderClaimRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -10,8 +10,18 @@ from typing import TYPE_CHECKING, Callable, Protocol
 from bot.domain.errors import NotFound
 from bot.domain.plan import Person, Plan
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: the use cases are handed these, they do not build them
+    from bot.slack.api import SlackApi
+    from bot.worker.process import WorkerProcess
     from bot.worker.runner import Background
+    from config.settings import Settings
+    from storage.repositories.events import EventRepository
+    from storage.repositories.governance import GovernanceRepository, ReminderClaimRepository
+    from storage.repositories.home import HomeRepository
+    from storage.repositories.incidents import DecisionRepository, IncidentRepository, LogRepository
+    from storage.repositories.outbox import OutboxRepository
+    from storage.repositories.plans import PlanRepository
+    from storage.repositories.requests import RequestRepository
 
 log = logging.getLogger("bcbot")
 
@@ -21,12 +31,18 @@ def utcnow() -> datetime:
 
 
 class UnitOfWork(Protocol):
-    plans: object
-    requests: object
-    incidents: object
-    log: object
-    outbox: object
-    events: object
+    """One transaction and its repositories (storage.uow.SqlUnitOfWork)."""
+
+    plans: PlanRepository
+    requests: RequestRepository
+    incidents: IncidentRepository
+    log: LogRepository
+    outbox: OutboxRepository
+    events: EventRepository
+    decisions: DecisionRepository
+    home: HomeRepository
+    governance: GovernanceRepository
+    reminders: ReminderClaimRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc) -> None: ...
@@ -117,10 +133,10 @@ class Teller:
 class Bcbot:
     """Everything a handler or job needs, passed explicitly (no globals)."""
 
-    settings: object
+    settings: Settings
     plans: PlanCatalog
-    uow: Callable[[], UnitOfWork]
-    slack: object
+    uow: Callable[..., UnitOfWork]  # uow() for a change, uow(read_only=True) for a read
+    slack: SlackApi
     directory: Directory
     background: "Background"
     healthy: Callable[[], bool]
@@ -129,7 +145,7 @@ class Bcbot:
     bot_user_id: str | None = None
     team_id: str | None = None
     overdue_checked_until: datetime | None = None  # how far the overdue-steps job has looked
-    worker: object | None = None  # bot.worker.process.WorkerProcess when slow work runs in its own process
+    worker: WorkerProcess | None = None  # bot.worker.process.WorkerProcess when slow work runs in its own process
     # Bumped after every commit that wrote an incident row, here or in the worker process: what was
     # read before (the `/activate status` list) is stale. Listeners pass the news on (worker -> server).
     incidents_version: int = 0

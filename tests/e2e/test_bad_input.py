@@ -172,7 +172,7 @@ def _decision_shortcut(world) -> Listener:
                         "user": people.HUNTON},
             "message_ts": "1700000001.000100", "trigger_id": "trigger-fuzz",
             "response_url": world.running.fake.response_url + "fuzz-shortcut"}
-    return Listener("interactive", base, {"decisions", "incident_log"},
+    return Listener("interactive", base, {"decisions", "incident_log", "incidents"},
                     (USER, ("type",), ("callback_id",), ("channel",), ("message",), ("message", "text")))
 
 
@@ -237,7 +237,7 @@ def _decision_command(world) -> Listener:
     incident, _ = world.incident()
     return Listener("command", command_form(world, "decision Move to the backup office", user=people.LEAD,
                                             channel=incident.channel_id),
-                    {"decisions", "incident_log"}, ("command", "user_id", "channel_id"))
+                    {"decisions", "incident_log", "incidents"}, ("command", "user_id", "channel_id"))
 
 
 LISTENERS = {
@@ -283,7 +283,7 @@ LISTENERS = {
     Callback.DECISION: lambda w: _incident_view(w, Callback.DECISION, {
         "decision": text_input("Move to the backup office"), "rationale": text_input("No power"),
         "options": text_input("Home; backup office"), "decided_by": {"type": "users_select", "selected_user": people.PARKS}},
-        {"decisions", "incident_log"}, (("view", "state", "values", "decision", "value", "value"),)),
+        {"decisions", "incident_log", "incidents"}, (("view", "state", "values", "decision", "value", "value"),)),
     Callback.STATUS_UPDATE: lambda w: _incident_view(w, Callback.STATUS_UPDATE, {
         "situation": text_input("Servers restored"), "actions": text_input("Testing"), "next_update": selected("60")},
         {"incidents", "incident_log"}, (("view", "state", "values", "situation", "value", "value"),)),

@@ -41,3 +41,22 @@ def test_downgrade_and_upgrade_keep_the_data(engine, uow):
     with uow() as u:
         assert u.incidents.get(incident_id).circumstance == "Loss of critical systems"
         assert len(u.incidents.steps(incident_id)) > 0
+
+
+def test_an_old_database_numbers_its_next_decision_after_the_ones_it_has(engine, uow):
+    """0005 starts each incident's decision counter at its highest decision number."""
+    from storage.migrate import downgrade, upgrade
+    from tests.storage.test_repositories import NOW, new_incident
+
+    incident_id = new_incident(uow)
+    downgrade(engine, "0004")
+    with engine.begin() as conn:
+        for number in (1, 2):
+            conn.execute(text("INSERT INTO decisions (incident_id, number, decision, decided_by, logged_by, at) "
+                              "VALUES (:i, :n, 'old', 'U0A', 'U0A', :at)"), {"i": incident_id, "n": number, "at": NOW})
+    upgrade(engine)
+    with uow() as u:
+        decision = u.decisions.add(incident_id=incident_id, decision="new", rationale=None, options=None,
+                                   decided_by="U0A", logged_by="U0A", corrects=None, source_link=None, now=NOW)
+        u.commit()
+    assert decision.number == 3

@@ -74,6 +74,31 @@ def test_concurrent_step_changes_have_one_winner(uow):
     assert sorted(wins) == [False, False, False, True]
 
 
+def test_ten_decisions_at_once_are_all_recorded_and_numbered_without_gaps(uow):
+    incident_id = new_incident(uow)
+    barrier = threading.Barrier(10)
+    errors = []
+
+    def decide(n):
+        barrier.wait()
+        try:
+            with uow() as u:
+                u.decisions.add(incident_id=incident_id, decision=f"decision {n}", rationale=None, options=None,
+                                decided_by="U0A", logged_by="U0A", corrects=None, source_link=None, now=NOW)
+                u.commit()
+        except Exception as exc:  # the old number-and-retry gave up under this load
+            errors.append(exc)
+
+    threads = [threading.Thread(target=decide, args=(n,)) for n in range(10)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []
+    with uow() as u:
+        decisions = u.decisions.list(incident_id)
+    assert [d.number for d in decisions] == list(range(1, 11))
+    assert sorted(d.decision for d in decisions) == sorted(f"decision {n}" for n in range(10))
+
+
 def test_outbox_claims_are_exclusive_until_the_lease_runs_out(uow):
     incident_id = new_incident(uow)
     with uow() as u:
@@ -92,7 +117,7 @@ def test_outbox_claims_are_exclusive_until_the_lease_runs_out(uow):
 
 
 def test_log_repository_offers_no_update_or_delete():
-    from storage.repositories import LogRepository
+    from storage.repositories.incidents import LogRepository
 
     public = {name for name in dir(LogRepository) if not name.startswith("_")}
     assert public == {"append", "entries"}
