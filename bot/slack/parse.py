@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.errors import InvalidInput
-from bot.slack.ids import INPUT_ACTION, OTHER_VALUE, Field
 from bot.domain.plan import Plan
 from bot.domain.records import ActivationForm
 from bot.domain.text import clean
+from bot.slack.ids import INPUT_ACTION, OTHER_VALUE, Field
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}\Z")  # Slack user IDs; \Z: no trailing newline
 OTHER_MAX = 75  # the activation modal's "Other" input allows this many characters
@@ -27,6 +27,8 @@ def envelope_problem(body) -> str | None:
     for key in _OBJECTS:
         if body.get(key) is not None and not isinstance(body[key], dict):
             return f"`{key}` is a {type(body[key]).__name__}, not an object"
+    if "view" in body and not isinstance(body["view"], dict):  # Bolt's unhandled-request log reads a null view
+        return "`view` is null, not an object"
     for key in _NAMED:
         if body.get(key) is not None and not isinstance(body[key], (dict, str)):
             return f"`{key}` is a {type(body[key]).__name__}"

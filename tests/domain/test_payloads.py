@@ -56,3 +56,11 @@ def test_subcommands():
     assert subcommand("  Status ") == ("status", "")
     assert subcommand("decision We move to the backup office") == ("decision", "We move to the backup office")
     assert subcommand(None) == ("", "")
+
+
+def test_a_button_payload_with_a_null_view_is_refused_before_bolt_reads_it():
+    from bot.slack.parse import envelope_problem
+
+    body = {"type": "block_actions", "view": None, "actions": [{"action_id": "bcbot.plan.start_exercise"}]}
+    assert envelope_problem(body) == "`view` is null, not an object"
+    assert envelope_problem({**body, "view": {"type": "home"}}) is None
