@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     def _channel(cls, v: str | None) -> str | None:
         if v in (None, ""):
             return None
-        if not v[:1] in ("C", "G") or not v.isalnum() or not v.isupper():
+        if v[:1] not in ("C", "G") or not v.isalnum() or not v.isupper():
             raise ValueError("must be a channel ID such as C0123ABCD (not a #name)")
         return v
 

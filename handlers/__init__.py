@@ -20,8 +20,8 @@ def teller(bot: Bcbot, body: dict) -> Teller:
 
 def open_activation_modal(ack, body, context):
     """App Home's Activate button and the global shortcut: the same modal as /activate."""
-    from bot.worker import modals
     from bot.slack.parse import actor
+    from bot.worker import modals
 
     bot = context["bcbot"]
     person = actor(body)

@@ -1,15 +1,13 @@
 """Buttons and selects in messages and modals."""
 from __future__ import annotations
 
-from bot.usecases import activation
-from bot.usecases import checklist
+from bot.domain.errors import InvalidInput
+from bot.domain.records import StepStatus
+from bot.slack.ids import Action
+from bot.slack.parse import action_value, actor, int_field, modal_meta, selected_user, selected_value, step_from_block, view_id
+from bot.usecases import activation, checklist
 from bot.usecases import incident as incident_ops
 from bot.worker import modals
-from bot.domain.errors import InvalidInput
-from bot.slack.ids import Action
-from bot.slack.parse import (action_value, actor, int_field, modal_meta, selected_user, selected_value, step_from_block,
-                          view_id)
-from bot.domain.records import StepStatus
 from handlers import teller
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from bot.slack import blocks
-from bot.usecases import incident as incident_ops
-from bot.worker import modals
-from bot.usecases import reads as queries
 from bot.slack.parse import actor, subcommand
+from bot.usecases import incident as incident_ops
+from bot.usecases import reads as queries
+from bot.worker import modals
 from handlers import teller
 
 COMMAND = "/activate"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.worker import home as app_home
 from bot.slack.parse import USER_ID
+from bot.worker import home as app_home
 
 log = logging.getLogger("bcbot")
 

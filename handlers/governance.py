@@ -1,10 +1,10 @@
 """Plan governance: the buttons of review and test reminders, and the record-test modal."""
 from __future__ import annotations
 
-from bot.usecases import plans as governance
+from bot.domain.reminders import local_today
 from bot.slack.ids import Action, Callback
 from bot.slack.parse import action_value, actor
-from bot.domain.reminders import local_today
+from bot.usecases import plans as governance
 from handlers import teller
 
 

@@ -1,10 +1,10 @@
 """App Home: its Activate button opens the same modal as /activate; its page buttons re-publish it."""
 from __future__ import annotations
 
-from bot.worker import home as app_home
+from bot.slack.home_blocks import HomePage
 from bot.slack.ids import Action
 from bot.slack.parse import action_value, actor
-from bot.slack.home_blocks import HomePage
+from bot.worker import home as app_home
 from handlers import open_activation_modal, teller
 
 

@@ -1,9 +1,9 @@
 """Global shortcut: activate the plan from Slack's shortcut menu."""
 from __future__ import annotations
 
-from bot.usecases import incident as incident_ops
 from bot.slack.ids import Callback
 from bot.slack.parse import actor
+from bot.usecases import incident as incident_ops
 from handlers import open_activation_modal, teller
 
 

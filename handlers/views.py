@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.usecases import activation
-from bot.usecases import checklist
-from bot.usecases import incident as incident_ops
-from bot.slack.ids import Callback
-from bot.slack.parse import (activation_form, actor, decision_input, exercise_report, modal_text, private_int,
-                          update_input, view_id)
 from bot.domain.records import StepStatus
+from bot.slack.ids import Callback
+from bot.slack.parse import activation_form, actor, decision_input, exercise_report, modal_text, private_int, update_input, view_id
+from bot.usecases import activation, checklist
+from bot.usecases import incident as incident_ops
 from handlers import teller
 
 log = logging.getLogger("bcbot")

@@ -251,7 +251,8 @@ def render_markdown(report: dict) -> str:
                      f"{duration(report['durations_seconds']['to_stand_down'])} after activation")
     if channel["id"]:
         lines.append(f"- **Channel:** #{md_inline(channel['name'] or '')} ({md_inline(channel['id'])})")
-    lines += ["- **Times:** UTC" + (f", with local time in {tz}" if tz != "UTC" else ""), "", "## What happened", "", "> " + md_text(inc["summary"], "> "), ""]
+    lines += ["- **Times:** UTC" + (f", with local time in {tz}" if tz != "UTC" else ""), "",
+              "## What happened", "", "> " + md_text(inc["summary"], "> "), ""]
     if inc["closing_summary"]:
         lines += ["## Closing summary", "", "> " + md_text(inc["closing_summary"], "> "), ""]
 

@@ -14,11 +14,11 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.domain.errors import InvalidInput, NotAllowed, explain
-from bot.slack.ids import Field
 from bot.domain.plan import load_plans
-from bot.worker.runner import Background
-from bot.usecases.ports import Bcbot, Directory, PlanCatalog, utcnow
 from bot.slack.api import SlackApi, make_client
+from bot.slack.ids import Field
+from bot.usecases.ports import Bcbot, Directory, PlanCatalog, utcnow
+from bot.worker.runner import Background
 from config.settings import Settings
 from storage.db import make_engine, make_session_factory, patient_locks, ping
 from storage.migrate import upgrade

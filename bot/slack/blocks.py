@@ -9,10 +9,10 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.slack.ids import INPUT_ACTION, OTHER_VALUE, Action, Callback, Field
 from bot.domain.incident import STATE_LABELS, IncidentState, is_open
 from bot.domain.plan import Plan
 from bot.domain.records import ActivationRequest, Incident, Step, StepStatus, progress
+from bot.slack.ids import INPUT_ACTION, OTHER_VALUE, Action, Callback, Field
 from bot.slack.mrkdwn import channel_link, plain, safe, user_mention
 
 SECTION_MAX = 3000
@@ -337,5 +337,5 @@ def status_text(lines: list[str]) -> str:
         return "No open incidents. 🌤️"
     shown = lines[:30]
     more = f"\n…and {len(lines) - len(shown)} more" if len(lines) > len(shown) else ""
-    return f"*Open incidents ({len(lines)})*\n" + "\n".join(f"• {l}" for l in shown) + more
+    return f"*Open incidents ({len(lines)})*\n" + "\n".join(f"• {line}" for line in shown) + more
 

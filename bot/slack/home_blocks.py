@@ -11,10 +11,10 @@ import heapq
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.slack.blocks import HEADER_MAX, SECTION_MAX, _plain, button, context, section, slack_date
-from bot.slack.ids import Action
 from bot.domain.incident import STATE_LABELS
 from bot.domain.records import Incident, Progress
+from bot.slack.blocks import HEADER_MAX, SECTION_MAX, _plain, button, context, section, slack_date
+from bot.slack.ids import Action
 from bot.slack.mrkdwn import channel_link, safe, user_mention
 
 HOME_BLOCKS_MAX = 100

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.slack.blocks import _plain, button, context, section, slack_date
-from bot.slack.ids import INPUT_ACTION, Action, Callback, Input
 from bot.domain.incident import STATE_LABELS
 from bot.domain.plan import Plan
 from bot.domain.records import Decision, Incident, Step
+from bot.slack.blocks import _plain, button, context, section, slack_date
+from bot.slack.ids import INPUT_ACTION, Action, Callback, Input
 from bot.slack.mrkdwn import channel_link, safe, user_mention
 
 UPDATE_INTERVALS = {"30": "In 30 minutes", "60": "In 1 hour", "120": "In 2 hours", "240": "In 4 hours",

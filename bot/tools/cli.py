@@ -7,8 +7,8 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.runtime import logs
 from bot.domain.plan import PlanError, check_plans
+from bot.runtime import logs
 from config.settings import SettingsError, load_settings
 
 log = logging.getLogger("bcbot")
@@ -99,9 +99,9 @@ def cmd_plan_status(args) -> int:
     import json
     from datetime import datetime, timezone
 
-    from bot.usecases.plans import plan_status
     from bot.domain.plan import load_plans
     from bot.slack.plan_blocks import status_json, status_text
+    from bot.usecases.plans import plan_status
     from storage.db import make_engine, make_session_factory
     from storage.migrate import current_revision, head_revision
     from storage.uow import uow_factory

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from bot.domain.plan import Plan, check_plans
-from config.settings import FIXES, Settings, SettingProblem, diagnose_settings
+from config.settings import FIXES, SettingProblem, Settings, diagnose_settings
 
 CHECKS = ("settings", "plans", "database", "slack token", "mode", "people")
 SLACK_TIMEOUT_S = 10

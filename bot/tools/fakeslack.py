@@ -540,7 +540,8 @@ class SlackSender:
         if value is not None:
             action["value"] = value
         if selected is not None:
-            action = {**action, "type": "static_select", "selected_option": {"value": selected, "text": {"type": "plain_text", "text": selected}}}
+            option = {"value": selected, "text": {"type": "plain_text", "text": selected}}
+            action = {**action, "type": "static_select", "selected_option": option}
         payload = {"type": "block_actions", "team": {"id": team, "domain": "test"},
                    "user": {"id": user, "username": user.lower(), "team_id": team},
                    "api_app_id": "A0BCBOT", "trigger_id": self.trigger_id(), "actions": [action]}
@@ -562,7 +563,8 @@ class SlackSender:
 
     def event(self, event: dict, *, event_id: str, team: str = TEAM_ID, headers: dict | None = None, **kw) -> Reply:
         body = {"token": "unused", "team_id": team, "api_app_id": "A0BCBOT", "event": event, "type": "event_callback",
-                "event_id": event_id, "event_time": int(time.time()), "authorizations": [{"team_id": team, "user_id": "U0BCBOT", "is_bot": True}]}
+                "event_id": event_id, "event_time": int(time.time()),
+                "authorizations": [{"team_id": team, "user_id": "U0BCBOT", "is_bot": True}]}
         return self.post(json.dumps(body), "application/json", headers=headers, **kw)
 
 
@@ -577,8 +579,14 @@ def readable(fake: FakeSlack, message: dict) -> str:
     """A posted message or view as plain text: mentions by name, buttons in brackets."""
 
     def words(text: str) -> str:
-        text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + (fake.users[m.group(1)].name if m.group(1) in fake.users else m.group(1)), text)
-        text = re.sub(r"<#([CGD][A-Z0-9]+)>", lambda m: "#" + (fake.channels[m.group(1)].name if m.group(1) in fake.channels else m.group(1)), text)
+        def user(m: re.Match) -> str:
+            return "@" + (fake.users[m.group(1)].name if m.group(1) in fake.users else m.group(1))
+
+        def channel(m: re.Match) -> str:
+            return "#" + (fake.channels[m.group(1)].name if m.group(1) in fake.channels else m.group(1))
+
+        text = re.sub(r"<@([UW][A-Z0-9]+)>", user, text)
+        text = re.sub(r"<#([CGD][A-Z0-9]+)>", channel, text)
         text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", _DATE.sub(r"\1", text))
         return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

@@ -9,14 +9,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import Callable
 
-from bot.slack import blocks
 from bot.domain.errors import NotAllowed, SlackUnavailable
 from bot.domain.incident import channel_name
 from bot.domain.plan import Plan
 from bot.domain.records import ActivationForm, ActivationRequest, Incident, RequestStatus
-from bot.usecases.ports import Bcbot
+from bot.slack import blocks
 from bot.slack.api import NameTaken
 from bot.slack.mrkdwn import safe, user_mention
+from bot.usecases.ports import Bcbot
 
 log = logging.getLogger("bcbot.activation")
 

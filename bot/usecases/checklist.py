@@ -4,14 +4,14 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.slack import blocks
 from bot.domain.errors import IncidentStoodDown, InvalidInput
-from bot.slack.ids import Input
 from bot.domain.incident import is_open
 from bot.domain.plan import Plan
 from bot.domain.records import Incident, StepStatus
-from bot.usecases.ports import Bcbot
 from bot.domain.text import clean
+from bot.slack import blocks
+from bot.slack.ids import Input
+from bot.usecases.ports import Bcbot
 
 log = logging.getLogger("bcbot.checklist")
 # Re-rendering a message reads then writes; one render at a time per incident keeps the last write

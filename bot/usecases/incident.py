@@ -5,18 +5,18 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.slack import blocks
-from bot.slack import incident_blocks as render_incident
-from bot.usecases.activation import plan_of, team_ids
-from bot.usecases.checklist import post_phase_checklist, refresh_checklist
 from bot.domain.errors import BcbotError, IncidentStoodDown, InvalidInput, NotAllowed, NotFound, SlackUnavailable
 from bot.domain.incident import STATE_LABELS, IncidentEvent, IncidentState, is_open, next_state
 from bot.domain.plan import PHASE_ORDER, Plan
-from bot.slack.parse import USER_ID
 from bot.domain.records import Incident, StepStatus
-from bot.usecases.ports import Bcbot
 from bot.domain.text import clean
+from bot.slack import blocks
+from bot.slack import incident_blocks as render_incident
 from bot.slack.mrkdwn import from_slack, user_mention
+from bot.slack.parse import USER_ID
+from bot.usecases.activation import plan_of, team_ids
+from bot.usecases.checklist import post_phase_checklist, refresh_checklist
+from bot.usecases.ports import Bcbot
 
 log = logging.getLogger("bcbot.incident")
 

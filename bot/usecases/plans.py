@@ -34,17 +34,32 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.domain.errors import BcbotError, InvalidInput, NotAllowed, NotFound, SlackUnavailable
+from bot.domain.plan import Plan
+from bot.domain.reminders import (
+    OUTSIDE_TEST_TYPES,
+    ClaimStatus,
+    DueReminder,
+    Governance,
+    Kind,
+    PlanTest,
+    PlanTestType,
+    ReminderKey,
+    Schedule,
+    due_reminder,
+    local_today,
+    next_review_after,
+    next_test_after,
+    reminder_day,
+    snooze_until,
+    stages_through,
+)
+from bot.domain.text import clean
 from bot.slack import blocks
 from bot.slack import plan_blocks as render
-from bot.domain.errors import BcbotError, InvalidInput, NotAllowed, NotFound, SlackUnavailable
 from bot.slack.ids import INPUT_ACTION, Input
-from bot.domain.plan import Plan
-from bot.domain.reminders import (OUTSIDE_TEST_TYPES, ClaimStatus, DueReminder, Governance, Kind, PlanTest, ReminderKey,
-                           Schedule, PlanTestType, due_reminder, local_today, next_review_after, next_test_after,
-                           reminder_day, snooze_until, stages_through)
-from bot.usecases.ports import Bcbot
-from bot.domain.text import clean
 from bot.slack.mrkdwn import user_mention
+from bot.usecases.ports import Bcbot
 
 log = logging.getLogger("bcbot.governance")
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 import time
 from datetime import date
 
+from bot.domain.records import Progress
 from bot.slack import blocks
 from bot.slack import home_blocks as render_home
 from bot.slack.home_blocks import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
-from bot.domain.records import Progress
 from bot.usecases.ports import Bcbot
-
 
 # Another replica's changes reach `/activate status` within this; this process's and its worker's at once.
 STATUS_MAX_AGE_S = 2.0

@@ -1,8 +1,8 @@
 """Use case: publish a person's App Home (after the ack; a slow Slack call)."""
 from __future__ import annotations
 
-from bot.usecases import reads as queries
 from bot.slack.home_blocks import HomePage
+from bot.usecases import reads as queries
 from bot.usecases.ports import Bcbot
 
 

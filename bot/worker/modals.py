@@ -1,8 +1,8 @@
 """Use cases that open or refresh modals (slow Slack calls, run after the ack)."""
 from __future__ import annotations
 
-from bot.slack import blocks
 from bot.domain.errors import SlackUnavailable
+from bot.slack import blocks
 from bot.usecases.ports import Bcbot
 
 
@@ -33,8 +33,8 @@ def open_step_modal(bot: Bcbot, *, trigger_id: str, step_id: int, op: str) -> No
 
 
 def open_decision(bot: Bcbot, *, trigger_id: str, incident_id: int, user_id: str) -> None:
-    from bot.usecases import incident as incident_ops
     from bot.slack import incident_blocks as render_incident
+    from bot.usecases import incident as incident_ops
 
     incident, plan = incident_ops.load(bot, incident_id)
     incident_ops.require_responder(bot, incident, plan, user_id, "log decisions")
@@ -43,8 +43,8 @@ def open_decision(bot: Bcbot, *, trigger_id: str, incident_id: int, user_id: str
 
 
 def open_update(bot: Bcbot, *, trigger_id: str, incident_id: int, user_id: str) -> None:
-    from bot.usecases import incident as incident_ops
     from bot.slack import incident_blocks as render_incident
+    from bot.usecases import incident as incident_ops
 
     incident, plan = incident_ops.load(bot, incident_id)
     incident_ops.require_responder(bot, incident, plan, user_id, "post status updates")
@@ -52,8 +52,8 @@ def open_update(bot: Bcbot, *, trigger_id: str, incident_id: int, user_id: str) 
 
 
 def open_stand_down(bot: Bcbot, *, trigger_id: str, incident_id: int, user_id: str) -> None:
-    from bot.usecases import incident as incident_ops
     from bot.slack import incident_blocks as render_incident
+    from bot.usecases import incident as incident_ops
 
     incident, open_steps = incident_ops.check_can_stand_down(bot, incident_id=incident_id, user_id=user_id)
     bot.slack.open_view(trigger_id=trigger_id, view=render_incident.stand_down_modal(incident, open_steps=open_steps))

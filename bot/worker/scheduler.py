@@ -14,9 +14,9 @@ INCIDENT_EVERY_SECONDS = 60
 
 
 def start_scheduler(bot: Bcbot) -> BackgroundScheduler:
-    from bot.usecases.activation import resume_pending_setup
-
     from apscheduler.executors.pool import ThreadPoolExecutor
+
+    from bot.usecases.activation import resume_pending_setup
 
     # Jobs are background work: they get the same patient database lock waits as the worker pool.
     executor = ThreadPoolExecutor(max_workers=4, pool_kwargs={"initializer": bot.background.thread_initializer})
