@@ -16,19 +16,6 @@ from storage.repositories.requests import RequestRepository
 
 
 class SqlUnitOfWork:
-    # Set by __enter__, one of each per transaction; declared here so that a type checker follows `uow.plans.x()`.
-    session: Session
-    plans: PlanRepository
-    requests: RequestRepository
-    incidents: IncidentRepository
-    log: LogRepository
-    outbox: OutboxRepository
-    events: EventRepository
-    decisions: DecisionRepository
-    home: HomeRepository
-    governance: GovernanceRepository
-    reminders: ReminderClaimRepository
-
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
                  on_incidents_changed: Callable[[], None] | None = None):
         self._factory = session_factory

@@ -145,7 +145,7 @@ class Bcbot:
     bot_user_id: str | None = None
     team_id: str | None = None
     overdue_checked_until: datetime | None = None  # how far the overdue-steps job has looked
-    worker: WorkerProcess | None = None  # bot.worker.process.WorkerProcess when slow work runs in its own process
+    worker: WorkerProcess | None = None  # when slow work runs in its own process
     # Bumped after every commit that wrote an incident row, here or in the worker process: what was
     # read before (the `/activate status` list) is stale. Listeners pass the news on (worker -> server).
     incidents_version: int = 0

@@ -1,4 +1,4 @@
-"""What the repositories share: a row of `incidents` as a bot.domain.records value."""
+"""What the repositories share: a row of `incidents` as a bot.domain.records value, and the dialect's INSERT."""
 from __future__ import annotations
 
 from typing import Any

@@ -159,13 +159,9 @@ class LogRepository:
         self.s = session
 
     def append(self, *, incident_id: int, at: datetime, actor: str | None, kind: str, summary: str,
-               data: dict | None = None) -> int:
-        """The new entry's ID."""
-        row = m.IncidentLogEntry(incident_id=incident_id, at=at, actor=actor, kind=kind, summary=summary,
-                                 data=data or {})
-        self.s.add(row)
-        self.s.flush()
-        return row.id
+               data: dict | None = None) -> None:
+        self.s.add(m.IncidentLogEntry(incident_id=incident_id, at=at, actor=actor, kind=kind, summary=summary,
+                                      data=data or {}))
 
     def entries(self, incident_id: int) -> list[records.LogEntry]:
         rows = self.s.scalars(select(m.IncidentLogEntry).where(m.IncidentLogEntry.incident_id == incident_id)
@@ -188,7 +184,7 @@ class DecisionRepository:
                                .values(decisions_count=m.Incident.decisions_count + 1)
                                .returning(m.Incident.decisions_count))
         if number is None:
-            raise LookupError(f"incident {incident_id} not found")
+            raise NotFound("That incident no longer exists.")
         row = m.Decision(incident_id=incident_id, number=number, decision=decision, rationale=rationale,
                          options=options, decided_by=decided_by, logged_by=logged_by, corrects=corrects,
                          source_link=source_link, at=now)
