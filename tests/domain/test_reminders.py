@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.slack import plan_blocks as render
 from bot.domain.errors import InvalidInput
-from bot.usecases.plans import record_test_form, reminder_ref
+from bot.slack.governance_parse import record_test_form, reminder_ref
 from bot.domain.plan import load_plans
 from bot.domain.reminders import (Governance, Kind, Schedule, PlanTestType, add_months, describe_due, due_reminder,
                            latest_stage, next_review_after, next_test_after, reminder_day, reminder_instant,
