@@ -8,7 +8,7 @@ The database (a temporary SQLite file unless --db-url names an empty one, e.g. P
 steps: first a small history (1% of the plans and incidents), then the full one, measuring the same
 things after each, so the SQL statement counts show whether they grow with the data.
 
-  * Reminder sweep (bot.governance.sweep), the worst steady state: every plan's review and test are
+  * Reminder sweep (bot.worker.reminders.sweep), the worst steady state: every plan's review and test are
     due today and every reminder has already gone out, so each sweep (every 5 minutes) reads all the
     due plans and sends nothing. Also timed: the first sweep after the reminders went out, which checks
     every reminder's claims once (the sweep that sent them did not record them as dealt with).
@@ -150,7 +150,7 @@ def view_size(view: dict) -> tuple[int, int, int]:
 
 
 def measure(engine, fake, bot, label: str, *, incidents: int, sweeps: int, renders: int) -> dict:
-    from bot.usecases import plans as governance
+    from bot.worker import reminders as governance
     from bot.usecases import reads as queries
     from bot.slack.home_blocks import HomePage
 
@@ -229,7 +229,7 @@ def main() -> int:
             next_id = seed_incidents(engine, bot, first_id=next_id, stood_down=target - seeded,
                                      open_=args.open if seeded == 0 else 0, now=now - timedelta(hours=seeded))
             seeded = target
-            from bot.usecases import plans as governance
+            from bot.worker import reminders as governance
 
             governance.sync_plans(bot)
             reminders_already_sent(bot, now.date())

@@ -81,6 +81,15 @@ class PlanCatalog:
         return plan.title if plan else plan_key
 
 
+@dataclass
+class ReminderSweeps:
+    """What this process's reminder sweeps share (bot.worker.reminders): one sweep at a time, and each
+    plan's reminder schedule, worked out once per plan catalog (written only under the lock)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    schedules: tuple | None = None  # (the catalog's plans dict, {plan ID: Schedule}, longest lead time in days)
+
+
 class Directory:
     """Plan people -> Slack user IDs, looking emails up once (users.lookupByEmail)."""
 
@@ -152,6 +161,7 @@ class Bcbot:
     incident_listeners: list[Callable[[], None]] = field(default_factory=list)
     status_cache: tuple | None = None  # (incidents_version, monotonic time, lines)
     status_lock: threading.Lock = field(default_factory=threading.Lock)  # one reader refills it, the rest wait
+    reminder_sweeps: ReminderSweeps = field(default_factory=ReminderSweeps)
     _version_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def incidents_changed(self) -> None:

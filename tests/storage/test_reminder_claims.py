@@ -383,7 +383,7 @@ def _bot_with_many_plans(db_url: str, count: int, *, review: date, test: date, p
 @pytest.mark.parametrize("case", ["nothing-due", "all-due-and-sent"])
 def test_a_sweep_of_10000_plans_with_2_owners_sends_nothing_already_sent(tmp_path, case):
     # How long it takes is bench/scale.py's to say (figures, not a timed test); this is what it does.
-    from bot.usecases import plans as governance
+    from bot.worker import reminders as governance
 
     due = NOW.date() if case == "all-due-and-sent" else NOW.date() + timedelta(days=200)
     bot, engine = _bot_with_many_plans(f"sqlite:///{tmp_path}/scale.db", 10_000, review=due, test=due)
@@ -417,7 +417,7 @@ def _sent_but_not_recorded(engine, plans, due: date) -> None:
 
 def test_the_first_sweep_after_a_mass_send_runs_as_many_sql_statements_at_any_size(any_db_url):
     """10 plans or 1,200 (claims once read 500 plans at a time): the same statements, none sent."""
-    from bot.usecases import plans as governance
+    from bot.worker import reminders as governance
     from storage.db import counting_statements
 
     counts = []

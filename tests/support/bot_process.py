@@ -14,7 +14,7 @@ from datetime import datetime
 
 
 def main(config: dict) -> int:
-    from bot.usecases import plans as governance
+    from bot.worker import reminders as governance
     from bot.runtime.app import create_app
     from config.settings import load_settings
 
