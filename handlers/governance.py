@@ -1,11 +1,16 @@
-"""Plan governance: the buttons of review and test reminders, and the record-test modal."""
+"""Plan governance: the buttons of review and test reminders, and the record-test modal.
+
+Mark reviewed, Snooze and the record-test submission change what bcbot records: each is an intent
+(bot.usecases.governance, run by the worker). Record test and Start an exercise only open or turn a
+modal: deferred calls bound to Slack's trigger or view (bot.worker.governance_modals)."""
 from __future__ import annotations
 
 from bot.domain.reminders import local_today
+from bot.slack.governance_parse import message_ref, plan_id_of, record_test_form, reminder_ref, trigger_of, view_ref
 from bot.slack.ids import Action, Callback
 from bot.slack.parse import action_value, actor
-from bot.usecases import plans as governance
-from handlers import teller
+from bot.worker import governance_modals
+from handlers import submit_intent, teller
 
 
 def register(app) -> None:
@@ -16,48 +21,41 @@ def register(app) -> None:
     app.view(Callback.RECORD_TEST.value)(test_recorded)
 
 
+def _reminder_payload(body: dict) -> dict:
+    """The reminder a button is about, and the message it was pressed in (to update it)."""
+    message = message_ref(body)
+    return {"ref": reminder_ref(action_value(body)).payload(), "message": message.payload() if message else None}
+
+
 def mark_reviewed(ack, body, context):
-    bot = context["bcbot"]
-    person = actor(body)
-    ref = governance.reminder_ref(action_value(body))
-    message = governance.message_ref(body)
-    ack()
-    bot.defer(governance.mark_reviewed, ref=ref, user_id=person.user_id, message=message, tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="mark_reviewed", payload=_reminder_payload(body))
 
 
 def snooze_reminder(ack, body, context):
-    bot = context["bcbot"]
-    person = actor(body)
-    ref = governance.reminder_ref(action_value(body))
-    message = governance.message_ref(body)
-    ack()
-    bot.defer(governance.snooze, ref=ref, user_id=person.user_id, message=message, tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="snooze_reminder", payload=_reminder_payload(body))
 
 
 def record_test(ack, body, context):
     bot = context["bcbot"]
     person = actor(body)
-    ref = governance.reminder_ref(action_value(body))
-    trigger_id = body.get("trigger_id")
-    trigger_id = trigger_id if isinstance(trigger_id, str) and len(trigger_id) <= 200 else ""
+    ref = reminder_ref(action_value(body))
+    trigger_id = trigger_of(body)
     ack()
-    bot.defer(governance.open_record_test, plan_id=ref.plan_id, user_id=person.user_id, trigger_id=trigger_id,
+    bot.defer(governance_modals.open_record_test, plan_id=ref.plan_id, user_id=person.user_id, trigger_id=trigger_id,
               tell=teller(bot, body), urgent=True)
 
 
 def start_exercise(ack, body, context):
     bot = context["bcbot"]
     person = actor(body)
-    plan_id = governance.plan_id_of(action_value(body))
-    view_id, view_hash = governance.view_ref(body)
+    plan_id = plan_id_of(action_value(body))
+    view_id, view_hash = view_ref(body)
     ack()
-    bot.defer(governance.start_exercise, plan_id=plan_id, user_id=person.user_id, view_id=view_id,
+    bot.defer(governance_modals.start_exercise, plan_id=plan_id, user_id=person.user_id, view_id=view_id,
               view_hash=view_hash, tell=teller(bot, body))
 
 
 def test_recorded(ack, body, view, context):
     bot = context["bcbot"]
-    person = actor(body)
-    form = governance.record_test_form(view, today=local_today(bot.clock(), bot.settings.timezone))  # field errors
-    ack()
-    bot.defer(governance.record_test, form=form, user_id=person.user_id, tell=teller(bot, body))
+    form = record_test_form(view, today=local_today(bot.clock(), bot.settings.timezone))  # field errors
+    submit_intent(ack, bot, body, kind="record_test", payload={"form": form.payload()})

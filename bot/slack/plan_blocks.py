@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.plan import Plan
 from bot.domain.reminders import OUTSIDE_TEST_TYPES, TEST_TYPE_LABELS, DueReminder, Governance, Kind, PlanTestType, describe_due
-from bot.domain.report import EXERCISE_REPORT_PARTS  # noqa: F401  (also used by bot.governance)
+from bot.domain.report import EXERCISE_REPORT_PARTS  # noqa: F401  (also used by bot.usecases.governance)
 from bot.slack.blocks import MODAL_TITLE_MAX, _option, _plain, button, context, section
 from bot.slack.ids import INPUT_ACTION, Action, Callback, Input
 from bot.slack.mrkdwn import plain, safe, user_mention

@@ -101,7 +101,7 @@ def cmd_plan_status(args) -> int:
 
     from bot.domain.plan import load_plans
     from bot.slack.plan_blocks import status_json, status_text
-    from bot.usecases.plans import plan_status
+    from bot.usecases.governance import plan_status
     from storage.db import make_engine, make_session_factory
     from storage.migrate import current_revision, head_revision
     from storage.uow import uow_factory

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.usecases import plans as governance
+from bot.worker import reminders as governance
 from bot.usecases import incident as incident_ops
 from bot.slack.ids import Action, Callback
 from storage import models
@@ -78,6 +78,23 @@ def sweep(running):
 
 def told(running, user: str) -> list[str]:
     return [r.get("text", "") for r in running.fake.responses if r["_path"].endswith(f"act-{user}")]
+
+
+def intents(running, kind: str) -> list:
+    return [i for i in rows(running, models.Intent) if i.kind == kind]
+
+
+def rerun_post_incident_reviews(running, incident_id: int) -> dict:
+    """The outbox running the post-incident review requests again, as a retry after a crash would."""
+    from bot.domain.outbox import ClaimedTask, incident_subject
+    from bot.worker.outbox import TaskContext
+    from bot.worker.tasks import TASKS
+
+    [row] = [t for t in rows(running, models.OutboxTask)
+             if t.subject == incident_subject(incident_id) and t.name == "post_incident_reviews"]
+    task = ClaimedTask(id=row.id, subject=row.subject, name=row.name, kind=row.kind, args=row.args, attempts=2,
+                       version=row.armed)
+    return TASKS[row.kind](TaskContext(running.bot, task, retry=True))
 
 
 def governance_row(running):
@@ -148,6 +165,8 @@ def test_mark_reviewed_records_who_and_when_and_moves_the_review_date(start):
     value = button_value(parks_dm, Action.MARK_REVIEWED)
     click(running, people.PARKS, parks_dm, Action.MARK_REVIEWED)
 
+    [intent] = intents(running, "mark_reviewed")  # the durable road: recorded before the ack, run by the worker
+    assert (intent.actor, intent.status) == (people.PARKS, "done")
     gov = governance_row(running)
     assert (gov.next_review, gov.last_review_by, gov.last_review_at) == (date(2028, 11, 15), people.PARKS, clock())
     [review] = rows(running, models.PlanReview)
@@ -164,8 +183,35 @@ def test_mark_reviewed_records_who_and_when_and_moves_the_review_date(start):
     assert any("out of date: the next review of Wunderroot Business Continuity Plan is due Wed 15 Nov 2028. "
                "It was last marked reviewed by <@U0SPARKS01> on Mon 15 Nov 2027" in t for t in told(running, people.HUNTON))
     assert len(rows(running, models.PlanReview)) == 1
+    assert [i.status for i in intents(running, "mark_reviewed")] == ["done", "failed"]
     clock.advance(days=7)
     assert sweep(running).sent == 0  # nothing is due any more
+
+
+def test_a_double_submitted_mark_reviewed_records_one_review(start):
+    """Slack delivering the same click twice (a retry, a double tap: the same action_ts) records one
+    intent, so one review, and the reminders are updated once."""
+    from bot.tools.fakeslack.sender import TEAM_ID
+
+    running, _ = start(utc(2027, 11, 15, 10))
+    [dm] = dms(running, people.PARKS)
+    channel = "D" + people.PARKS[1:]
+    click_ = {"action_id": Action.MARK_REVIEWED, "block_id": "b", "type": "button", "action_ts": "1794741000.000100",
+              "value": button_value(dm, Action.MARK_REVIEWED)}
+    payload = {"type": "block_actions", "team": {"id": TEAM_ID, "domain": "test"},
+               "user": {"id": people.PARKS, "username": "parks", "team_id": TEAM_ID}, "api_app_id": "A0BCBOT",
+               "trigger_id": "trigger-1", "actions": [click_], "channel": {"id": channel, "name": "x"},
+               "container": {"type": "message", "message_ts": dm["ts"], "channel_id": channel},
+               "message": {"ts": dm["ts"], "text": ""}, "response_url": running.slack.response_url + f"act-{people.PARKS}"}
+    for _ in range(2):
+        reply = running.slack.interactive(payload)
+        assert reply.status == 200, reply.body
+    running.settle()
+    assert len(intents(running, "mark_reviewed")) == 1
+    assert len(rows(running, models.PlanReview)) == 1
+    assert told(running, people.PARKS) == []  # the second click is not refused as "out of date": it is the same click
+    updates = [c for c in running.fake.calls_to("chat.update") if c.params.get("ts") == dm["ts"]]
+    assert len(updates) == 1
 
 
 def test_only_owners_and_the_team_can_act_on_reminders(start):
@@ -178,6 +224,8 @@ def test_only_owners_and_the_team_can_act_on_reminders(start):
     assert governance_row(running).next_review == REVIEW and governance_row(running).review_snoozed_until is None
     click(running, people.BAKER, dm, Action.SNOOZE_REMINDER, owner=people.PARKS)  # the team may
     assert governance_row(running).review_snoozed_until is not None
+    assert [i.status for i in intents(running, "mark_reviewed") + intents(running, "snooze_reminder")] == [
+        "failed", "failed", "done"]
 
 
 def test_snooze_silences_a_reminder_for_a_week_then_it_comes_back(start):
@@ -221,6 +269,7 @@ def test_record_a_test_held_outside_slack(start, fake_slack):
     assert rows(running, models.PlanTest) == []
 
     assert submit_test("tabletop", "2027-05-06", "Loss of office <!channel> & home working").body in ("", "{}")
+    assert [i.status for i in intents(running, "record_test")] == ["done"]
     [test] = rows(running, models.PlanTest)
     assert (test.test_type, test.held_on, test.recorded_by, test.incident_id) == ("tabletop", date(2027, 5, 6), people.PARKS, None)
     gov = governance_row(running)
@@ -229,6 +278,9 @@ def test_record_a_test_held_outside_slack(start, fake_slack):
         assert "Tabletop exercise on Thu 06 May 2027 recorded by <@U0SPARKS01>" in text_of(
             [m for m in dms(running, owner) if "test" in m["text"]][0])
     assert "<!channel>" not in json.dumps(fake_slack.messages)
+    # Parks' reminder, updated, and the confirmation sent to him (once).
+    recorded = [m for m in dms(running, people.PARKS) if m["text"].endswith("test recorded")]
+    assert len(recorded) == 2 and all("Next test due Sat 06 May 2028" in text_of(m) for m in recorded)
     clock.advance(days=7)
     assert not [k for k in sweep(running).sent_keys if k.kind == "test"]
 
@@ -291,9 +343,10 @@ def test_an_exercise_is_marked_everywhere_and_standing_it_down_records_a_test(st
         assert report["filename"] == "BC-1-report.md" and b"Post-exercise report" in report["content"]
         assert b"Joe: test a restore by Friday" in report["content"]
 
-    # Telling governance again (a retry) changes nothing; the sweep does not repeat "review due today".
+    # The outbox running the review requests again (a retry) sends nothing twice; the sweep does not
+    # repeat "review due today".
     before = len(fake_slack.calls_to("chat.postMessage"))
-    governance.on_incident_stood_down(running.bot, incident_id=incident.id, exercise_report=REPORT)
+    assert rerun_post_incident_reviews(running, incident.id) == {"sent": 0, "failed": 0}
     assert sweep(running).sent == 0
     assert len(fake_slack.calls_to("chat.postMessage")) == before and len(rows(running, models.PlanTest)) == 1
 
@@ -400,15 +453,16 @@ def test_plan_status_shows_reviews_tests_and_what_is_overdue(start, monkeypatch,
 
 
 def test_the_scheduler_runs_one_reminder_sweep_job(running):
-    from bot.worker.scheduler import start_scheduler
+    from bot.worker.jobs import start_background_jobs
 
-    scheduler = start_scheduler(running.bot)
+    scheduler = start_background_jobs(running.bot, scheduler=True)
     try:
         job = scheduler.get_job("reminders")
-        assert job.func is governance.sweep and job.trigger.interval.total_seconds() == governance.SWEEP_EVERY_SECONDS
+        assert job.trigger.interval.total_seconds() == governance.SWEEP_EVERY_SECONDS
         assert [j.id for j in scheduler.get_jobs()].count("reminders") == 1
     finally:
         scheduler.shutdown(wait=False)
+        running.settle()
 
 
 def test_reminders_still_go_out_once_through_bursts_of_429_and_500(start, fake_slack):
