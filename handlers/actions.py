@@ -10,7 +10,7 @@ from bot.slack.ids import Action
 from bot.slack.parse import (action_value, actor, int_field, modal_meta, selected_user, selected_value, step_from_block,
                           view_id)
 from bot.domain.records import StepStatus
-from handlers import teller
+from handlers import submit_intent, teller
 
 
 def register(app) -> None:
@@ -130,5 +130,6 @@ def stand_down(ack, body, context):
 
 
 def snooze_nudge(ack, body, context):
-    bot, args, value = _incident_button(ack, body, context)
-    bot.defer(incident_ops.snooze_nudge, minutes=value.get("m"), **args)
+    value = action_value(body)
+    submit_intent(ack, context["bcbot"], body, kind="snooze_nudge",
+                  payload={"incident_id": int_field(value, "i"), "minutes": value.get("m")})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from bot.usecases import activation
 from bot.usecases import checklist
@@ -10,7 +11,7 @@ from bot.slack.ids import Callback
 from bot.slack.parse import (activation_form, actor, decision_input, exercise_report, modal_text, private_int,
                           update_input, view_id)
 from bot.domain.records import StepStatus
-from handlers import teller
+from handlers import submit_intent, teller
 
 log = logging.getLogger("bcbot")
 
@@ -55,21 +56,15 @@ def step_na_submitted(ack, body, view, context):
 
 
 def decision_submitted(ack, body, view, context):
-    bot = context["bcbot"]
-    person = actor(body)
     incident_id, entry = private_int(view, "i"), decision_input(view)
-    ack()
-    bot.defer(incident_ops.log_decision, incident_id=incident_id, user_id=person.user_id, entry=entry,
-              tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="log_decision",
+                  payload={"incident_id": incident_id, "entry": asdict(entry)})
 
 
 def update_submitted(ack, body, view, context):
-    bot = context["bcbot"]
-    person = actor(body)
     incident_id, update = private_int(view, "i"), update_input(view)
-    ack()
-    bot.defer(incident_ops.post_update, incident_id=incident_id, user_id=person.user_id, update=update,
-              tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="post_update",
+                  payload={"incident_id": incident_id, "update": asdict(update)})
 
 
 def stand_down_submitted(ack, body, view, context):

@@ -117,7 +117,7 @@ def refresh_checklist(bot: Bcbot, *, incident_id: int, phase: str | None, header
     todo: dict[str | None, bool] = {phase: header}
     try:
         while todo:
-            _render(bot, incident_id, [p for p in todo if p], header=any(todo.values()))
+            render_messages(bot, incident_id, [p for p in todo if p], header=any(todo.values()))
             with _render_guard:
                 todo = _queued_renders[incident_id]
                 if todo:
@@ -133,8 +133,8 @@ def refresh_checklist(bot: Bcbot, *, incident_id: int, phase: str | None, header
         raise
 
 
-def _render(bot: Bcbot, incident_id: int, phases: list[str], *, header: bool) -> None:
-    from bot.usecases.activation import plan_of
+def render_messages(bot: Bcbot, incident_id: int, phases: list[str], *, header: bool) -> None:
+    from bot.usecases.access import plan_of
 
     with bot.uow(read_only=True) as uow:
         incident = uow.incidents.get(incident_id)

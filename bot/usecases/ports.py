@@ -113,6 +113,16 @@ class Teller:
             log.info("could not tell anyone: %s", text)
 
 
+class Effects(Protocol):
+    """The outbox runner, as the rest of the bot sees it (bot.worker.outbox.OutboxRunner)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def kick(self, subject: str) -> None: ...
+    def kick_all(self, subjects: set[str]) -> None: ...
+    def sweep(self) -> int: ...
+
+
 @dataclass
 class Bcbot:
     """Everything a handler or job needs, passed explicitly (no globals)."""
@@ -125,7 +135,7 @@ class Bcbot:
     background: "Background"
     healthy: Callable[[], bool]
     clock: Callable[[], datetime] = utcnow
-    setup_lease_seconds: int = 60
+    effects: "Effects | None" = None  # the outbox runner, where this process runs outbox tasks
     bot_user_id: str | None = None
     team_id: str | None = None
     overdue_checked_until: datetime | None = None  # how far the overdue-steps job has looked

@@ -92,7 +92,7 @@ def test_outbox_claims_are_exclusive_until_the_lease_runs_out(uow):
 
 
 def test_log_repository_offers_no_update_or_delete():
-    from storage.repositories import LogRepository
+    from storage.repositories.incidents import LogRepository
 
     public = {name for name in dir(LogRepository) if not name.startswith("_")}
     assert public == {"append", "entries"}

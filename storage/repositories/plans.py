@@ -1,0 +1,41 @@
+"""Plan versions: each exact plan stored once, by content hash."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain.plan import Plan
+from storage import models as m
+
+
+class PlanRepository:
+    def __init__(self, session: Session):
+        self.s = session
+
+    def version_id(self, plan: Plan, *, source: str, now: datetime) -> int:
+        """The row of this exact plan version, stored on first sight."""
+        digest = plan.content_hash()
+        found = self.s.scalar(
+            select(m.PlanVersion.id).where(m.PlanVersion.plan_key == plan.id, m.PlanVersion.content_hash == digest)
+        )
+        if found is not None:
+            return found
+        try:
+            with self.s.begin_nested():
+                row = m.PlanVersion(plan_key=plan.id, content_hash=digest, title=plan.title,
+                                    snapshot=plan.canonical_json(), source=source, created_at=now)
+                self.s.add(row)
+        except IntegrityError:  # another process stored it first
+            return self.s.scalar(
+                select(m.PlanVersion.id).where(m.PlanVersion.plan_key == plan.id, m.PlanVersion.content_hash == digest)
+            )
+        return row.id
+
+    def snapshot(self, version_id: int) -> Plan:
+        return Plan.from_snapshot(self.s.get_one(m.PlanVersion, version_id).snapshot)
+
+    def content_hash(self, version_id: int) -> str:
+        return self.s.get_one(m.PlanVersion, version_id).content_hash
