@@ -33,7 +33,10 @@ class Settings(BaseSettings):
     bcbot_reminder_hour: int = Field(default=9, ge=0, le=23)
     bcbot_announce_channel: str | None = None
     # Advanced: how long a worker holds a Slack set-up task before another may take it over.
-    bcbot_setup_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    # How long a worker holds an outbox task without renewing it: a dead worker's work is taken over after this.
+    bcbot_lease_seconds: int = Field(default=6, ge=1, le=3600)
+    # How often the worker looks for intents and outbox tasks nobody holds (left by a dead worker or server).
+    bcbot_sweep_seconds: float = Field(default=2, gt=0, le=3600)
     # Where work after the ack runs: a worker process of its own (acks never compete with it for the
     # GIL), or threads of the serving process (one process; tests that fake the clock need this).
     bcbot_worker: Literal["process", "threads"] = "process"

@@ -5,10 +5,9 @@ from bot.domain.errors import InvalidInput
 from bot.domain.records import StepStatus
 from bot.slack.ids import Action
 from bot.slack.parse import action_value, actor, int_field, modal_meta, selected_user, selected_value, step_from_block, view_id
-from bot.usecases import activation, checklist
-from bot.usecases import incident as incident_ops
+from bot.usecases import activation
 from bot.worker import modals
-from handlers import teller
+from handlers import submit_intent, teller
 
 
 def register(app) -> None:
@@ -28,11 +27,8 @@ def register(app) -> None:
 
 
 def _set_step(ack, body, context, status: StepStatus):
-    bot = context["bcbot"]
-    person = actor(body)
     step_id = int_field(action_value(body), "s")
-    ack()
-    bot.defer(checklist.set_step, step_id=step_id, user_id=person.user_id, status=status, tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="set_step", payload={"step_id": step_id, "status": status.value})
 
 
 def step_done(ack, body, context):
@@ -44,12 +40,8 @@ def step_reopen(ack, body, context):
 
 
 def step_assign(ack, body, context):
-    bot = context["bcbot"]
-    person = actor(body)
     step_id, assignee = step_from_block(body), selected_user(body)
-    ack()
-    bot.defer(checklist.set_step_detail, step_id=step_id, user_id=person.user_id, assignee=assignee,
-              tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="set_step_detail", payload={"step_id": step_id, "assignee": assignee})
 
 
 def step_more(ack, body, context):
@@ -111,8 +103,11 @@ def _opens_modal(ack, body, context, open_modal) -> None:
 
 
 def advance_phase(ack, body, context):
-    bot, args, value = _incident_button(ack, body, context)
-    bot.defer(incident_ops.advance_phase, from_phase=value.get("from"), **args)
+    value = action_value(body)
+    from_phase = value.get("from")
+    submit_intent(ack, context["bcbot"], body, kind="advance_phase",
+                  payload={"incident_id": int_field(value, "i"),
+                           "from_phase": from_phase if isinstance(from_phase, str) else None})
 
 
 def log_decision(ack, body, context):
@@ -128,5 +123,6 @@ def stand_down(ack, body, context):
 
 
 def snooze_nudge(ack, body, context):
-    bot, args, value = _incident_button(ack, body, context)
-    bot.defer(incident_ops.snooze_nudge, minutes=value.get("m"), **args)
+    value = action_value(body)
+    submit_intent(ack, context["bcbot"], body, kind="snooze_nudge",
+                  payload={"incident_id": int_field(value, "i"), "minutes": value.get("m")})

@@ -1,12 +1,11 @@
 """The /activate slash command and its subcommands."""
 from __future__ import annotations
 
-from bot.slack import blocks
+from bot.slack import replies
 from bot.slack.parse import actor, subcommand
-from bot.usecases import incident as incident_ops
 from bot.usecases import reads as queries
 from bot.worker import modals
-from handlers import teller
+from handlers import submit_intent, teller
 
 COMMAND = "/activate"
 
@@ -24,24 +23,17 @@ def activate_command(ack, command, context):
         trigger_id = command.get("trigger_id", "")
         bot.defer(modals.open_activation, trigger_id=trigger_id, user_id=person.user_id, exercise=name == "exercise",
                   tell=teller(bot, command), urgent=True)
-    elif name == "decision":
+    elif name == "decision" and rest.strip():
+        channel_id = command.get("channel_id")
+        submit_intent(ack, bot, command, kind="decision_in_channel",
+                      payload={"channel_id": channel_id if isinstance(channel_id, str) else None, "text": rest})
+    elif name == "decision":  # no text: it opens the decision form
         ack()
-        channel_id, trigger_id = command.get("channel_id"), command.get("trigger_id", "")
-        bot.defer(decision_command, channel_id=channel_id, user_id=person.user_id, text=rest, trigger_id=trigger_id,
-                  tell=teller(bot, command), urgent=not rest.strip())  # no text: it opens the decision form
+        bot.defer(modals.open_decision_in_channel, trigger_id=command.get("trigger_id", ""),
+                  channel_id=command.get("channel_id"), user_id=person.user_id, tell=teller(bot, command), urgent=True)
     elif name == "status":
-        ack(text=blocks.status_text(queries.open_incident_lines(bot)), response_type="ephemeral")
+        ack(text=replies.status_text(queries.open_incident_lines(bot)), response_type="ephemeral")
     elif name == "help":
-        ack(text=blocks.HELP, response_type="ephemeral")
+        ack(text=replies.HELP, response_type="ephemeral")
     else:
-        ack(text=blocks.unknown_command(name), response_type="ephemeral")
-
-
-def decision_command(bot, *, channel_id: str, user_id: str, text: str, trigger_id: str) -> None:
-    """`/activate decision TEXT` logs in one step; with no text it opens the decision form."""
-    incident = incident_ops.incident_in_channel(bot, channel_id)
-    if text.strip():
-        incident_ops.log_decision(bot, incident_id=incident.id, user_id=user_id,
-                                  entry=incident_ops.DecisionInput(decision=text))
-    else:
-        modals.open_decision(bot, trigger_id=trigger_id, incident_id=incident.id, user_id=user_id)
+        ack(text=replies.unknown_command(name), response_type="ephemeral")

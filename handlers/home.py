@@ -1,9 +1,8 @@
 """App Home: its Activate button opens the same modal as /activate; its page buttons re-publish it."""
 from __future__ import annotations
 
-from bot.slack.home_blocks import HomePage
 from bot.slack.ids import Action
-from bot.slack.parse import action_value, actor
+from bot.slack.parse import actor, home_page
 from bot.worker import home as app_home
 from handlers import open_activation_modal, teller
 
@@ -17,6 +16,6 @@ def register(app) -> None:
 def show_page(ack, body, context):
     bot = context["bcbot"]
     person = actor(body)
-    page = HomePage.from_value(action_value(body))  # the page lives only in the button: restart-safe
+    page = home_page(body)  # the page lives only in the button: restart-safe
     ack()
     bot.defer(app_home.publish_home, user_id=person.user_id, page=page, tell=teller(bot, body))

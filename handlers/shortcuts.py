@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from bot.slack.ids import Callback
-from bot.slack.parse import actor
-from bot.usecases import incident as incident_ops
-from handlers import open_activation_modal, teller
+from handlers import open_activation_modal, submit_intent
 
 
 def register(app) -> None:
@@ -14,11 +12,9 @@ def register(app) -> None:
 
 def log_as_decision(ack, body, context):
     """Message shortcut: the message becomes a numbered decision, quoted with its permalink."""
-    bot = context["bcbot"]
-    person = actor(body)
     channel = body.get("channel")
     channel_id = channel.get("id") if isinstance(channel, dict) else channel
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
-    ack()
-    bot.defer(incident_ops.decision_from_message, channel_id=channel_id, message=message, user_id=person.user_id,
-              tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="decision_from_message",
+                  payload={"channel_id": channel_id if isinstance(channel_id, str) else None,
+                           "message": {k: message[k] for k in ("text", "ts", "user") if isinstance(message.get(k), str)}})

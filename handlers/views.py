@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from bot.domain.records import StepStatus
 from bot.slack.ids import Callback
 from bot.slack.parse import activation_form, actor, decision_input, exercise_report, modal_text, private_int, update_input, view_id
-from bot.usecases import activation, checklist
-from bot.usecases import incident as incident_ops
-from handlers import teller
+from bot.usecases import activation
+from handlers import submit_intent, teller
 
 log = logging.getLogger("bcbot")
 
@@ -35,47 +35,32 @@ def activation_submitted(ack, body, view, context):
 
 
 def step_note_submitted(ack, body, view, context):
-    bot = context["bcbot"]
-    person = actor(body)
     step_id, note = private_int(view, "s"), modal_text(view)
-    ack()
-    bot.defer(checklist.set_step_detail, step_id=step_id, user_id=person.user_id, note=note, tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="set_step_detail", payload={"step_id": step_id, "note": note})
 
 
 def step_na_submitted(ack, body, view, context):
-    bot = context["bcbot"]
-    person = actor(body)
     step_id = private_int(view, "s")
     reason = modal_text(view, required_message="Say why this step does not apply.")
-    ack()
-    bot.defer(checklist.set_step, step_id=step_id, user_id=person.user_id, status=StepStatus.NOT_APPLICABLE,
-              reason=reason, tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="set_step",
+                  payload={"step_id": step_id, "status": StepStatus.NOT_APPLICABLE.value, "reason": reason})
 
 
 def decision_submitted(ack, body, view, context):
-    bot = context["bcbot"]
-    person = actor(body)
     incident_id, entry = private_int(view, "i"), decision_input(view)
-    ack()
-    bot.defer(incident_ops.log_decision, incident_id=incident_id, user_id=person.user_id, entry=entry,
-              tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="log_decision",
+                  payload={"incident_id": incident_id, "entry": asdict(entry)})
 
 
 def update_submitted(ack, body, view, context):
-    bot = context["bcbot"]
-    person = actor(body)
     incident_id, update = private_int(view, "i"), update_input(view)
-    ack()
-    bot.defer(incident_ops.post_update, incident_id=incident_id, user_id=person.user_id, update=update,
-              tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="post_update",
+                  payload={"incident_id": incident_id, "update": asdict(update)})
 
 
 def stand_down_submitted(ack, body, view, context):
-    bot = context["bcbot"]
-    person = actor(body)
     incident_id = private_int(view, "i")
     summary = modal_text(view, required_message="Add a short closing summary.")
-    report = exercise_report(view)
-    ack()
-    bot.defer(incident_ops.stand_down, incident_id=incident_id, user_id=person.user_id, closing_summary=summary,
-              exercise_report=report, tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="stand_down",
+                  payload={"incident_id": incident_id, "closing_summary": summary,
+                           "exercise_report": exercise_report(view)})

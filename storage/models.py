@@ -113,21 +113,50 @@ class Incident(Base):
     decisions_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
-class SlackTask(Base):
-    """The outbox: Slack work recorded in the same transaction as the change that needs it.
+class Intent(Base):
+    """What a person asked for, recorded before the ack: the worker runs it once (see docs/durable-road.md)."""
 
-    A task is done once; anything still pending after a crash is finished at the next start.
-    """
-
-    __tablename__ = "slack_tasks"
-    __table_args__ = (UniqueConstraint("incident_id", "task"), Index("ix_slack_tasks_done_at", "done_at"))
+    __tablename__ = "intents"
+    __table_args__ = (Index("ix_intents_status_created_at", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    task: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(48))
+    actor: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(default=dict)
+    # A view ID, action timestamp, trigger ID or event ID: a double submit or a replay records once.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    tell: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="received")
     attempts: Mapped[int] = mapped_column(default=0)
-    # A worker holds a task until this time; a crashed worker's claim simply runs out.
     claimed_until: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class OutboxTask(Base):
+    """The outbox: one Slack effect of a subject, written in the same transaction as the change.
+
+    Only the worker runs these: claimed with a lease it renews while running, retried, taken over
+    when a lease runs out. `armed` counts re-arms ("render from the current state" tasks): a task
+    is done only when the version its run read is still the latest.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("subject", "name"), Index("ix_outbox_done_at_not_before", "done_at", "not_before"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(48))
+    args: Mapped[dict] = mapped_column(default=dict)
+    depends_on: Mapped[str | None] = mapped_column(String(160))
+    attempts: Mapped[int] = mapped_column(default=0)
+    armed: Mapped[int] = mapped_column(default=1)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_version: Mapped[int | None]
+    claimed_until: Mapped[datetime | None]
+    not_before: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime]

@@ -10,17 +10,34 @@ from storage.repositories.events import EventRepository
 from storage.repositories.governance import GovernanceRepository, ReminderClaimRepository
 from storage.repositories.home import HomeRepository
 from storage.repositories.incidents import DecisionRepository, IncidentRepository, LogRepository
+from storage.repositories.intents import IntentRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.plans import PlanRepository
 from storage.repositories.requests import RequestRepository
 
 
 class SqlUnitOfWork:
+    # Set by __enter__, one of each per transaction; declared here so that a type checker follows `uow.plans.x()`.
+    session: Session
+    plans: PlanRepository
+    requests: RequestRepository
+    incidents: IncidentRepository
+    log: LogRepository
+    outbox: OutboxRepository
+    intents: IntentRepository
+    events: EventRepository
+    decisions: DecisionRepository
+    home: HomeRepository
+    governance: GovernanceRepository
+    reminders: ReminderClaimRepository
+
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
-                 on_incidents_changed: Callable[[], None] | None = None):
+                 on_incidents_changed: Callable[[], None] | None = None,
+                 on_outbox: Callable[[set[str]], None] | None = None):
         self._factory = session_factory
         self._read_only = read_only
         self._on_incidents_changed = on_incidents_changed
+        self._on_outbox = on_outbox
 
     def __enter__(self) -> "SqlUnitOfWork":
         self.session = self._factory()
@@ -31,6 +48,7 @@ class SqlUnitOfWork:
         self.incidents = IncidentRepository(self.session)
         self.log = LogRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.intents = IntentRepository(self.session)
         self.events = EventRepository(self.session)
         self.decisions = DecisionRepository(self.session)
         self.home = HomeRepository(self.session)
@@ -46,6 +64,9 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        touched, self.outbox.touched = self.outbox.touched, set()
+        if touched and self._on_outbox:  # the new work can start now (the sweep would find it anyway)
+            self._on_outbox(touched)
         if self.incidents.changed:  # after the commit: whoever hears of it reads the new rows
             self.incidents.changed = False
             if self._on_incidents_changed:
@@ -53,8 +74,10 @@ class SqlUnitOfWork:
 
 
 def uow_factory(session_factory: sessionmaker[Session], *,
-                on_incidents_changed: Callable[[], None] | None = None) -> Callable[..., SqlUnitOfWork]:
+                on_incidents_changed: Callable[[], None] | None = None,
+                on_outbox: Callable[[set[str]], None] | None = None) -> Callable[..., SqlUnitOfWork]:
     """`factory()` for a use case's transaction; `factory(read_only=True)` for one that only reads.
-    `on_incidents_changed()` is called after each commit that wrote an incident row."""
+    After each commit, `on_incidents_changed()` is called if it wrote an incident row, and
+    `on_outbox(subjects)` with the subjects it gave outbox work."""
     return lambda *, read_only=False: SqlUnitOfWork(session_factory, read_only=read_only,
-                                                    on_incidents_changed=on_incidents_changed)
+                                                    on_incidents_changed=on_incidents_changed, on_outbox=on_outbox)

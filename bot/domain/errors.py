@@ -42,7 +42,7 @@ def explain(exc: BaseException, logger) -> str:
     import uuid
 
     error_id = uuid.uuid4().hex[:8]
-    if _is_database_busy(exc):
+    if is_database_busy(exc):
         logger.warning("database unavailable (error id %s): %s", error_id, str(exc).splitlines()[0][:300])
         return ("bcbot's database is busy or unavailable right now: nothing was changed. "
                 f"Please try again in a moment (error id {error_id}).")
@@ -51,7 +51,7 @@ def explain(exc: BaseException, logger) -> str:
             f"give your admin error id {error_id}.")
 
 
-def _is_database_busy(exc: BaseException) -> bool:
+def is_database_busy(exc: BaseException) -> bool:
     # Duck-typed so the domain need not import sqlalchemy: OperationalError and friends.
     return (type(exc).__name__ in {"OperationalError", "DisconnectionError", "TimeoutError"}
             and type(exc).__module__.startswith("sqlalchemy"))

@@ -8,6 +8,23 @@ from enum import StrEnum
 from bot.domain.incident import IncidentState, reference
 
 
+@dataclass(frozen=True)
+class DecisionInput:
+    decision: str
+    rationale: str | None = None
+    options: str | None = None
+    decided_by: str | None = None
+    corrects: int | None = None
+    source_link: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateInput:
+    situation: str
+    actions: str | None
+    next_update_minutes: int | None
+
+
 class StepStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
@@ -141,3 +158,4 @@ class Decision:
     @property
     def label(self) -> str:
         return f"D{self.number}"
+SNOOZE_MINUTES = (30, 60)  # a status-update nudge can be put off this long

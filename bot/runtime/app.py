@@ -14,15 +14,14 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.domain.errors import InvalidInput, NotAllowed, explain
-from bot.domain.plan import load_plans
-from bot.slack.api import SlackApi, make_client
+from bot.runtime.container import build_bot
+from bot.slack.api import make_client
 from bot.slack.ids import Field
-from bot.usecases.ports import Bcbot, Directory, PlanCatalog, utcnow
-from bot.worker.runner import Background
+from bot.usecases.ports import Bcbot, utcnow
+from bot.worker.jobs import start_background_jobs
+from bot.worker.process import WorkerProcess
 from config.settings import Settings
-from storage.db import make_engine, make_session_factory, patient_locks, ping
 from storage.migrate import upgrade
-from storage.uow import uow_factory
 
 log = logging.getLogger("bcbot")
 
@@ -49,8 +48,7 @@ class BcbotApp:
         except Exception as err:
             log.error("Slack auth.test failed (%s): check SLACK_BOT_TOKEN and SLACK_API_URL", err)
         if self.bot.settings.bcbot_worker == "process":
-            from bot.worker.process import WorkerProcess
-
+            self.bot.effects = None  # the worker process runs the outbox; this one only records and acks
             self.bot.worker = WorkerProcess(self.bot.settings, identity=(self.bot.bot_user_id, self.bot.team_id),
                                             version_ids=self.bot.plans.version_ids, scheduler=scheduler,
                                             on_incidents_changed=self.bot.incidents_changed)
@@ -64,42 +62,6 @@ class BcbotApp:
             self.bot.worker.stop()
         self.bot.background.shutdown()
         self.engine.dispose()
-
-
-def start_background_jobs(bot: Bcbot, *, scheduler: bool):
-    """Finish set-up a crash left half done, send reminders that fell due while the bot was down (each
-    once; see docs/reminders.md), and start the periodic jobs. Returns the scheduler, if started."""
-    from bot.usecases import activation
-    from bot.usecases import plans as governance
-
-    bot.background.submit(lambda: activation.resume_pending_setup(bot))
-    bot.background.submit(lambda: governance.on_start(bot))
-    if not scheduler:
-        return None
-    from bot.worker.scheduler import start_scheduler
-
-    return start_scheduler(bot)
-
-
-def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
-              modal_workers: int = 4) -> tuple[Bcbot, object]:
-    """The bot's parts (plans, database, Slack client, worker threads) and its database engine.
-    `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s)."""
-    plans = load_plans(settings.bcbot_plans)  # PlanError names every problem
-    engine = make_engine(settings.database_url)
-    slack = SlackApi(make_client(token=settings.bot_token, base_url=settings.slack_api_url))
-    bot = Bcbot(
-        settings=settings,
-        plans=PlanCatalog({p.id: p for p in plans}),
-        uow=uow_factory(make_session_factory(engine), on_incidents_changed=lambda: bot.incidents_changed()),
-        slack=slack,
-        directory=Directory(slack.lookup_email),
-        background=Background(urgent_workers=modal_workers, initializer=patient_locks),
-        healthy=lambda: ping(engine),
-        clock=clock,
-        setup_lease_seconds=settings.bcbot_setup_lease_seconds,
-    )
-    return bot, engine
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> BcbotApp:

@@ -158,6 +158,20 @@ class SlackApi:
                 return message["ts"]
         return None
 
+    def find_file(self, channel: str, filename: str) -> bool:
+        """Whether bcbot already shared a file of this name in the channel (files carry no metadata key)."""
+        data = self._call("conversations.history", channel=channel, limit=200)
+        return any(f.get("name") == filename for message in data.get("messages", []) for f in message.get("files") or [])
+
+    def post_once(self, channel: str, key: str, *, retry: bool, text: str, blocks: list | None = None) -> str:
+        """Post with `key` in the message's metadata, unless an earlier attempt (whose answer was lost:
+        a crash, a 5xx, a timeout) already did: on a retry, the channel is looked at first."""
+        if retry:
+            found = self.find_posted(channel, key)
+            if found:
+                return found
+        return self.post(channel, text=text, blocks=blocks, key=key)
+
     def update(self, channel: str, ts: str, *, text: str, blocks: list | None = None) -> None:
         self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks or [])
 

@@ -319,23 +319,3 @@ def incident_line(incident: Incident, plan_title: str, steps: list[Step] | None 
         line += f" ({progress([s for s in steps if s.phase == incident.state])})"
     return line + f" · lead {user_mention(incident.lead_user_id)} · {channel_link(incident.channel_id)}"
 
-
-HELP = """*bcbot — run the business continuity plan in Slack*
-• `/activate` — activate a plan: opens a form (circumstance, what happened, services affected, lead). \
-The Business Continuity Team activates at once; anyone else's request goes to the team for approval.
-• `/activate status` — list open incidents.
-• `/activate help` — this message.
-In an incident channel, use the checklist buttons to mark steps done or reopen them."""
-
-
-def unknown_command(name: str) -> str:
-    return f"I don't know `{safe(name, 40)}`.\n\n{HELP}"
-
-
-def status_text(lines: list[str]) -> str:
-    if not lines:
-        return "No open incidents. 🌤️"
-    shown = lines[:30]
-    more = f"\n…and {len(lines) - len(shown)} more" if len(lines) > len(shown) else ""
-    return f"*Open incidents ({len(lines)})*\n" + "\n".join(f"• {line}" for line in shown) + more
-

@@ -6,14 +6,14 @@ from datetime import datetime
 
 from bot.domain.incident import STATE_LABELS
 from bot.domain.plan import Plan
-from bot.domain.records import Decision, Incident, Step
+from bot.domain.records import SNOOZE_MINUTES, Decision, Incident, Step
 from bot.slack.blocks import _plain, button, context, section, slack_date
 from bot.slack.ids import INPUT_ACTION, Action, Callback, Input
 from bot.slack.mrkdwn import channel_link, safe, user_mention
 
 UPDATE_INTERVALS = {"30": "In 30 minutes", "60": "In 1 hour", "120": "In 2 hours", "240": "In 4 hours",
                     "480": "In 8 hours", "1440": "Tomorrow, same time", "none": "No further update planned"}
-SNOOZE_MINUTES = (30, 60)
+
 
 
 def _modal(callback: str, title: str, submit: str, blocks: list[dict], meta: dict) -> dict:

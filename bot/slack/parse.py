@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from bot.domain.errors import InvalidInput
 from bot.domain.plan import Plan
-from bot.domain.records import ActivationForm
+from bot.domain.records import ActivationForm, DecisionInput, UpdateInput
 from bot.domain.text import clean
+from bot.slack.home_blocks import HomePage
 from bot.slack.ids import INPUT_ACTION, OTHER_VALUE, Field
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}\Z")  # Slack user IDs; \Z: no trailing newline
@@ -220,9 +221,7 @@ def _text(values: dict, key: str) -> str:
     return clean(value).strip() if isinstance(value, str) else ""
 
 
-def decision_input(view: dict):
-    from bot.usecases.incident import DecisionInput
-
+def decision_input(view: dict) -> DecisionInput:
     values = modal_values(view)
     text = _text(values, "decision")
     if not text:
@@ -237,9 +236,7 @@ def decision_input(view: dict):
         corrects=int(corrects) if isinstance(corrects, str) and corrects.isdigit() else None, source_link=link)
 
 
-def update_input(view: dict):
-    from bot.usecases.incident import UpdateInput
-
+def update_input(view: dict) -> UpdateInput:
     values = modal_values(view)
     situation = _text(values, "situation")
     if not situation:
@@ -280,3 +277,29 @@ def selected_user(body: dict) -> str:
     if not isinstance(user, str) or not USER_ID.match(user):
         raise InvalidInput("Choose a person to assign the step to.")
     return user
+
+
+def dedupe_key(body: dict) -> str:
+    """What makes one person's action one action, whatever Slack or a replay delivers twice: the view
+    of a submitted modal, the click's own timestamp, the trigger of a command or shortcut, the event's ID."""
+    kind = body.get("type") if isinstance(body, dict) else None
+    if kind == "view_submission":
+        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        if isinstance(view.get("id"), str) and view["id"]:
+            return f"view:{view['id'][:80]}"
+    if kind == "block_actions":
+        action = _first_action(body)
+        stamp = action.get("action_ts")
+        if isinstance(stamp, str) and stamp:
+            return f"action:{stamp[:40]}:{actor(body).user_id}:{str(action.get('action_id'))[:60]}"
+    if isinstance(body.get("event_id"), str) and body["event_id"]:
+        return f"event:{body['event_id'][:80]}"
+    trigger = body.get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        return f"trigger:{trigger[:100]}"
+    raise InvalidInput("Slack did not say which action this is; please try again.")
+
+
+def home_page(body: dict) -> HomePage:
+    """The App Home page a paging button asks for (it lives only in the button: restart-safe)."""
+    return HomePage.from_value(action_value(body))

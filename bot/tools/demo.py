@@ -181,10 +181,10 @@ def _script(d: Demo) -> None:
     d.show_new()
 
     d.say("31 minutes later nobody has posted an update: the lead is nudged")
-    from bot.usecases import incident as incident_ops
+    from bot.worker.jobs import nudge_due_updates
 
     d.clock.now += timedelta(minutes=31)
-    incident_ops.nudge_due_updates(d.app.bot)
+    nudge_due_updates(d.app.bot)
     d.show_new()
 
     d.say("The lead moves to business continuity, then to resumption and recovery")

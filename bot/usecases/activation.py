@@ -2,20 +2,16 @@
 Slack set-up of a new incident (run from the outbox, so a crash never leaves it half done)."""
 from __future__ import annotations
 
-import functools
 import logging
-import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
-from typing import Callable
 
 from bot.domain.errors import NotAllowed, SlackUnavailable
-from bot.domain.incident import channel_name
+from bot.domain.outbox import Task, incident_subject
 from bot.domain.plan import Plan
-from bot.domain.records import ActivationForm, ActivationRequest, Incident, RequestStatus
+from bot.domain.records import ActivationForm, ActivationRequest, RequestStatus
 from bot.slack import blocks
-from bot.slack.api import NameTaken
 from bot.slack.mrkdwn import safe, user_mention
+from bot.usecases.access import plan_of, team_ids
 from bot.usecases.ports import Bcbot
 
 log = logging.getLogger("bcbot.activation")
@@ -33,18 +29,9 @@ SETUP_STAGES: tuple[tuple[str, ...], ...] = (
 DEPENDS_ON = {"set_topic": CREATE_CHANNEL, "invite": CREATE_CHANNEL, "post_header": CREATE_CHANNEL,
               "announce": CREATE_CHANNEL, "notify_people": CREATE_CHANNEL,
               "pin_header": "post_header", "post_checklist": "post_header"}
-MAX_ATTEMPTS = 10
-INLINE_RETRIES = 2  # a failed set-up task is tried again after 1 s and 2 s before the periodic sweep takes over
 MAX_NAME_SUFFIX = 50
 
 
-def plan_of(bot: Bcbot, uow, version_id: int) -> Plan:
-    """The exact plan version an incident or request was made with."""
-    return bot.plans.snapshot(version_id, lambda: uow.plans.snapshot(version_id))
-
-
-def team_ids(bot: Bcbot, plan: Plan) -> list[str]:
-    return bot.directory.user_ids(plan.activation.team)
 
 
 # Requests ------------------------------------------------------------------------------------
@@ -93,8 +80,8 @@ def _ask_team(bot: Bcbot, request: ActivationRequest, plan: Plan, team: list[str
     for member in team:
         try:
             channel = bot.slack.open_dm(member)
-            sent.append((channel, _post_once(bot, channel, f"request:{request.id}:approval:{member}", retry=resume,
-                                             text=text, blocks_=request_blocks)))
+            sent.append((channel, bot.slack.post_once(channel, f"request:{request.id}:approval:{member}", retry=resume,
+                                                      text=text, blocks=request_blocks)))
         except SlackUnavailable:
             log.warning("could not send the activation request to a team member")
     with bot.uow() as uow:
@@ -110,8 +97,8 @@ def _ask_team(bot: Bcbot, request: ActivationRequest, plan: Plan, team: list[str
         message = (f"Your request for *{safe(plan.title, 150)}* is recorded, but no team member could be reached in "
                    f"Slack. Call them now: {safe(names, 500)}"
                    + (f" — <{safe(plan.activation.contacts_url, 1000)}|contact details>" if plan.activation.contacts_url else ""))
-    _post_once(bot, bot.slack.open_dm(request.requested_by), f"request:{request.id}:{outcome}", retry=resume,
-               text=message)
+    bot.slack.post_once(bot.slack.open_dm(request.requested_by), f"request:{request.id}:{outcome}", retry=resume,
+                        text=message)
 
 
 def decide_request(bot: Bcbot, *, request_id: int, user_id: str, approve: bool) -> int | None:
@@ -178,228 +165,19 @@ def activate(bot: Bcbot, *, request_id: int, activated_by: str, from_: tuple[Req
                        data={"requested_by": activated_by, "approved_by": approved_by, "summary": request.form.summary,
                              "services": list(request.form.services), "lead": request.form.lead_user_id,
                              "plan_version": uow.plans.content_hash(request.plan_version_id)})
-        tasks = [t for stage in SETUP_STAGES for t in stage if t != "announce" or bot.settings.bcbot_announce_channel]
-        uow.outbox.add(incident_id, tasks, now)
+        names = [t for stage in SETUP_STAGES for t in stage if t != "announce" or bot.settings.bcbot_announce_channel]
+        uow.outbox.add(incident_subject(incident_id), [Task(t, depends_on=DEPENDS_ON.get(t)) for t in names], now)
         uow.commit()
     log.info("activated incident %s from request %s", incident_id, request_id)
-    run_setup(bot, incident_id=incident_id)
     return incident_id
-
-
-def run_setup(bot: Bcbot, *, incident_id: int) -> list[str]:
-    """Do whatever Slack set-up of this incident is still pending; returns the tasks that failed.
-
-    Each task is claimed in the database before it runs, so two workers never do it twice, and
-    finished when its result is stored. A task starts once the task it depends on is done (stored
-    as done: one that failed, or that another worker holds, keeps its dependants waiting), and
-    independent tasks run at the same time.
-    """
-    static = [t for stage in SETUP_STAGES for t in stage]
-    failed: list[str] = []
-    started: set[str] = set()
-    tries: dict[str, int] = {}
-    running: dict[Future, str] = {}
-    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="bcbot-setup",
-                            initializer=bot.background.thread_initializer) as pool:
-        while True:
-            with bot.uow(read_only=True) as uow:
-                pending = uow.outbox.pending(incident_id)
-            order = static + sorted(t for t in pending if t not in static)  # later work: phase changes
-            for task in order:
-                if task in pending and task not in started and _depends_on(task) not in pending:
-                    started.add(task)
-                    tries[task] = 1
-                    running[pool.submit(_run_task, bot, incident_id, task)] = task
-            if not running:
-                break
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                task = running.pop(future)
-                if future.result():
-                    continue
-                if tries[task] <= INLINE_RETRIES:  # a passing Slack error: try again shortly (posts look first)
-                    running[pool.submit(_run_task, bot, incident_id, task, delay=tries[task])] = task
-                    tries[task] += 1
-                else:
-                    failed.append(task)
-    if CREATE_CHANNEL in failed:
-        raise SlackUnavailable("The incident was recorded but Slack would not create its channel; "
-                               "bcbot will keep trying. Meanwhile, follow the plan by phone.")
-    return failed
-
-
-def _task_function(task: str) -> Callable[..., dict]:
-    """Set-up tasks by name; `phase:<phase>:<step>` tasks are the Slack side of a phase change."""
-    if task in TASKS:
-        return TASKS[task]
-    from bot.usecases.incident import PHASE_TASKS
-
-    family, phase, step = (task.split(":") + ["", ""])[:3]
-    if family != "phase" or step not in PHASE_TASKS:
-        raise KeyError(f"unknown Slack task {task!r}")
-    return functools.partial(PHASE_TASKS[step], phase=phase)
-
-
-def _depends_on(task: str) -> str | None:
-    if task.startswith("phase:") and task.endswith(":checklist"):
-        return task.removesuffix(":checklist") + ":notice"  # the notice, then the new checklist under it
-    return DEPENDS_ON.get(task)
-
-
-def _run_task(bot: Bcbot, incident_id: int, task: str, delay: float = 0) -> bool:
-    if delay:
-        time.sleep(delay)
-    now = bot.clock()
-    with bot.uow() as uow:
-        before = uow.outbox.claim(incident_id, task, now, now + timedelta(seconds=bot.setup_lease_seconds))
-        uow.commit()
-    if before is None:
-        return True  # done, or another worker has it
-    try:
-        result = _task_function(task)(bot, incident_id, retry=before > 0)
-    except Exception as exc:
-        log.warning("set-up task %s of incident %s failed: %s", task, incident_id, exc)
-        with bot.uow() as uow:
-            uow.outbox.failed(incident_id, task, str(exc))
-            uow.commit()
-        return False
-    with bot.uow() as uow:
-        uow.outbox.done(incident_id, task, bot.clock(), result or {})
-        uow.commit()
-    return True
-
-
-def _incident_and_plan(bot: Bcbot, incident_id: int) -> tuple[Incident, Plan]:
-    with bot.uow(read_only=True) as uow:  # set-up tasks read at once; none waits for another's write lock
-        incident = uow.incidents.get(incident_id)
-        return incident, plan_of(bot, uow, incident.plan_version_id)
-
-
-def _post_once(bot: Bcbot, channel: str, key: str, *, retry: bool, text: str, blocks_: list | None = None) -> str:
-    """Post, unless an earlier attempt that crashed before recording it already did."""
-    if retry:
-        found = bot.slack.find_posted(channel, key)
-        if found:
-            return found
-    return bot.slack.post(channel, text=text, blocks=blocks_, key=key)
-
-
-def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, _ = _incident_and_plan(bot, incident_id)
-    if incident.channel_id:
-        # An earlier attempt created and recorded the channel, then died before the task was marked done.
-        return {"channel": incident.channel_id, "name": incident.channel_name}
-    on = incident.activated_at.astimezone(bot.settings.timezone).date()
-    for attempt in range(1, MAX_NAME_SUFFIX + 1):
-        name = channel_name(on=on, circumstance=incident.circumstance, exercise=incident.is_exercise, attempt=attempt)
-        try:
-            channel_id = bot.slack.create_channel(name)
-        except NameTaken:
-            # After a lost reply (a crash, a timeout) the channel may be ours already: a channel bcbot
-            # created that no incident has claimed is this incident's.
-            channel_id = _unclaimed_own_channel(bot, name) if retry else None
-            if channel_id is None:
-                continue
-        with bot.uow() as uow:
-            uow.incidents.set_fields(incident_id, channel_id=channel_id, channel_name=name)
-            uow.log.append(incident_id=incident_id, at=bot.clock(), actor=None, kind="channel_created",
-                           summary=f"Channel #{name} created", data={"channel": channel_id})
-            uow.commit()
-        return {"channel": channel_id, "name": name}
-    raise SlackUnavailable("every channel name for this incident is taken")
-
-
-def _unclaimed_own_channel(bot: Bcbot, name: str) -> str | None:
-    found = bot.slack.find_channel(name)
-    if not found or found.get("creator") != bot.bot_user_id:
-        return None
-    with bot.uow(read_only=True) as uow:
-        taken = uow.incidents.by_channel(found["id"])
-    return None if taken else found["id"]
-
-
-def _set_topic(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, _ = _incident_and_plan(bot, incident_id)
-    bot.slack.set_topic(incident.channel_id, blocks.topic(incident))
-    return {}
-
-
-def _invite(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, plan = _incident_and_plan(bot, incident_id)
-    people = bot.directory.user_ids([*plan.activation.team, *plan.owners])
-    for extra in (incident.lead_user_id, incident.activated_by, incident.approved_by):
-        if extra and extra not in people:
-            people.append(extra)
-    people = [p for p in people if p != bot.bot_user_id]
-    failed = bot.slack.invite(incident.channel_id, people)
-    if failed:
-        log.warning("could not invite %d people to incident %s", len(failed), incident_id)
-    return {"invited": [p for p in people if p not in failed], "failed": failed}
-
-
-def _post_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, plan = _incident_and_plan(bot, incident_id)
-    with bot.uow(read_only=True) as uow:
-        steps = uow.incidents.steps(incident_id)
-    ts = _post_once(bot, incident.channel_id, f"{incident.ref}:header", retry=retry,
-                    text=blocks.header_text(incident, plan), blocks_=blocks.header_blocks(incident, plan, steps))
-    with bot.uow() as uow:
-        uow.incidents.set_fields(incident_id, header_ts=ts)
-        uow.commit()
-    return {"ts": ts}
-
-
-def _pin_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, _ = _incident_and_plan(bot, incident_id)
-    bot.slack.pin(incident.channel_id, incident.header_ts)
-    return {}
-
-
-def _post_checklist(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    from bot.usecases.checklist import post_phase_checklist
-
-    incident, plan = _incident_and_plan(bot, incident_id)
-    return {"pages": post_phase_checklist(bot, incident, plan, retry=retry)}
-
-
-def _announce(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, plan = _incident_and_plan(bot, incident_id)
-    channel = bot.settings.bcbot_announce_channel
-    text = blocks.announcement_text(incident, plan)
-    ts = _post_once(bot, channel, f"{incident.ref}:announce", retry=retry, text=text, blocks_=[blocks.section(text)])
-    with bot.uow() as uow:
-        uow.incidents.set_fields(incident_id, announce_ts=ts)
-        uow.commit()
-    return {"ts": ts}
-
-
-def _notify_people(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, plan = _incident_and_plan(bot, incident_id)
-    what = "exercise" if incident.is_exercise else "activation"
-    told = {}
-    for user in sorted({incident.activated_by, incident.approved_by} - {None}):
-        # Keyed like every other post, so a retry after a crash (or a lost reply) finds the DM already sent.
-        channel = bot.slack.open_dm(user)
-        told[user] = _post_once(bot, channel, f"{incident.ref}:under_way:{user}", retry=retry,
-                                text=f"{incident.ref} ({what} of {safe(plan.title, 150)}) is under way in "
-                                     f"<#{incident.channel_id}>.")
-    return {"told": told}
-
-
-TASKS: dict[str, Callable[..., dict]] = {
-    CREATE_CHANNEL: _create_channel, "set_topic": _set_topic, "invite": _invite, "post_header": _post_header,
-    "pin_header": _pin_header, "post_checklist": _post_checklist, "announce": _announce,
-    "notify_people": _notify_people,
-}
 
 
 UNPROCESSED_AFTER = timedelta(seconds=30)
 
 
-def resume_pending_setup(bot: Bcbot) -> int:
+def resume_pending_requests(bot: Bcbot) -> int:
     """Finish what a crash or an outage left half done: requests recorded at submit but never
-    processed, or left pending without the team's DMs (processing is idempotent), and incidents
-    whose Slack set-up is still pending."""
+    processed, or left pending without the team's DMs (processing is idempotent)."""
     with bot.uow(read_only=True) as uow:
         stranded = uow.requests.unprocessed(received_before=bot.clock() - UNPROCESSED_AFTER)
     for request_id in stranded:
@@ -407,11 +185,4 @@ def resume_pending_setup(bot: Bcbot) -> int:
             process_request(bot, request_id=request_id, resume=True)
         except Exception as err:
             log.warning("activation request %s still unprocessed: %s", request_id, err)
-    with bot.uow() as uow:
-        incident_ids = uow.outbox.incidents_with_pending(bot.clock(), MAX_ATTEMPTS)
-    for incident_id in incident_ids:
-        try:
-            run_setup(bot, incident_id=incident_id)
-        except SlackUnavailable as err:
-            log.warning("incident %s set-up still pending: %s", incident_id, err)
-    return len(incident_ids)
+    return len(stranded)

@@ -12,13 +12,12 @@ from bot.domain.plan import Person, Plan
 
 if TYPE_CHECKING:  # types only: the use cases are handed these, they do not build them
     from bot.slack.api import SlackApi
-    from bot.worker.process import WorkerProcess
-    from bot.worker.runner import Background
     from config.settings import Settings
     from storage.repositories.events import EventRepository
     from storage.repositories.governance import GovernanceRepository, ReminderClaimRepository
     from storage.repositories.home import HomeRepository
     from storage.repositories.incidents import DecisionRepository, IncidentRepository, LogRepository
+    from storage.repositories.intents import IntentRepository
     from storage.repositories.outbox import OutboxRepository
     from storage.repositories.plans import PlanRepository
     from storage.repositories.requests import RequestRepository
@@ -38,6 +37,7 @@ class UnitOfWork(Protocol):
     incidents: IncidentRepository
     log: LogRepository
     outbox: OutboxRepository
+    intents: IntentRepository
     events: EventRepository
     decisions: DecisionRepository
     home: HomeRepository
@@ -138,6 +138,36 @@ class Teller:
             log.info("could not tell anyone: %s", text)
 
 
+class Background(Protocol):
+    """This process's threads for work after the ack (bot.worker.runner.Background)."""
+
+    def submit(self, fn: Callable[[], None], *, tell: Callable[[str], None] | None = None,
+               urgent: bool = False) -> None: ...
+    def pending(self) -> int: ...
+    def wait_idle(self, timeout: float = 10) -> bool: ...
+    def shutdown(self) -> None: ...
+
+
+class WorkerPipe(Protocol):
+    """The worker process, as the server sees it (bot.worker.process.WorkerProcess)."""
+
+    def submit(self, use_case: Callable, kwargs: dict, *, tell: Teller | None, urgent: bool) -> None: ...
+    def wait_idle(self, timeout: float = 10) -> bool: ...
+    def pending(self) -> int: ...
+    def alive(self) -> bool: ...
+    def stop(self, timeout: float = 30) -> None: ...
+
+
+class Effects(Protocol):
+    """The outbox runner, as the rest of the bot sees it (bot.worker.outbox.OutboxRunner)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def kick(self, subject: str) -> None: ...
+    def kick_all(self, subjects: set[str]) -> None: ...
+    def sweep(self) -> int: ...
+
+
 @dataclass
 class Bcbot:
     """Everything a handler or job needs, passed explicitly (no globals)."""
@@ -147,14 +177,14 @@ class Bcbot:
     uow: Callable[..., UnitOfWork]  # uow() for a change, uow(read_only=True) for a read
     slack: SlackApi
     directory: Directory
-    background: "Background"
+    background: Background
     healthy: Callable[[], bool]
     clock: Callable[[], datetime] = utcnow
-    setup_lease_seconds: int = 60
+    effects: "Effects | None" = None  # the outbox runner, where this process runs outbox tasks
     bot_user_id: str | None = None
     team_id: str | None = None
     overdue_checked_until: datetime | None = None  # how far the overdue-steps job has looked
-    worker: WorkerProcess | None = None  # when slow work runs in its own process
+    worker: WorkerPipe | None = None  # when slow work runs in its own process
     # Bumped after every commit that wrote an incident row, here or in the worker process: what was
     # read before (the `/activate status` list) is stale. Listeners pass the news on (worker -> server).
     incidents_version: int = 0

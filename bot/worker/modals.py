@@ -25,35 +25,49 @@ def switch_plan(bot: Bcbot, *, view_id: str, view_hash: str | None, plan_id: str
 
 def open_step_modal(bot: Bcbot, *, trigger_id: str, step_id: int, op: str) -> None:
     from bot.slack import incident_blocks as render_incident
-    from bot.usecases.checklist import step_for_modal
+    from bot.usecases.checklist import open_step
 
-    step = step_for_modal(bot, step_id)
+    with bot.uow(read_only=True) as uow:
+        step, _ = open_step(uow, step_id)
     view = render_incident.step_note_modal(step) if op == "note" else render_incident.step_na_modal(step)
     bot.slack.open_view(trigger_id=trigger_id, view=view)
 
 
 def open_decision(bot: Bcbot, *, trigger_id: str, incident_id: int, user_id: str) -> None:
     from bot.slack import incident_blocks as render_incident
-    from bot.usecases import incident as incident_ops
+    from bot.usecases import access
 
-    incident, plan = incident_ops.load(bot, incident_id)
-    incident_ops.require_responder(bot, incident, plan, user_id, "log decisions")
-    view = render_incident.decision_modal(incident, user_id=user_id, decisions=incident_ops.decisions_of(bot, incident_id))
-    bot.slack.open_view(trigger_id=trigger_id, view=view)
+    with bot.uow(read_only=True) as uow:
+        incident, plan = access.load(bot, uow, incident_id)
+        access.require_responder(bot, incident, plan, user_id, "log decisions")
+        decisions = uow.decisions.list(incident_id)
+    bot.slack.open_view(trigger_id=trigger_id, view=render_incident.decision_modal(incident, user_id=user_id,
+                                                                                  decisions=decisions))
+
+
+def open_decision_in_channel(bot: Bcbot, *, trigger_id: str, channel_id: str | None, user_id: str) -> None:
+    """`/activate decision` with no text: the decision form of the channel's incident."""
+    from bot.usecases import access
+
+    with bot.uow(read_only=True) as uow:
+        incident = access.incident_in_channel(uow, channel_id)
+    open_decision(bot, trigger_id=trigger_id, incident_id=incident.id, user_id=user_id)
 
 
 def open_update(bot: Bcbot, *, trigger_id: str, incident_id: int, user_id: str) -> None:
     from bot.slack import incident_blocks as render_incident
-    from bot.usecases import incident as incident_ops
+    from bot.usecases import access
 
-    incident, plan = incident_ops.load(bot, incident_id)
-    incident_ops.require_responder(bot, incident, plan, user_id, "post status updates")
+    with bot.uow(read_only=True) as uow:
+        incident, plan = access.load(bot, uow, incident_id)
+        access.require_responder(bot, incident, plan, user_id, "post status updates")
     bot.slack.open_view(trigger_id=trigger_id, view=render_incident.update_modal(incident))
 
 
 def open_stand_down(bot: Bcbot, *, trigger_id: str, incident_id: int, user_id: str) -> None:
     from bot.slack import incident_blocks as render_incident
-    from bot.usecases import incident as incident_ops
+    from bot.usecases.stand_down import check_can_stand_down
 
-    incident, open_steps = incident_ops.check_can_stand_down(bot, incident_id=incident_id, user_id=user_id)
+    with bot.uow(read_only=True) as uow:
+        incident, open_steps = check_can_stand_down(bot, uow, incident_id=incident_id, user_id=user_id)
     bot.slack.open_view(trigger_id=trigger_id, view=render_incident.stand_down_modal(incident, open_steps=open_steps))

@@ -18,7 +18,6 @@ import logging
 import os
 import pickle
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -28,7 +27,6 @@ from pathlib import Path
 from typing import Callable
 
 from bot.usecases.ports import Teller
-from bot.worker.runner import freeze_startup_objects
 
 log = logging.getLogger("bcbot.worker")
 NICENESS = 10  # below the serving process: on a busy machine the acks get the CPU first
@@ -39,7 +37,7 @@ SOURCE_ROOT = str(Path(__file__).resolve().parent.parent)  # where `bot` was imp
 # The worker's first lines: the same `bot` as the server's, without putting the source root ahead of
 # the standard library when it is already on the path (an installed bcbot: site-packages).
 _BOOT = ("import sys; root = sys.argv[1]; root in sys.path or sys.path.insert(0, root); "
-         "from bot.worker.process import main; main(int(sys.argv[2]), int(sys.argv[3]))")
+         "from bot.runtime.main import main; main(int(sys.argv[2]), int(sys.argv[3]))")
 MODAL_WORKERS = 32
 
 
@@ -225,89 +223,3 @@ class WorkerProcess:
                 done, answer = self._answers[number]
                 answer.append(value)
                 done.set()
-
-
-# The worker side ----------------------------------------------------------------------------
-def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids, scheduler: bool,
-                log_level: int) -> None:
-    """The worker process: build the bot's parts, start the background jobs, then run what arrives."""
-    _die_with_parent(parent_pid)
-    # Stopped by the `stop` message, the closed pipe or its parent's death, never by a signal meant for
-    # the server (Ctrl-C, a process-group SIGTERM): it finishes what it has first.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        os.nice(NICENESS)
-    except OSError:
-        pass
-    from bot.runtime import logs
-
-    logs.configure(log_level or logging.INFO)
-    from bot.runtime.app import build_bot, start_background_jobs
-
-    # Here threads waiting on Slack cost the acks nothing: enough of them to open a burst of modals
-    # while their trigger IDs live (3 s), even when Slack takes over a second a call.
-    bot, _ = build_bot(settings, modal_workers=MODAL_WORKERS)
-    bot.bot_user_id, bot.team_id = identity
-    bot.plans.version_ids.update(version_ids)
-    send_lock = threading.Lock()
-
-    def answer(number: int, question: str, argument) -> None:
-        value = bot.background.wait_idle(argument) if question == "idle" else bot.background.pending()
-        with send_lock:
-            answers.send(("answer", number, value))
-
-    def incidents_changed() -> None:  # the serving process's `/activate status` must not show the old rows
-        with send_lock:
-            answers.send(("changed", 0, None))
-
-    bot.incident_listeners.append(incidents_changed)
-    freeze_startup_objects()  # before the jobs start: their garbage is not start-up state
-    jobs = start_background_jobs(bot, scheduler=scheduler)
-
-    while True:
-        try:
-            batch = conn.recv()
-        except (EOFError, OSError):
-            os._exit(1)  # the serving process is gone: stop as a crash would (the outbox resumes set-up)
-        except Exception:  # a message that cannot be unpickled (e.g. code changed under a running bot)
-            log.exception("the worker could not read a batch of jobs; it was dropped")
-            continue
-        for message in batch:
-            if message[0] == "task":
-                try:
-                    use_case, kwargs, tell, urgent = pickle.loads(message[1])
-                except Exception:  # e.g. code changed under a running bot: drop this job, not the batch
-                    log.exception("the worker could not read a job; it was dropped")
-                    continue
-                bot.defer(use_case, tell=tell, urgent=urgent, **kwargs)
-            elif message[0] == "ask":
-                threading.Thread(target=answer, args=message[1:], daemon=True).start()
-            elif message[0] == "stop":
-                if jobs is not None:
-                    jobs.shutdown(wait=False)
-                bot.background.shutdown()
-                sys.exit(0)
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Linux: the kernel kills this process when its parent dies, even by SIGKILL."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # elsewhere the closed pipe tells the worker instead
-    if os.getppid() != parent_pid:  # it died before the line above took effect
-        os._exit(1)
-
-
-def main(jobs_fd: int, answers_fd: int) -> None:
-    """Entry point of `python -P -c _BOOT ROOT JOBS_FD ANSWERS_FD` (see WorkerProcess._start)."""
-    jobs, answers = Connection(jobs_fd, writable=False), Connection(answers_fd, readable=False)
-    try:
-        start_args = jobs.recv()
-    except EOFError:
-        sys.exit(1)
-    worker_main(jobs, answers, *start_args)

@@ -159,9 +159,13 @@ class LogRepository:
         self.s = session
 
     def append(self, *, incident_id: int, at: datetime, actor: str | None, kind: str, summary: str,
-               data: dict | None = None) -> None:
-        self.s.add(m.IncidentLogEntry(incident_id=incident_id, at=at, actor=actor, kind=kind, summary=summary,
-                                      data=data or {}))
+               data: dict | None = None) -> int:
+        """The new entry's ID."""
+        row = m.IncidentLogEntry(incident_id=incident_id, at=at, actor=actor, kind=kind, summary=summary,
+                                 data=data or {})
+        self.s.add(row)
+        self.s.flush()
+        return row.id
 
     def entries(self, incident_id: int) -> list[records.LogEntry]:
         rows = self.s.scalars(select(m.IncidentLogEntry).where(m.IncidentLogEntry.incident_id == incident_id)

@@ -23,7 +23,7 @@ def test_domain_imports_neither_slack_nor_sqlalchemy():
 
 def test_importing_everything_starts_no_threads_and_reads_no_settings():
     out = run("import threading, os; os.environ['SLACK_BOT_TOKEN']='bad'; "
-              "import bot.runtime.app, bot.tools.cli, bot.runtime.http, bot.worker.scheduler, handlers.actions, handlers.commands, handlers.views, "
+              "import bot.runtime.app, bot.tools.cli, bot.runtime.http, bot.worker.jobs, handlers.actions, handlers.commands, handlers.views, "
               "handlers.events, handlers.home, handlers.shortcuts, storage.models, storage.db, storage.uow, config.settings; "
               "print(threading.active_count())")
     assert out.strip() == "1"

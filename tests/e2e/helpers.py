@@ -58,3 +58,39 @@ def button(actions: dict, action_id: str) -> dict:
 
 def find_message(running, channel_id: str, needle: str) -> dict:
     return next(m for m in channel_messages(running, channel_id) if needle in str(m.get("blocks")) + m.get("text", ""))
+
+
+def outbox_tasks(running) -> list:
+    from storage import models
+
+    return rows(running, models.OutboxTask)
+
+
+def take_over(running, *, pauses_over: bool = True) -> None:
+    """What the worker's periodic sweep does, now: run every intent and outbox task nobody holds (with
+    `pauses_over`, as if their retry pauses had run out), then wait for it to finish."""
+    from sqlalchemy import update
+
+    from bot.worker.jobs import take_over as sweep
+    from storage import models
+
+    if pauses_over:
+        with running.bot.uow() as uow:
+            uow.session.execute(update(models.OutboxTask).where(models.OutboxTask.done_at.is_(None))
+                                .values(not_before=None))
+            uow.commit()
+    sweep(running.bot)
+    running.settle()
+
+
+def run_intent(running, kind: str, actor: str, **payload) -> None:
+    """A person's intent, recorded and run the way the worker runs it (as if the listener had taken it)."""
+    import uuid
+
+    from bot.usecases import intents
+    from bot.worker.intents import process_intent
+
+    intent_id, _ = intents.record(running.bot, kind=kind, actor=actor, payload=payload,
+                                  dedupe_key=f"test:{uuid.uuid4().hex}", tell={"user_id": actor})
+    process_intent(running.bot, intent_id=intent_id)
+    running.settle()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from storage import models
-from tests.e2e.helpers import activate, button, channel_messages, open_modal, rows, steps_of, submit
+from tests.e2e.helpers import activate, button, channel_messages, open_modal, outbox_tasks, rows, steps_of, submit
 from tests.support import people
 
 
@@ -39,7 +39,7 @@ def test_team_member_activates_the_plan(running):
 
     [entry] = [e for e in rows(running, models.IncidentLogEntry) if e.kind == "activated"]
     assert entry.actor == people.PARKS and entry.data["plan_version"] == rows(running, models.PlanVersion)[0].content_hash
-    assert all(t.done_at is not None for t in rows(running, models.SlackTask))
+    assert all(t.done_at is not None for t in outbox_tasks(running))
 
 
 def test_taken_channel_name_gets_a_suffix(running):

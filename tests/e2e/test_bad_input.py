@@ -36,7 +36,7 @@ PLAN = "wunderroot-bcp"
 REVIEW_DUE, TEST_DUE = "2027-11-15", "2027-05-14"  # the bundled plan's next review and test
 TRACEBACK_SIGNS = ("Traceback (most recent call last)", 'File "/')
 GOVERNANCE = {"plan_governance", "reminder_claims", "plan_reviews", "plan_tests"}
-ACTIVATION = {"activation_requests", "incidents", "checklist_steps", "incident_log", "slack_tasks",
+ACTIVATION = {"activation_requests", "incidents", "checklist_steps", "incident_log", "outbox",
               "checklist_messages"}
 _numbers = itertools.count(1)
 
@@ -261,7 +261,7 @@ LISTENERS = {
     Action.STEP_ASSIGN: _step_assign,
     Action.STEP_MORE: _step_more,
     Action.ADVANCE_PHASE: lambda w: _incident_action(w, Action.ADVANCE_PHASE, {"incidents", "incident_log",
-                                                                              "checklist_messages", "slack_tasks"},
+                                                                              "checklist_messages", "outbox"},
                                                      **{"from": "incident_management"}),
     Action.LOG_DECISION: lambda w: _incident_action(w, Action.LOG_DECISION),
     Action.POST_UPDATE: lambda w: _incident_action(w, Action.POST_UPDATE),
@@ -374,14 +374,15 @@ def check_request(running, caplog, listener: Listener, mutant: fuzz.Mutant) -> N
     errors = [f"{r.name}: {r.getMessage()[:300]}" for r in records if r.levelno >= logging.ERROR]
     assert not errors, errors
     assert not dbstate.problems(after), dbstate.problems(after)
-    changed = dbstate.diff(before, after)
+    changed = dbstate.diff_besides_refusals(before, after)  # a refused intent is kept, marked failed
     # INFO and up from anyone; DEBUG from bcbot itself (e.g. "the Messages tab: nothing to publish").
     says_why = [r for r in records if r.levelno >= logging.INFO or (r.name.startswith("bcbot") and r.name != "bcbot.bolt")]
     if mutant.fatal:
         assert not changed, f"garbage changed the database: {changed}"
         assert [r for r in says_why if r.levelno >= logging.INFO], "garbage was refused without a log line"
     else:
-        assert set(changed) <= listener.allowed, f"unexpected writes: {changed}"
+        # The road's own tables come with any change: the person's intent and the Slack effects it owes.
+        assert set(changed) - {"intents", "outbox"} <= listener.allowed, f"unexpected writes: {changed}"
     answered = reply.body.strip() not in ("", "{}")
     idle = not (changed or answered) and len(running.fake.calls) == calls and len(running.fake.responses) == responses
     if idle and not listener.idle_ok:

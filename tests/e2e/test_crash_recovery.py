@@ -38,7 +38,7 @@ class BotProcess:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BCBOT_", "DATABASE_URL"))}
         env |= {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.url,
-                "DATABASE_URL": db_url, "BCBOT_ANNOUNCE_CHANNEL": people.ANNOUNCE, "BCBOT_SETUP_LEASE_SECONDS": "1"}
+                "DATABASE_URL": db_url, "BCBOT_ANNOUNCE_CHANNEL": people.ANNOUNCE, "BCBOT_LEASE_SECONDS": "1"}
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "bot.tools.cli", "serve", "--http", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
@@ -102,15 +102,15 @@ def test_sigkill_mid_setup_is_completed_at_next_start_without_duplicates(fake_sl
     fake_slack.answer_late("chat.postMessage", 0)
     engine = create_engine(db_url)
     with engine.connect() as conn:
-        pending = conn.execute(select(models.SlackTask.task).where(models.SlackTask.done_at.is_(None))).scalars().all()
+        pending = conn.execute(select(models.OutboxTask.name).where(models.OutboxTask.done_at.is_(None))).scalars().all()
     assert "post_checklist" in pending  # the crash left the set-up unfinished
 
-    time.sleep(1.2)  # the dead process's claims run out (BCBOT_SETUP_LEASE_SECONDS=1)
+    time.sleep(1.2)  # the dead process's claims run out (BCBOT_LEASE_SECONDS=1)
     second = BotProcess(fake_slack, db_url, tmp_path / "bot.log")
     try:
         def finished():
             with engine.connect() as conn:
-                return not conn.execute(select(models.SlackTask).where(models.SlackTask.done_at.is_(None))).first()
+                return not conn.execute(select(models.OutboxTask).where(models.OutboxTask.done_at.is_(None))).first()
 
         wait_for(finished, what="the set-up to finish after the restart")
     finally:

@@ -12,10 +12,9 @@ from datetime import date, datetime, timezone
 import pytest
 
 from bot.worker import reminders as governance
-from bot.usecases import incident as incident_ops
 from bot.slack.ids import Action, Callback
 from storage import models
-from tests.e2e.helpers import channel_messages, open_modal, rows, submit
+from tests.e2e.helpers import channel_messages, open_modal, rows, run_intent, submit
 from tests.support import people
 from tests.support.clock import FakeClock
 from tests.support.plans import write_plan
@@ -322,8 +321,8 @@ def test_an_exercise_is_marked_everywhere_and_standing_it_down_records_a_test(st
     assert "Exercise started" in announcement["text"]
 
     clock.advance(hours=3)
-    incident_ops.stand_down(running.bot, incident_id=incident.id, user_id=people.PARKS,
-                            closing_summary="Exercise complete", exercise_report=REPORT)
+    run_intent(running, "stand_down", people.PARKS, incident_id=incident.id, closing_summary="Exercise complete",
+               exercise_report=REPORT)
     running.settle()
 
     [test] = rows(running, models.PlanTest)
@@ -357,7 +356,7 @@ def test_after_a_real_incident_owners_are_asked_for_a_review_with_the_report(sta
     submit(running, people.PARKS, view)
     [incident] = rows(running, models.Incident)
     clock.advance(days=1)
-    incident_ops.stand_down(running.bot, incident_id=incident.id, user_id=people.PARKS, closing_summary="All clear")
+    run_intent(running, "stand_down", people.PARKS, incident_id=incident.id, closing_summary="All clear")
     running.settle()
 
     assert rows(running, models.PlanTest) == []  # a real incident is not a test

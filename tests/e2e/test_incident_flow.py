@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.usecases import incident as incident_ops
+from bot.worker import jobs
 from storage import models
 from tests.e2e.helpers import activate, button, channel_messages, rows, steps_of
 from tests.support import people
@@ -101,10 +101,10 @@ def test_assign_note_not_applicable_and_overdue(incident, clock):
 
     # Step 3 is due within 30 minutes of activation: after 31 minutes it is flagged.
     assert "overdue" not in steps_of(page)[2][0]
-    assert incident_ops.refresh_newly_overdue(running.bot) == 0  # nothing overdue yet
+    assert run_job(running, jobs.show_newly_overdue_steps) == 0  # nothing overdue yet
     clock.advance(minutes=31)  # a late run: it looks back to the last one, not a fixed window
-    assert incident_ops.refresh_newly_overdue(running.bot) == 1
-    assert incident_ops.refresh_newly_overdue(running.bot) == 0
+    assert run_job(running, jobs.show_newly_overdue_steps) == 1
+    assert run_job(running, jobs.show_newly_overdue_steps) == 0
     [page] = checklists(running, row, "incident_management")
     assert "overdue" in steps_of(page)[2][0] and "overdue" not in steps_of(page)[1][0]
 
@@ -212,20 +212,27 @@ def test_status_update_posts_and_nudges_once_per_due_time(incident, clock):
     assert len(report) == len(announced) == 1 and "Servers restored from backup" in str(report[0]["blocks"])
     assert "Next update due" in str(header(running, row)["blocks"])
 
-    assert incident_ops.nudge_due_updates(running.bot) == 0  # not due yet
+    assert run_job(running, jobs.nudge_due_updates) == 0  # not due yet
     clock.advance(minutes=31)
-    assert incident_ops.nudge_due_updates(running.bot) == 1
-    assert incident_ops.nudge_due_updates(running.bot) == 0  # once per due time
+    assert run_job(running, jobs.nudge_due_updates) == 1
+    assert run_job(running, jobs.nudge_due_updates) == 0  # once per due time
     nudge = [m for m in channel_messages(running, row.channel_id) if "⏰" in str(m.get("blocks"))]
     assert len(nudge) == 1 and f"<@{people.LEAD}>" in str(nudge[0]["blocks"])
     snooze = button(nudge[0]["blocks"][1], "bcbot.incident.snooze")["value"]
     running.slack.block_action(people.LEAD, "bcbot.incident.snooze", snooze, channel=row.channel_id)
     running.settle()
     clock.advance(minutes=29)
-    assert incident_ops.nudge_due_updates(running.bot) == 0
+    assert run_job(running, jobs.nudge_due_updates) == 0
     clock.advance(minutes=2)
-    assert incident_ops.nudge_due_updates(running.bot) == 1
+    assert run_job(running, jobs.nudge_due_updates) == 1
     assert log_kinds(running).count("update_nudged") == 2 and "update_snoozed" in log_kinds(running)
+
+
+def run_job(running, job) -> int:
+    """A periodic job's run, and the Slack work it owes."""
+    done = job(running.bot)
+    running.settle()
+    return done
 
 
 # 5. Stand-down -------------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def run_incident(running, text: str, *, exercise: bool) -> None:
     replies.append(running.slack.command(people.BAKER, f"decision {text}", channel=channel).body)
     running.settle()
     shortcut = {"type": "message_action", "callback_id": Callback.SHORTCUT_LOG_DECISION, "team": {"id": TEAM_ID},
-                "user": _user(people.LEAD), "channel": {"id": channel}, "trigger_id": "t",
+                "user": _user(people.LEAD), "channel": {"id": channel}, "trigger_id": running.slack.trigger_id(),
                 # A message's text arrives encoded as Slack encodes what a person typed (&, <, > as entities).
                 "message": {"ts": running.bot.slack.post(channel, text="something"), "text": escape(text),
                             "user": people.HUNTON},

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from storage import models
-from tests.e2e.helpers import activate, open_modal, rows, submit
+from tests.e2e.helpers import activate, open_modal, outbox_tasks, rows, submit
 from tests.support import people
 
 
@@ -21,7 +21,7 @@ def test_a_slow_invite_does_not_hold_up_the_header_checklist_and_pin(running):
     for call in (posts["header"], posts["checklist"], pin):
         assert call.at < invite.at + 1.0, call.method
     assert posts["checklist"].started >= posts["header"].at  # the checklist still follows the header
-    assert all(t.done_at is not None for t in rows(running, models.SlackTask))
+    assert all(t.done_at is not None for t in outbox_tasks(running))
 
 
 def test_set_up_waits_for_the_channel_and_stops_when_it_cannot_be_made(running):
@@ -29,7 +29,7 @@ def test_set_up_waits_for_the_channel_and_stops_when_it_cannot_be_made(running):
     reply = submit(running, people.PARKS, open_modal(running, people.PARKS))
     assert reply.status == 200
     # Nothing that needs the channel was tried (a DM telling the person what failed may go out).
-    assert not [c for c in running.fake.calls_to("chat.postMessage") if _key(c)]
+    assert [_key(c) for c in running.fake.calls_to("chat.postMessage") if _key(c)] == ["BC-1:channel_refused"]
     assert running.fake.calls_to("conversations.invite") == [] and running.fake.calls_to("pins.add") == []
-    pending = {t.task for t in rows(running, models.SlackTask) if t.done_at is None}
+    pending = {t.name for t in outbox_tasks(running) if t.done_at is None}
     assert {"create_channel", "post_header", "post_checklist", "notify_people"} <= pending

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from bot.usecases import activation
 from storage import models
-from tests.e2e.helpers import activate, rows
+from tests.e2e.helpers import activate, outbox_tasks, rows, take_over
 from tests.support import people
 
 
@@ -16,8 +16,8 @@ def crash_before_done(running, task: str) -> None:
     """Leave `task` as a process killed between the task's work and marking it done leaves it:
     pending, and no longer held by the dead worker."""
     with running.bot.uow() as uow:
-        uow.session.execute(update(models.SlackTask).where(models.SlackTask.task == task)
-                            .values(done_at=None, claimed_until=None))
+        uow.session.execute(update(models.OutboxTask).where(models.OutboxTask.name == task)
+                            .values(done_at=None, claimed_by=None, claimed_until=None))
         uow.commit()
 
 
@@ -34,12 +34,12 @@ def test_a_retried_channel_creation_keeps_the_channel_already_recorded(running):
     [incident] = rows(running, models.Incident)
     crash_before_done(running, activation.CREATE_CHANNEL)
 
-    activation.resume_pending_setup(running.bot)
+    take_over(running)
     [after] = rows(running, models.Incident)
     assert after.channel_id == incident.channel_id and after.channel_name == incident.channel_name
     assert incident_channels(running) == [incident.channel_id]  # no empty "-2" channel
     assert log_kinds(running)["channel_created"] == 1
-    assert all(t.done_at for t in rows(running, models.SlackTask))
+    assert all(t.done_at for t in outbox_tasks(running))
 
 
 def dms(running, user: str) -> list[str]:
@@ -55,16 +55,16 @@ def test_a_retried_under_way_dm_is_not_sent_twice(running):
     assert all(any("is under way in" in text for text in texts) for texts in told.values()), told
     crash_before_done(running, "notify_people")
 
-    activation.resume_pending_setup(running.bot)
+    take_over(running)
     assert {user: dms(running, user) for user in told} == told
-    assert all(t.done_at for t in rows(running, models.SlackTask))
+    assert all(t.done_at for t in outbox_tasks(running))
 
 
 def test_an_under_way_dm_whose_reply_was_lost_is_found_not_sent_again(running):
     # Slack posts, then answers 500 (every post of the set-up): each retry looks before posting again.
     running.fake.fail("chat.postMessage", status=500, after_work=True, times=10)
     activate(running, people.PARKS)
-    assert all(t.done_at for t in rows(running, models.SlackTask))
+    assert all(t.done_at for t in outbox_tasks(running))
     assert dms(running, people.PARKS) == [m for m in dms(running, people.PARKS) if "is under way in" in m]
     assert len(dms(running, people.PARKS)) == 1
 
@@ -109,12 +109,12 @@ def test_a_request_cut_off_before_the_team_was_asked_reaches_the_team_at_the_nex
         pass
     monkeypatch.undo()
     assert all(approval_dms(running, member) == [] for member in TEAM)
-    activation.resume_pending_setup(running.bot)
+    take_over(running)
     assert all(approval_dms(running, member) == [] for member in TEAM)  # too fresh: its own job may still be asking
 
     clock.advance(seconds=31)
-    activation.resume_pending_setup(running.bot)
-    activation.resume_pending_setup(running.bot)  # and nothing twice
+    take_over(running)
+    take_over(running)  # and nothing twice
     assert all(len(approval_dms(running, member)) == 1 for member in TEAM)
     assert ["not on the Business Continuity Team" in t for t in dms(running, people.OUTSIDER)] == [True]
     running.slack.block_action(people.BAKER, "bcbot.request.approve", f'{{"r": {request_id}}}')
@@ -135,7 +135,7 @@ def test_a_request_cut_off_part_way_through_asking_the_team_asks_only_those_not_
     assert sum(len(approval_dms(running, member)) for member in TEAM) == 1
 
     clock.advance(seconds=31)
-    activation.resume_pending_setup(running.bot)
+    take_over(running)
     assert all(len(approval_dms(running, member)) == 1 for member in TEAM)
     assert len(dms(running, people.OUTSIDER)) == 1
     [request] = rows(running, models.ActivationRequest)

@@ -10,7 +10,7 @@ def test_upgrade_from_empty_to_head_and_models_match(engine):
     assert current_revision(engine) == head_revision()
     check(engine)  # raises if autogenerate would find any difference
     tables = set(inspect(engine).get_table_names())
-    assert {"plan_versions", "incidents", "checklist_steps", "incident_log", "activation_requests", "slack_tasks"} <= tables
+    assert {"plan_versions", "incidents", "checklist_steps", "incident_log", "activation_requests", "outbox"} <= tables
 
 
 def test_upgrade_twice_is_a_no_op(engine):

@@ -100,20 +100,52 @@ def test_ten_decisions_at_once_are_all_recorded_and_numbered_without_gaps(uow):
 
 
 def test_outbox_claims_are_exclusive_until_the_lease_runs_out(uow):
-    incident_id = new_incident(uow)
+    from bot.domain.outbox import Task
+
+    subject = f"incident:{new_incident(uow)}"
     with uow() as u:
-        u.outbox.add(incident_id, ["create_channel"], NOW)
+        u.outbox.add(subject, [Task("create_channel")], NOW)
+        u.outbox.add(subject, [Task("create_channel")], NOW)  # owed once, however often it is asked for
         u.commit()
     with uow() as u:
-        assert u.outbox.claim(incident_id, "create_channel", NOW, NOW + timedelta(seconds=30)) == 0
+        first = u.outbox.claim(subject, "create_channel", "w1", NOW, NOW + timedelta(seconds=30))
+        u.commit()
+    assert first is not None and first.attempts == 1
+    with uow() as u:
+        assert u.outbox.claim(subject, "create_channel", "w2", NOW + timedelta(seconds=5), NOW + timedelta(seconds=35)) is None
+        taken = u.outbox.claim(subject, "create_channel", "w2", NOW + timedelta(seconds=31), NOW + timedelta(seconds=61))
+        assert taken is not None and taken.attempts == 2
+        assert u.outbox.done(first, "w1", NOW, {}) is True  # the first worker's late answer: not its task now
+        assert u.outbox.pending(subject) == {"create_channel": 2}
+        assert u.outbox.done(taken, "w2", NOW, {"channel": "C1"}) is True
         u.commit()
     with uow() as u:
-        assert u.outbox.claim(incident_id, "create_channel", NOW + timedelta(seconds=5), NOW + timedelta(seconds=35)) is None
-        assert u.outbox.claim(incident_id, "create_channel", NOW + timedelta(seconds=31), NOW + timedelta(seconds=61)) == 1
-        u.outbox.done(incident_id, "create_channel", NOW)
+        assert u.outbox.pending(subject) == {} and u.outbox.result_of(subject, "create_channel") == {"channel": "C1"}
+
+
+def test_a_render_re_armed_while_it_runs_runs_again(uow):
+    from bot.domain.outbox import Task
+
+    subject = f"incident:{new_incident(uow)}"
+    render = Task("render_header", name="render:header")
+    with uow() as u:
+        u.outbox.arm(subject, render, NOW)
         u.commit()
     with uow() as u:
-        assert u.outbox.pending(incident_id) == {}
+        running = u.outbox.claim(subject, "render:header", "w1", NOW, NOW + timedelta(seconds=30))
+        u.commit()
+    with uow() as u:  # a click commits while the render reads older state
+        u.outbox.arm(subject, render, NOW)
+        u.commit()
+    with uow() as u:
+        assert running is not None and u.outbox.done(running, "w1", NOW, {}) is False
+        u.commit()
+    with uow() as u:
+        again = u.outbox.claim(subject, "render:header", "w1", NOW, NOW + timedelta(seconds=30))
+        assert again is not None and u.outbox.done(again, "w1", NOW, {}) is True
+        u.commit()
+    with uow() as u:
+        assert u.outbox.pending(subject) == {}
 
 
 def test_log_repository_offers_no_update_or_delete():

@@ -49,6 +49,17 @@ def diff(before: Snapshot, after: Snapshot) -> dict[str, TableDiff]:
     return out
 
 
+def diff_besides_refusals(before: Snapshot, after: Snapshot) -> dict[str, TableDiff]:
+    """As `diff`, leaving out what a refusal itself records: the person's intent, marked failed, and
+    the outbox task that tells them why."""
+    kept = dict(after)
+    kept["intents"] = {k: r for k, r in after.get("intents", {}).items()
+                       if k in before.get("intents", {}) or r["status"] != "failed"}
+    kept["outbox"] = {k: r for k, r in after.get("outbox", {}).items()
+                      if k in before.get("outbox", {}) or not r["subject"].startswith("intent:")}
+    return diff(before, kept)
+
+
 def problems(state: Snapshot) -> list[str]:
     """Invariants of a consistent database; each broken one is named."""
     found: list[str] = []
@@ -65,7 +76,7 @@ def problems(state: Snapshot) -> list[str]:
     log = list(state["incident_log"].values())
     steps = list(state["checklist_steps"].values())
     with_steps = {s["incident_id"] for s in steps}
-    with_tasks = {t["incident_id"] for t in state["slack_tasks"].values()}
+    with_tasks = {int(t["subject"].split(":")[1]) for t in state["outbox"].values() if t["subject"].startswith("incident:")}
     activated = {e["incident_id"] for e in log if e["kind"] == "activated"}
     logged_decisions = {(e["incident_id"], (e["data"] or {}).get("number")) for e in log if e["kind"] == "decision"}
     for (incident_id,), incident in incidents.items():

@@ -1,0 +1,46 @@
+"""The composition root's parts: `build_bot(settings)` wires plans, database, Slack and the worker's runners."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import Engine
+
+from bot.domain.plan import load_plans
+from bot.slack.api import SlackApi, make_client
+from bot.usecases.ports import Bcbot, Directory, PlanCatalog, utcnow
+from bot.worker.outbox import OutboxRunner
+from bot.worker.runner import Background
+from bot.worker.tasks import TASKS
+from config.settings import Settings
+from storage.db import make_engine, make_session_factory, patient_locks, ping
+from storage.uow import uow_factory
+
+
+def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
+              modal_workers: int = 4) -> tuple[Bcbot, Engine]:
+    """The bot's parts (plans, database, Slack client, worker threads, outbox runner) and its engine.
+    `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s)."""
+    plans = load_plans(settings.bcbot_plans)  # PlanError names every problem
+    engine = make_engine(settings.database_url)
+    slack = SlackApi(make_client(token=settings.bot_token, base_url=settings.slack_api_url))
+    background = Background(urgent_workers=modal_workers, initializer=patient_locks)
+
+    def committed(subjects: set[str]) -> None:
+        # Work a commit owes Slack starts at once, where the outbox is run (the worker, or threads mode).
+        if bot.effects is not None and bot.worker is None:
+            bot.effects.kick_all(subjects)
+
+    bot = Bcbot(
+        settings=settings,
+        plans=PlanCatalog({p.id: p for p in plans}),
+        uow=uow_factory(make_session_factory(engine), on_incidents_changed=lambda: bot.incidents_changed(),
+                        on_outbox=committed),
+        slack=slack,
+        directory=Directory(slack.lookup_email),
+        background=background,
+        healthy=lambda: ping(engine),
+        clock=clock,
+    )
+    bot.effects = OutboxRunner(bot, TASKS, submit=background.submit, lease_seconds=settings.bcbot_lease_seconds)
+    return bot, engine

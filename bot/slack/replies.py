@@ -1,0 +1,25 @@
+"""The bot's plain-text answers to a command, shown only to the person who typed it."""
+from __future__ import annotations
+
+from bot.slack.mrkdwn import safe
+
+HELP = """*bcbot — run the business continuity plan in Slack*
+• `/activate` — activate a plan: opens a form (circumstance, what happened, services affected, lead). \
+The Business Continuity Team activates at once; anyone else's request goes to the team for approval.
+• `/activate exercise` — start an exercise of a plan (marked as a drill everywhere; recorded as a test).
+• `/activate decision [TEXT]` — in an incident channel: log a decision (with no text, opens the form).
+• `/activate status` — list open incidents.
+• `/activate help` — this message.
+In an incident channel, use the checklist buttons to mark steps done or reopen them."""
+
+
+def unknown_command(name: str) -> str:
+    return f"I don't know `{safe(name, 40)}`.\n\n{HELP}"
+
+
+def status_text(lines: list[str]) -> str:
+    if not lines:
+        return "No open incidents. 🌤️"
+    shown = lines[:30]
+    more = f"\n…and {len(lines) - len(shown)} more" if len(lines) > len(shown) else ""
+    return f"*Open incidents ({len(lines)})*\n" + "\n".join(f"• {line}" for line in shown) + more

@@ -1,0 +1,79 @@
+"""Running recorded intents: each once, in one unit of work with everything it owes Slack.
+
+The pipe from the server is the fast path; `sweep_intents` takes over any intent a dead worker or
+server left unfinished. A refusal (a `BcbotError`) changes nothing but marks the intent failed and owes
+the person the words, in one transaction. A busy or absent database leaves the intent for the sweep.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.domain.errors import BcbotError, explain, is_database_busy
+from bot.domain.outbox import Task, intent_subject
+from bot.usecases.ports import Bcbot
+from bot.usecases.registry import USE_CASES
+from bot.worker.outbox import wall_clock
+
+log = logging.getLogger("bcbot.intents")
+MAX_INTENT_ATTEMPTS = 5  # an intent whose use case keeps crashing is refused, not retried for ever
+INTENT_LEASE = timedelta(seconds=30)
+
+
+class _Superseded(Exception):
+    """Another worker finished this intent while this one ran it: roll back."""
+
+
+def process_intent(bot: Bcbot, *, intent_id: int) -> None:
+    now = wall_clock()
+    with bot.uow() as uow:
+        intent = uow.intents.claim(intent_id, now, now + INTENT_LEASE)
+        uow.commit()
+    if intent is None:
+        return  # done, refused, or in another worker's hands
+    use_case = USE_CASES.get(intent.kind)
+    if use_case is None or intent.attempts > MAX_INTENT_ATTEMPTS:
+        log.error("intent %s (%s) cannot be run: %s", intent.id, intent.kind,
+                  "unknown kind" if use_case is None else f"failed {intent.attempts - 1} times")
+        _refuse(bot, intent.id, intent.tell, "Something went wrong and nothing was changed. Please try again; if it "
+                                             f"keeps happening, give your admin error id intent-{intent.id}.")
+        return
+    try:
+        with bot.uow() as uow:
+            use_case(bot, uow, actor=intent.actor, **intent.payload)
+            if not uow.intents.finish(intent.id, status="done", now=bot.clock()):
+                raise _Superseded()
+            uow.commit()
+    except _Superseded:
+        log.info("intent %s was finished by another worker", intent.id)
+    except BcbotError as err:
+        _refuse(bot, intent.id, intent.tell, explain(err, log))
+    except Exception as err:
+        # Nothing was committed. A busy database is waited out; anything else is tried a few times.
+        if is_database_busy(err):
+            log.warning("intent %s waits for the database: %s", intent.id, str(err).splitlines()[0][:200])
+        else:
+            log.exception("intent %s (%s) failed (attempt %d)", intent.id, intent.kind, intent.attempts)
+        try:
+            with bot.uow() as uow:
+                uow.intents.release(intent.id)
+                uow.commit()
+        except Exception:
+            pass  # its lease runs out instead
+
+
+def _refuse(bot: Bcbot, intent_id: int, tell: dict, message: str) -> None:
+    with bot.uow() as uow:
+        if uow.intents.finish(intent_id, status="failed", now=bot.clock(), outcome=message[:2000]) and tell:
+            uow.outbox.add(intent_subject(intent_id), [Task("tell", args={**tell, "text": message})], bot.clock())
+        uow.commit()
+
+
+def sweep_intents(bot: Bcbot) -> int:
+    """Run the intents nobody holds (left by a dead worker, or recorded by a server that died before
+    it handed them over)."""
+    with bot.uow(read_only=True) as uow:
+        ids = uow.intents.unfinished(wall_clock())
+    for intent_id in ids:
+        bot.background.submit(lambda intent_id=intent_id: process_intent(bot, intent_id=intent_id))
+    return len(ids)

@@ -1,0 +1,69 @@
+"""The worker's periodic jobs (APScheduler). A job only rings the doorbell: its work runs on the
+worker's general lane, like everything else, and reads what to do from the database."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.usecases import activation, incident, phases
+from bot.usecases.ports import Bcbot
+from bot.worker import reminders
+from bot.worker.intents import sweep_intents
+
+log = logging.getLogger("bcbot.jobs")
+INCIDENT_EVERY_SECONDS = 60
+
+
+def take_over(bot: Bcbot) -> None:
+    """Intents, activation requests and outbox tasks nobody holds: a dead worker's or server's, or
+    past their retry pause. The one recovery path."""
+    sweep_intents(bot)
+    activation.resume_pending_requests(bot)
+    if bot.effects is not None:
+        bot.effects.sweep()
+
+
+def nudge_due_updates(bot: Bcbot) -> int:
+    with bot.uow() as uow:
+        nudged = incident.nudge_due_updates(bot, uow)
+        uow.commit()
+    return nudged
+
+
+def show_newly_overdue_steps(bot: Bcbot) -> int:
+    """Re-render checklists whose steps fell overdue since the last run, so the flag shows. It remembers
+    how far it has looked, so a late or skipped run misses nothing; after a start it looks back a day."""
+    now = bot.clock()
+    since = bot.overdue_checked_until or now - phases.FIRST_OVERDUE_LOOK_BACK
+    with bot.uow() as uow:
+        armed = phases.arm_overdue_renders(bot, uow, since=since, now=now)
+        uow.commit()
+    bot.overdue_checked_until = now
+    return armed
+
+
+def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler | None:
+    """Take over what a crash left unfinished, send reminders that fell due while the bot was down (each
+    once; see docs/reminders.md), and start the periodic jobs. Returns the scheduler, if started."""
+    if bot.effects is not None:
+        bot.effects.start()
+    bot.background.submit(lambda: take_over(bot))
+    bot.background.submit(lambda: reminders.on_start(bot))
+    if not scheduler:
+        return None
+    jobs = BackgroundScheduler(timezone=bot.settings.timezone,
+                               executors={"default": ThreadPoolExecutor(max_workers=1)})
+
+    def every(seconds: float, job_id: str, work: Callable[[Bcbot], object]) -> None:
+        jobs.add_job(lambda: bot.background.submit(lambda: work(bot)), "interval", seconds=seconds, id=job_id,
+                     max_instances=1, coalesce=True)
+
+    every(bot.settings.bcbot_sweep_seconds, "take-over", take_over)
+    every(INCIDENT_EVERY_SECONDS, "update-nudges", nudge_due_updates)
+    every(INCIDENT_EVERY_SECONDS, "overdue-steps", show_newly_overdue_steps)
+    every(reminders.SWEEP_EVERY_SECONDS, "reminders", reminders.sweep)
+    jobs.start()
+    return jobs

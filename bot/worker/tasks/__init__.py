@@ -1,0 +1,36 @@
+"""Every outbox task kind the worker can run (`outbox.kind`), in one table."""
+from __future__ import annotations
+
+from typing import Callable
+
+from bot.worker.outbox import TaskFunction
+from bot.worker.tasks import checklist, governance, incident, setup, tell
+
+
+def _setup(function: Callable[..., dict]) -> TaskFunction:
+    """A set-up task written as (bot, incident_id, *, retry)."""
+    return lambda ctx: function(ctx.bot, int(ctx.subject_id), retry=ctx.retry)
+
+
+TASKS: dict[str, TaskFunction] = {
+    **{name: _setup(function) for name, function in setup.TASKS.items()},
+    "set_topic": incident.set_topic,
+    "post_checklist": checklist.post_checklist,
+    "render_checklist": checklist.render_checklist,
+    "render_header": checklist.render_header,
+    "phase_notice": incident.phase_notice,
+    # A phase change's refresh owed before the outbox was keyed by subject (migration 0006 carries it over).
+    "render_incident": lambda ctx: {**incident.set_topic(ctx), **checklist.render_header(ctx)},
+    "post_stood_down": incident.post_stood_down,
+    "upload_report": incident.upload_report,
+    "render_announcement": incident.render_announcement,
+    "post_decision": incident.post_decision,
+    "post_update": incident.post_update,
+    "post_nudge": incident.post_nudge,
+    "ephemeral": incident.ephemeral,
+    "tell": tell.tell,
+    "reminders_done": governance.reminders_done,
+    "reminder_snoozed": governance.reminder_snoozed,
+    "test_recorded_dm": governance.test_recorded_dm,
+    "post_incident_reviews": governance.post_incident_reviews,
+}

@@ -1,0 +1,141 @@
+"""Outbox tasks of a new incident's Slack set-up: channel, topic, invitations, header, pin, checklist,
+announcement and the activators' DMs. Each may run again after a crash: it looks before it acts."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from bot.domain.errors import SlackUnavailable
+from bot.domain.incident import channel_name
+from bot.domain.plan import Plan
+from bot.domain.records import Incident
+from bot.slack import blocks
+from bot.slack.api import NameTaken
+from bot.slack.mrkdwn import safe
+from bot.usecases.access import plan_of
+from bot.usecases.activation import CREATE_CHANNEL, MAX_NAME_SUFFIX
+from bot.usecases.ports import Bcbot
+
+log = logging.getLogger("bcbot.setup")
+
+
+def _incident_and_plan(bot: Bcbot, incident_id: int) -> tuple[Incident, Plan]:
+    with bot.uow(read_only=True) as uow:  # set-up tasks read at once; none waits for another's write lock
+        incident = uow.incidents.get(incident_id)
+        return incident, plan_of(bot, uow, incident.plan_version_id)
+
+
+def _post_once(bot: Bcbot, channel: str, key: str, *, retry: bool, text: str, blocks_: list | None = None) -> str:
+    return bot.slack.post_once(channel, key, retry=retry, text=text, blocks=blocks_)
+
+
+def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
+    incident, _ = _incident_and_plan(bot, incident_id)
+    if incident.channel_id:
+        # An earlier attempt created and recorded the channel, then died before the task was marked done.
+        return {"channel": incident.channel_id, "name": incident.channel_name}
+    on = incident.activated_at.astimezone(bot.settings.timezone).date()
+    for attempt in range(1, MAX_NAME_SUFFIX + 1):
+        name = channel_name(on=on, circumstance=incident.circumstance, exercise=incident.is_exercise, attempt=attempt)
+        try:
+            channel_id: str | None = bot.slack.create_channel(name)
+        except NameTaken:
+            channel_id = None
+        except SlackUnavailable:
+            _tell_channel_refused(bot, incident)
+            raise
+        if channel_id is None:
+            # After a lost reply (a crash, a timeout) the channel may be ours already: a channel bcbot
+            # created that no incident has claimed is this incident's.
+            channel_id = _unclaimed_own_channel(bot, name) if retry else None
+            if channel_id is None:
+                continue
+        with bot.uow() as uow:
+            uow.incidents.set_fields(incident_id, channel_id=channel_id, channel_name=name)
+            uow.log.append(incident_id=incident_id, at=bot.clock(), actor=None, kind="channel_created",
+                           summary=f"Channel #{name} created", data={"channel": channel_id})
+            uow.commit()
+        return {"channel": channel_id, "name": name}
+    raise SlackUnavailable("every channel name for this incident is taken")
+
+
+def _tell_channel_refused(bot: Bcbot, incident: Incident) -> None:
+    """The activator hears once that the channel is not there yet (the task keeps trying meanwhile)."""
+    try:
+        dm = bot.slack.open_dm(incident.activated_by)
+        bot.slack.post_once(dm, f"{incident.ref}:channel_refused", retry=True,
+                            text=f"{incident.ref} is recorded, but Slack would not create its channel; bcbot will "
+                                 "keep trying. Meanwhile, follow the plan by phone.")
+    except SlackUnavailable:
+        log.warning("incident %s: could not tell the activator that its channel is not there yet", incident.id)
+
+
+def _unclaimed_own_channel(bot: Bcbot, name: str) -> str | None:
+    found = bot.slack.find_channel(name)
+    if not found or found.get("creator") != bot.bot_user_id:
+        return None
+    with bot.uow(read_only=True) as uow:
+        taken = uow.incidents.by_channel(found["id"])
+    return None if taken else found["id"]
+
+
+def _invite(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
+    incident, plan = _incident_and_plan(bot, incident_id)
+    people = bot.directory.user_ids([*plan.activation.team, *plan.owners])
+    for extra in (incident.lead_user_id, incident.activated_by, incident.approved_by):
+        if extra and extra not in people:
+            people.append(extra)
+    people = [p for p in people if p != bot.bot_user_id]
+    failed = bot.slack.invite(incident.channel_id, people)
+    if failed:
+        log.warning("could not invite %d people to incident %s", len(failed), incident_id)
+    return {"invited": [p for p in people if p not in failed], "failed": failed}
+
+
+def _post_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
+    incident, plan = _incident_and_plan(bot, incident_id)
+    with bot.uow(read_only=True) as uow:
+        steps = uow.incidents.steps(incident_id)
+    ts = _post_once(bot, incident.channel_id, f"{incident.ref}:header", retry=retry,
+                    text=blocks.header_text(incident, plan), blocks_=blocks.header_blocks(incident, plan, steps))
+    with bot.uow() as uow:
+        uow.incidents.set_fields(incident_id, header_ts=ts)
+        uow.commit()
+    return {"ts": ts}
+
+
+def _pin_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
+    incident, _ = _incident_and_plan(bot, incident_id)
+    bot.slack.pin(incident.channel_id, incident.header_ts)
+    return {}
+
+
+def _announce(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
+    incident, plan = _incident_and_plan(bot, incident_id)
+    channel = bot.settings.bcbot_announce_channel
+    text = blocks.announcement_text(incident, plan)
+    ts = _post_once(bot, channel, f"{incident.ref}:announce", retry=retry, text=text, blocks_=[blocks.section(text)])
+    with bot.uow() as uow:
+        uow.incidents.set_fields(incident_id, announce_ts=ts)
+        uow.commit()
+    return {"ts": ts}
+
+
+def _notify_people(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
+    incident, plan = _incident_and_plan(bot, incident_id)
+    what = "exercise" if incident.is_exercise else "activation"
+    told = {}
+    for user in sorted({incident.activated_by, incident.approved_by} - {None}):
+        # Keyed like every other post, so a retry after a crash (or a lost reply) finds the DM already sent.
+        channel = bot.slack.open_dm(user)
+        told[user] = _post_once(bot, channel, f"{incident.ref}:under_way:{user}", retry=retry,
+                                text=f"{incident.ref} ({what} of {safe(plan.title, 150)}) is under way in "
+                                     f"<#{incident.channel_id}>.")
+    return {"told": told}
+
+
+TASKS: dict[str, Callable[..., dict]] = {
+    CREATE_CHANNEL: _create_channel, "invite": _invite, "post_header": _post_header,
+    "pin_header": _pin_header, "announce": _announce,
+    "notify_people": _notify_people,
+}
