@@ -16,7 +16,10 @@ _VERBS = {StepStatus.DONE: ("done", "done"), StepStatus.OPEN: ("reopened", "reop
 def set_step(bot: Bcbot, uow: UnitOfWork, *, actor: str, step_id: int, status: str, reason: str | None = None) -> bool:
     """Mark a step done, not applicable (with a reason) or open again; the checklist and header are
     re-rendered from this commit. A second identical click changes nothing and logs nothing."""
-    new_status = StepStatus(status)
+    try:
+        new_status = StepStatus(status)
+    except ValueError:
+        raise InvalidInput("That is not a step status; please use the checklist's buttons.") from None
     why = clean(reason).strip()
     if new_status is StepStatus.NOT_APPLICABLE and not why:
         raise InvalidInput("Say why the step does not apply.", {Input.TEXT.value: "Give a reason."})
