@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Short enough that a request waiting on a locked database still acks within Slack's 3 s,
@@ -49,7 +51,33 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers queue on the lock at BEGIN instead of failing when a read upgrades to a write.
         # Read-only work begins deferred: under WAL it reads a snapshot and never queues behind writers
         # (an ack that only reads must not sleep in SQLite's busy handler).
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        elif wanted == SQLITE_BUSY_TIMEOUT_MS:
+            _begin_writing_soon(conn)
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_writing_soon(conn) -> None:
+    """BEGIN IMMEDIATE for a request thread (an ack's one write, the intent): it looks for the lock every
+    millisecond or so. SQLite's own busy handler backs off to 25-100 ms sleeps, so under a busy worker an
+    ack would wait far longer than the few milliseconds the worker's short transactions hold the lock."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        pause = 0.0005
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as err:
+                if "locked" not in str(err) and "busy" not in str(err) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.004)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def patient_locks() -> None:

@@ -14,6 +14,7 @@ from bot.worker.runner import Background
 from bot.worker.tasks import TASKS
 from config.settings import Settings
 from storage.db import make_engine, make_session_factory, patient_locks, ping
+from storage.repositories.intents import IntentWriter
 from storage.uow import uow_factory
 
 
@@ -41,6 +42,7 @@ def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
         background=background,
         healthy=lambda: ping(engine),
         clock=clock,
+        record_intent=IntentWriter(engine),
     )
     bot.effects = OutboxRunner(bot, TASKS, submit=background.submit, lease_seconds=settings.bcbot_lease_seconds)
     return bot, engine

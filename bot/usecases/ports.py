@@ -180,6 +180,7 @@ class Bcbot:
     background: Background
     healthy: Callable[[], bool]
     clock: Callable[[], datetime] = utcnow
+    record_intent: Callable[..., tuple[int, bool]] | None = None  # the ack path's one write, without a session
     effects: "Effects | None" = None  # the outbox runner, where this process runs outbox tasks
     bot_user_id: str | None = None
     team_id: str | None = None

@@ -1,16 +1,34 @@
 """Intents: what people asked for, recorded before the ack and run once (see docs/durable-road.md)."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import ClaimedIntent
 from storage import models as m
-from storage.repositories._common import dialect_insert
 
 RECEIVED, DONE, FAILED = "received", "done", "failed"
+
+
+def record_intent(connection: Connection, *, kind: str, actor: str | None, payload: dict, dedupe_key: str,
+                  tell: dict, now: datetime) -> tuple[int, bool]:
+    """(ID, whether it is new): a second intent with the same key records nothing and gets the first's ID.
+    On a bare connection, so the ack path pays for the insert, not for an ORM session (0.9 -> 0.25 ms)."""
+    i = m.Intent
+    insert = postgresql.insert(i) if connection.dialect.name == "postgresql" else sqlite.insert(i)
+    new_id = connection.scalar(insert.values(kind=kind, actor=actor, payload=payload, dedupe_key=dedupe_key, tell=tell,
+                                             status=RECEIVED, attempts=0, created_at=now)
+                               .on_conflict_do_nothing().returning(i.id))
+    if new_id is not None:
+        return new_id, True
+    existing = connection.scalar(select(i.id).where(i.dedupe_key == dedupe_key))
+    assert existing is not None  # the conflict was on this key
+    return existing, False
 
 
 class IntentRepository:
@@ -20,16 +38,8 @@ class IntentRepository:
     def record(self, *, kind: str, actor: str | None, payload: dict, dedupe_key: str, tell: dict,
                now: datetime) -> tuple[int, bool]:
         """(ID, whether it is new): a second intent with the same key records nothing and gets the first's ID."""
-        i = m.Intent
-        new_id = self.s.scalar(
-            dialect_insert(self.s, i).values(kind=kind, actor=actor, payload=payload, dedupe_key=dedupe_key,
-                                             tell=tell, status=RECEIVED, attempts=0, created_at=now)
-            .on_conflict_do_nothing().returning(i.id))
-        if new_id is not None:
-            return new_id, True
-        existing = self.s.scalar(select(i.id).where(i.dedupe_key == dedupe_key))
-        assert existing is not None  # the conflict was on this key
-        return existing, False
+        return record_intent(self.s.connection(), kind=kind, actor=actor, payload=payload, dedupe_key=dedupe_key,
+                             tell=tell, now=now)
 
     def claim(self, intent_id: int, now: datetime, until: datetime) -> ClaimedIntent | None:
         i = m.Intent
@@ -64,3 +74,50 @@ class IntentRepository:
 
     def status(self, intent_id: int) -> str | None:
         return self.s.scalar(select(m.Intent.status).where(m.Intent.id == intent_id))
+
+
+class IntentWriter:
+    """The ack path's one write, committed in groups: each request thread queues its intent and waits;
+    whichever finds no write under way writes everything queued in one transaction, and again while
+    more arrived. A burst of clicks takes the database's write lock a few times, not once per click
+    (under SQLite, each lock hold also pays for the GIL between its statements: measured in bench/)."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._queued: list[tuple[dict, Future[tuple[int, bool]]]] = []
+        self._writing = False
+
+    def __call__(self, **fields) -> tuple[int, bool]:
+        """(ID, whether it is new) of the intent, once it is committed."""
+        done: Future[tuple[int, bool]] = Future()
+        with self._lock:
+            self._queued.append((fields, done))
+            lead, self._writing = not self._writing, True
+        if lead:
+            self._write_queued()
+        return done.result()
+
+    def _write_queued(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._queued = self._queued, []
+                if not batch:
+                    self._writing = False
+                    return
+            try:
+                with self._engine.begin() as connection:
+                    results = [record_intent(connection, **fields) for fields, _ in batch]
+            except Exception:
+                self._write_one_by_one(batch)  # one bad intent does not fail the others
+            else:
+                for (_, done), result in zip(batch, results, strict=True):
+                    done.set_result(result)
+
+    def _write_one_by_one(self, batch: list[tuple[dict, Future[tuple[int, bool]]]]) -> None:
+        for fields, done in batch:
+            try:
+                with self._engine.begin() as connection:
+                    done.set_result(record_intent(connection, **fields))
+            except Exception as err:
+                done.set_exception(err)
