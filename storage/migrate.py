@@ -55,6 +55,7 @@ def _migrate(engine: Engine, run) -> None:
             # fails or cascades into its children. Off for the migration (it must be set outside a
             # transaction, so on the raw connection before anything begins), checked after, then on again.
             raw = conn.connection.dbapi_connection
+            assert raw is not None  # a checked-out connection always has its DBAPI connection
             raw.execute("PRAGMA foreign_keys=OFF")
             try:
                 cfg.attributes["connection"] = conn

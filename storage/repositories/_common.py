@@ -1,8 +1,10 @@
-"""What the repositories share: a row of `incidents` as a bot.domain.records value, and the dialect's INSERT."""
+"""What the repositories share: a row of `incidents` as a bot.domain.records value, the dialect's INSERT,
+and the row count of an UPDATE."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, Result, Row
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -11,7 +13,8 @@ from bot.domain.incident import IncidentState
 from storage import models as m
 
 
-def _incident(row: m.Incident) -> records.Incident:
+def _incident(row: m.Incident | Row) -> records.Incident:
+    """From an ORM object or a Core row of the table (same attribute names)."""
     return records.Incident(
         id=row.id, plan_key=row.plan_key, plan_version_id=row.plan_version_id, is_exercise=row.is_exercise,
         circumstance=row.circumstance, summary=row.summary, services=tuple(row.services or ()),
@@ -28,3 +31,9 @@ def dialect_insert(session: Session, model: type[m.Base]) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. Session.execute() returns a CursorResult for one, but is
+    typed as returning the Result it subclasses, which has no rowcount."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.reminders import Claim, ClaimStatus, DueRow, Governance, Kind, PlanTest, PlanTestType, ReminderKey
 from storage import models as m
-from storage.repositories._common import dialect_insert
+from storage.repositories._common import dialect_insert, rowcount
 
 # Plan governance ---------------------------------------------------------------------------------
 _GOVERNANCE_COLUMNS = (
@@ -159,7 +159,7 @@ class GovernanceRepository:
         result = self.s.execute(update(g).where(g.plan_key == plan_key, g.next_review == was_due).values(
             next_review=next_review, last_review_at=at, last_review_by=by, review_snoozed_until=None,
             review_flagged_after_incident=None, updated_at=at))
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             return False
         self.s.add(m.PlanReview(plan_key=plan_key, reviewed_at=at, reviewed_by=by, was_due_on=was_due,
                                 next_review=next_review, after_incident=flagged))
@@ -172,7 +172,7 @@ class GovernanceRepository:
                                       else (g.next_test, "test_snoozed_until"))
         result = self.s.execute(update(g).where(g.plan_key == plan_key, date_column == due)
                                 .values({snooze_column: until, "updated_at": now}))
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def record_test(self, test: PlanTest, *, next_test: date, now: datetime) -> bool:
         """Add a test to the plan's record. It becomes the plan's last test (and sets the next test
@@ -292,7 +292,7 @@ class ReminderClaimRepository:
         result = self.s.execute(update(c).where(c.id == claim_id, c.status == ClaimStatus.FAILED.value,
                                                 c.attempts == attempts)
                                 .values(status=ClaimStatus.SENDING.value, attempts=attempts + 1, claimed_at=now))
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def sent(self, claim_id: int, *, now: datetime, channel_id: str | None, ts: str | None) -> None:
         c = m.ReminderClaim
@@ -317,7 +317,7 @@ class ReminderClaimRepository:
         rows = self.s.execute(select(c.channel_id, c.ts).where(
             c.plan_key == plan_key, c.kind == str(kind), c.due_on == due_on, c.status == ClaimStatus.SENT.value,
             c.ts.is_not(None)).order_by(c.id))
-        return [(channel, ts) for channel, ts in rows]
+        return [(channel, ts) for channel, ts in rows if channel is not None and ts is not None]
 
     def retryable(self, kind: str, max_attempts: int) -> list[Claim]:
         c = m.ReminderClaim

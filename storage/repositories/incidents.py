@@ -11,7 +11,7 @@ from bot.domain.errors import NotFound
 from bot.domain.incident import IncidentState
 from bot.domain.plan import Plan
 from storage import models as m
-from storage.repositories._common import _incident
+from storage.repositories._common import _incident, rowcount
 
 
 def _step(row: m.ChecklistStep) -> records.Step:
@@ -83,8 +83,8 @@ class IncidentRepository:
             values |= {"phase_started_at": now}
         result = self.s.execute(update(m.Incident).where(m.Incident.id == incident_id, m.Incident.state == from_.value)
                                 .values(**values))
-        self.changed |= result.rowcount == 1
-        return result.rowcount == 1
+        self.changed |= rowcount(result) == 1
+        return rowcount(result) == 1
 
     def set_next_update_due(self, incident_id: int, due: datetime | None) -> None:
         self.s.execute(update(m.Incident).where(m.Incident.id == incident_id).values(next_update_due=due))
@@ -102,8 +102,8 @@ class IncidentRepository:
             m.Incident.id == incident_id, m.Incident.next_update_due == due,
             m.Incident.state != IncidentState.STOOD_DOWN,
             (m.Incident.nudged_for.is_(None)) | (m.Incident.nudged_for != due)).values(nudged_for=due))
-        self.changed |= result.rowcount == 1
-        return result.rowcount == 1
+        self.changed |= rowcount(result) == 1
+        return rowcount(result) == 1
 
     def set_fields(self, incident_id: int, **values) -> None:
         allowed = {"channel_id", "channel_name", "header_ts", "announce_ts"}
@@ -132,7 +132,7 @@ class IncidentRepository:
             update(m.ChecklistStep).where(m.ChecklistStep.id == step_id, m.ChecklistStep.status != status)
             .values(status=status, changed_by=by, changed_at=now, na_reason=na_reason)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def set_step_detail(self, step_id: int, **values) -> bool:
         """Set a step's assignee or note; False when it already had that value."""
@@ -141,7 +141,7 @@ class IncidentRepository:
         (column, value), = values.items()
         result = self.s.execute(update(m.ChecklistStep).where(
             m.ChecklistStep.id == step_id, getattr(m.ChecklistStep, column).is_distinct_from(value)).values(**values))
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def checklist_messages(self, incident_id: int, phase: str) -> dict[int, tuple[str, str]]:
         rows = self.s.scalars(select(m.ChecklistMessage).where(

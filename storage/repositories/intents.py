@@ -7,10 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import ClaimedIntent
 from storage import models as m
+from storage.repositories._common import rowcount
 
 RECEIVED, DONE, FAILED = "received", "done", "failed"
 
@@ -58,7 +60,7 @@ class IntentRepository:
         i = m.Intent
         result = self.s.execute(update(i).where(i.id == intent_id, i.status == RECEIVED)
                                 .values(status=status, done_at=now, outcome=outcome, claimed_until=None))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
     def release(self, intent_id: int) -> None:
         """Let the sweep try it again at once."""
@@ -108,6 +110,9 @@ class IntentWriter:
             try:
                 with self._engine.begin() as connection:
                     results = [record_intent(connection, **fields) for fields, _ in batch]
+            except OperationalError as err:  # the database is locked or away: every intent is refused at once
+                for _, done in batch:
+                    done.set_exception(err)
             except Exception:
                 self._write_one_by_one(batch)  # one bad intent does not fail the others
             else:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain.outbox import MAX_ATTEMPTS, ClaimedTask, Task
 from storage import models as m
-from storage.repositories._common import dialect_insert
+from storage.repositories._common import dialect_insert, rowcount
 
 
 def _ready(now: datetime, max_attempts: int) -> ColumnElement[bool]:
@@ -85,10 +85,10 @@ class OutboxRepository:
         finished = self.s.execute(update(o).where(*mine, o.armed == task.version)
                                   .values(done_at=now, claimed_by=None, claimed_until=None, result=result,
                                           last_error=None))
-        if finished.rowcount:
+        if rowcount(finished):
             return True
         released = self.s.execute(update(o).where(*mine).values(claimed_by=None, claimed_until=None, result=result))
-        return not released.rowcount  # lost to another worker (lease ran out): theirs now
+        return not rowcount(released)  # lost to another worker (lease ran out): theirs now
 
     def failed(self, task: ClaimedTask, worker_id: str, error: str, retry_at: datetime | None, *,
                give_up: bool = False) -> None:

@@ -29,9 +29,9 @@ class PlanRepository:
                                     snapshot=plan.canonical_json(), source=source, created_at=now)
                 self.s.add(row)
         except IntegrityError:  # another process stored it first
-            return self.s.scalar(
+            return self.s.execute(
                 select(m.PlanVersion.id).where(m.PlanVersion.plan_key == plan.id, m.PlanVersion.content_hash == digest)
-            )
+            ).scalar_one()
         return row.id
 
     def snapshot(self, version_id: int) -> Plan:

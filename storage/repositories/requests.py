@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import records
 from storage import models as m
+from storage.repositories._common import rowcount
 
 
 def _request(row: m.ActivationRequest, plan_key: str) -> records.ActivationRequest:
@@ -59,7 +60,7 @@ class RequestRepository:
             .where(m.ActivationRequest.id == request_id, m.ActivationRequest.status.in_(list(from_)))
             .values(**values)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def unprocessed(self, *, received_before: datetime) -> list[int]:
         """Requests recorded at submit whose processing never ran (the process died after the ack), or was
