@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from bot.worker.outbox import TaskFunction
-from bot.worker.tasks import checklist, governance, incident, setup, tell
+from bot.worker.tasks import checklist, governance, incident, requests, setup, tell
 
 
 def _setup(function: Callable[..., dict]) -> TaskFunction:
@@ -15,6 +15,8 @@ def _setup(function: Callable[..., dict]) -> TaskFunction:
 TASKS: dict[str, TaskFunction] = {
     **{name: _setup(function) for name, function in setup.TASKS.items()},
     "set_topic": incident.set_topic,
+    "ask_team": requests.ask_team,
+    "request_decided": requests.request_decided,
     "post_checklist": checklist.post_checklist,
     "render_checklist": checklist.render_checklist,
     "render_header": checklist.render_header,
