@@ -16,7 +16,6 @@ SQLITE_BUSY_TIMEOUT_MS = 2_000
 # Work after the ack has no 3 s deadline: it waits longer rather than fail under a burst of writers.
 BACKGROUND_BUSY_TIMEOUT_MS = 15_000
 PG_CONNECT_TIMEOUT_S = 2
-_thread = threading.local()
 # Execution option of a connection that only reads (see storage.uow.SqlUnitOfWork(read_only=True)).
 READ_ONLY = "bcbot_read_only"
 
@@ -44,7 +43,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        wanted = getattr(_thread, "busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS)
+        wanted = getattr(threading.current_thread(), "bcbot_busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS)
         if conn.info.get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS) != wanted:  # pooled connections change hands
             conn.exec_driver_sql(f"PRAGMA busy_timeout={wanted}")
             conn.info["busy_timeout_ms"] = wanted
@@ -85,7 +84,8 @@ def patient_locks() -> None:
 
     Used as the initializer of bcbot's background worker threads; request threads keep 2 s.
     """
-    _thread.busy_timeout_ms = BACKGROUND_BUSY_TIMEOUT_MS
+    # On the thread itself: no module-level registry of threads.
+    threading.current_thread().bcbot_busy_timeout_ms = BACKGROUND_BUSY_TIMEOUT_MS  # type: ignore[attr-defined]
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
