@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from sqlalchemy import Engine
 
 from bot.domain.errors import InvalidInput, NotAllowed, explain
 from bot.runtime.container import build_bot
@@ -30,8 +32,8 @@ log = logging.getLogger("bcbot")
 class BcbotApp:
     bolt: App
     bot: Bcbot
-    engine: object
-    scheduler: object | None = None
+    engine: Engine
+    scheduler: BackgroundScheduler | None = None
 
     def start(self, *, scheduler: bool = True) -> None:
         """Migrate, record the plan versions, learn who the bot is, then start background jobs (in the
@@ -132,7 +134,8 @@ def error_response(bot: Bcbot, error: Exception, body: dict) -> BoltResponse:
 
 def _error_block(body: dict) -> str:
     """An input block of the submitted modal to show a general error on (Slack ignores unknown ones)."""
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
-    state = view.get("state") if isinstance(view.get("state"), dict) else {}
-    blocks = list(state.get("values") or {}) if isinstance(state.get("values"), dict) else []
+    view = body.get("view")
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    blocks = list(values) if isinstance(values, dict) else []
     return Field.SUMMARY.value if Field.SUMMARY.value in blocks or not blocks else str(blocks[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.domain.incident import STATE_LABELS
+from bot.domain.incident import STATE_LABELS, IncidentState
 from bot.domain.plan import Plan
 from bot.domain.records import SNOOZE_MINUTES, Decision, Incident, Step
 from bot.slack.blocks import _plain, button, context, section, slack_date
@@ -128,11 +128,11 @@ def nudge_blocks(incident: Incident) -> list[dict]:
 
 # Phases and stand-down ----------------------------------------------------------------------
 def phase_changed_text(incident: Incident, *, previous: str, phase: str, by: str | None, carried_over: list[Step]) -> str:
-    text = (f"➡️ {user_mention(by)} moved *{incident.ref}* from {STATE_LABELS[previous]} to "
-            f"*{STATE_LABELS[phase]}*.")
+    before, after = STATE_LABELS[IncidentState(previous)], STATE_LABELS[IncidentState(phase)]
+    text = f"➡️ {user_mention(by)} moved *{incident.ref}* from {before} to *{after}*."
     if carried_over:
         steps = ", ".join(str(s.position) for s in carried_over[:50])
-        text += f"\nCarried over from {STATE_LABELS[previous].lower()}: step{'s' if len(carried_over) > 1 else ''} {steps}."
+        text += f"\nCarried over from {before.lower()}: step{'s' if len(carried_over) > 1 else ''} {steps}."
     return text
 
 

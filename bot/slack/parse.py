@@ -99,7 +99,7 @@ def _element(values: dict, block: str) -> dict:
     element = (values.get(block) or {})
     if not isinstance(element, dict):
         return {}
-    found = element.get(INPUT_ACTION) or next(iter(element.values()), {}) if element else {}
+    found: object = element.get(INPUT_ACTION) or next(iter(element.values()), {}) if element else {}
     return found if isinstance(found, dict) else {}
 
 
@@ -132,7 +132,7 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
         errors[Field.SUMMARY] = "Keep it under 3,000 characters."
 
     selected = _element(values, Field.SERVICES).get("selected_options")
-    services = tuple(o.get("value") for o in selected if isinstance(o, dict)) if isinstance(selected, list) else ()
+    services = tuple(_str(o.get("value")) for o in selected if isinstance(o, dict)) if isinstance(selected, list) else ()
     unknown = [s for s in services if s not in plan.remit]
     if unknown:
         errors[Field.SERVICES] = "Choose services from the plan's remit."
@@ -284,9 +284,10 @@ def dedupe_key(body: dict) -> str:
     of a submitted modal, the click's own timestamp, the trigger of a command or shortcut, the event's ID."""
     kind = body.get("type") if isinstance(body, dict) else None
     if kind == "view_submission":
-        view = body.get("view") if isinstance(body.get("view"), dict) else {}
-        if isinstance(view.get("id"), str) and view["id"]:
-            return f"view:{view['id'][:80]}"
+        view = body.get("view")
+        view_id = view.get("id") if isinstance(view, dict) else None
+        if isinstance(view_id, str) and view_id:
+            return f"view:{view_id[:80]}"
     if kind == "block_actions":
         action = _first_action(body)
         stamp = action.get("action_ts")

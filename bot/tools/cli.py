@@ -51,6 +51,7 @@ def cmd_serve(args) -> int:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("bcbot connecting to Slack in Socket Mode")
+            assert settings.slack_app_token is not None  # without one, `http` is chosen above
             SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value()).start()
     except (KeyboardInterrupt, SystemExit):
         pass

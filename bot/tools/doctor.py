@@ -102,7 +102,7 @@ def run_checks(settings: Settings | None = None, **overrides) -> Iterator[Check]
         yield check
 
     # mode
-    if why := bad("slack_app_token") or (settings.slack_app_token is not None and bad("slack_api_url")):
+    if why := bad("slack_app_token") or (bad("slack_api_url") if settings.slack_app_token is not None else None):
         yield skipped("mode", why)
     elif settings.slack_app_token is not None and token is _Token.UNREACHABLE:
         yield skipped("mode", "Slack could not be reached (see slack token), so SLACK_APP_TOKEN was not checked")
@@ -347,7 +347,11 @@ def _people(settings: Settings, plans: list[Plan]) -> Check:
                 continue
             checked.add(key)
             try:
-                found = slack.user_exists(person.slack) if person.slack else slack.lookup_email(person.email) is not None
+                if person.slack:
+                    found = slack.user_exists(person.slack)
+                else:
+                    assert person.email  # a person has a Slack ID or an email (Person._reachable)
+                    found = slack.lookup_email(person.email) is not None
             except SlackUnavailable as err:
                 errors.append(f"{person.name} ({key}): {err}")
                 continue

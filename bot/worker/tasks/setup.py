@@ -25,6 +25,13 @@ def _incident_and_plan(bot: Bcbot, incident_id: int) -> tuple[Incident, Plan]:
         return incident, plan_of(bot, uow, incident.plan_version_id)
 
 
+def _channel(incident: Incident) -> str:
+    """The incident's channel: every set-up task but create_channel runs after it (DEPENDS_ON)."""
+    if not incident.channel_id:
+        raise RuntimeError(f"incident {incident.id} has no channel yet ({CREATE_CHANNEL} has not finished)")
+    return incident.channel_id
+
+
 def _post_once(bot: Bcbot, channel: str, key: str, *, retry: bool, text: str, blocks_: list | None = None) -> str:
     return bot.slack.post_once(channel, key, retry=retry, text=text, blocks=blocks_)
 
@@ -86,7 +93,7 @@ def _invite(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
         if extra and extra not in people:
             people.append(extra)
     people = [p for p in people if p != bot.bot_user_id]
-    failed = bot.slack.invite(incident.channel_id, people)
+    failed = bot.slack.invite(_channel(incident), people)
     if failed:
         log.warning("could not invite %d people to incident %s", len(failed), incident_id)
     return {"invited": [p for p in people if p not in failed], "failed": failed}
@@ -96,7 +103,7 @@ def _post_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     incident, plan = _incident_and_plan(bot, incident_id)
     with bot.uow(read_only=True) as uow:
         steps = uow.incidents.steps(incident_id)
-    ts = _post_once(bot, incident.channel_id, f"{incident.ref}:header", retry=retry,
+    ts = _post_once(bot, _channel(incident), f"{incident.ref}:header", retry=retry,
                     text=blocks.header_text(incident, plan), blocks_=blocks.header_blocks(incident, plan, steps))
     with bot.uow() as uow:
         uow.incidents.set_fields(incident_id, header_ts=ts)
@@ -106,13 +113,18 @@ def _post_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
 
 def _pin_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     incident, _ = _incident_and_plan(bot, incident_id)
-    bot.slack.pin(incident.channel_id, incident.header_ts)
+    if not incident.header_ts:
+        raise RuntimeError(f"incident {incident_id} has no header message yet (post_header has not finished)")
+    bot.slack.pin(_channel(incident), incident.header_ts)
     return {}
 
 
 def _announce(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     incident, plan = _incident_and_plan(bot, incident_id)
     channel = bot.settings.bcbot_announce_channel
+    if not channel:  # owed only when the setting was there; it may have gone since (a restart)
+        log.info("incident %s: not announced, BCBOT_ANNOUNCE_CHANNEL is no longer set", incident_id)
+        return {"skipped": "BCBOT_ANNOUNCE_CHANNEL is not set"}
     text = blocks.announcement_text(incident, plan)
     ts = _post_once(bot, channel, f"{incident.ref}:announce", retry=retry, text=text, blocks_=[blocks.section(text)])
     with bot.uow() as uow:
@@ -124,13 +136,14 @@ def _announce(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
 def _notify_people(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     incident, plan = _incident_and_plan(bot, incident_id)
     what = "exercise" if incident.is_exercise else "activation"
+    incident_channel = _channel(incident)
     told = {}
-    for user in sorted({incident.activated_by, incident.approved_by} - {None}):
+    for user in sorted({u for u in (incident.activated_by, incident.approved_by) if u is not None}):
         # Keyed like every other post, so a retry after a crash (or a lost reply) finds the DM already sent.
         channel = bot.slack.open_dm(user)
         told[user] = _post_once(bot, channel, f"{incident.ref}:under_way:{user}", retry=retry,
                                 text=f"{incident.ref} ({what} of {safe(plan.title, 150)}) is under way in "
-                                     f"<#{incident.channel_id}>.")
+                                     f"<#{incident_channel}>.")
     return {"told": told}
 
 
