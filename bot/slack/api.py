@@ -49,7 +49,7 @@ class SlackApi:
         client = self.once_client if method in NOT_IDEMPOTENT else self.client
         try:
             # The typed method sends each call as Slack expects it (JSON, a form, or a GET query).
-            return getattr(client, method.replace(".", "_"))(**kwargs).data  # type: ignore[return-value]
+            return getattr(client, method.replace(".", "_"))(**kwargs).data
         except SlackApiError as err:
             code = err.response.get("error", "unknown_error") if err.response is not None else "unknown_error"
             log.warning("Slack %s failed: %s", method, code)

@@ -147,7 +147,7 @@ def header_blocks(incident: Incident, plan: Plan, steps: list[Step]) -> list[dic
         fields.append(f"*Next update due*\n{slack_date(incident.next_update_due)}")
     if incident.stood_down_at:
         fields.append(f"*Stood down*\n{slack_date(incident.stood_down_at)}")
-    blocks = [
+    blocks: list[dict] = [
         {"type": "header", "text": _plain(incident_title(incident, plan), HEADER_MAX)},
         {"type": "section", "fields": [_mrkdwn(f[:FIELD_MAX]) for f in fields]},
         section(f"*What happened*\n{safe(incident.summary, SECTION_MAX - 20)}"),

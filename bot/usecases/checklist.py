@@ -41,6 +41,7 @@ def set_step_detail(bot: Bcbot, uow: UnitOfWork, *, actor: str, step_id: int, as
     """Assign a step to someone, or set its note. Logged with who and when."""
     now = bot.clock()
     step, incident = open_step(uow, step_id)
+    data: dict[str, str | None]
     if assignee is not None:
         changed = uow.incidents.set_step_detail(step_id, assignee=assignee)
         kind, summary, data = "step_assigned", f"Step {step.position} ({step.phase}) assigned to {assignee}", {"assignee": assignee}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from bot.domain.errors import BcbotError, explain, is_database_busy
 from bot.domain.outbox import Task, intent_subject
@@ -75,5 +76,5 @@ def sweep_intents(bot: Bcbot) -> int:
     with bot.uow(read_only=True) as uow:
         ids = uow.intents.unfinished(wall_clock())
     for intent_id in ids:
-        bot.background.submit(lambda intent_id=intent_id: process_intent(bot, intent_id=intent_id))
+        bot.background.submit(partial(process_intent, bot, intent_id=intent_id))
     return len(ids)

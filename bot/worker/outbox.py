@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Callable, Mapping
 
 from bot.domain.outbox import MAX_ATTEMPTS, ClaimedTask, retry_pause
@@ -54,7 +55,7 @@ TaskFunction = Callable[[TaskContext], dict | None]
 
 
 class OutboxRunner:
-    def __init__(self, bot: Bcbot, tasks: Mapping[str, TaskFunction], *, submit: Callable[[Callable[[], None]], None],
+    def __init__(self, bot: Bcbot, tasks: Mapping[str, TaskFunction], *, submit: Callable[[Callable[[], object]], None],
                  lease_seconds: float):
         self._bot = bot
         self._tasks = tasks
@@ -79,7 +80,7 @@ class OutboxRunner:
         with self._bot.uow(read_only=True) as uow:
             names = uow.outbox.ready(subject, wall_clock(), MAX_ATTEMPTS)
         for name in names:
-            self._submit(lambda name=name: self._run(subject, name))
+            self._submit(partial(self._run, subject, name))
 
     def kick_all(self, subjects: set[str]) -> None:
         for subject in sorted(subjects):

@@ -58,7 +58,8 @@ class WorkerProcess:
         self._stopping = False
         self._on_incidents_changed = on_incidents_changed
         self.restarts = 0
-        self.process = self._conn = None
+        self.process: subprocess.Popen[bytes] | None = None  # set (with _conn) before __init__ returns
+        self._conn: Connection | None = None
         # One long-lived thread starts every worker and reads from it: Linux's parent-death signal
         # follows the thread that started a process, so that thread must outlive the worker.
         self._supervisor = threading.Thread(target=self._supervise, name="bcbot-worker-supervisor", daemon=True)
@@ -68,7 +69,7 @@ class WorkerProcess:
                 raise RuntimeError(f"the worker process did not start in {START_TIMEOUT_S} s (see the log)")
         threading.Thread(target=self._send_loop, name="bcbot-worker-sender", daemon=True).start()
 
-    def _start(self) -> tuple[Connection, subprocess.Popen]:
+    def _start(self) -> tuple[Connection, subprocess.Popen[bytes]]:
         """A fresh interpreter running the same code as this one, whatever its working directory holds
         (-P: no cwd on sys.path). It stays in the server's session: a session of its own would be a
         scheduler autogroup of its own on Linux, and its nice value would no longer yield to the server."""
@@ -118,8 +119,13 @@ class WorkerProcess:
         """Jobs queued or running in the worker."""
         return int(self._ask("pending", 0, wait=10) or 0)
 
+    def _current(self) -> subprocess.Popen[bytes]:
+        process = self.process
+        assert process is not None  # __init__ waits for the first worker
+        return process
+
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self._current().poll() is None
 
     def stop(self, timeout: float = 30) -> None:
         """Let the worker finish what it has (it is sent `stop` after everything queued), then end it."""
@@ -128,19 +134,20 @@ class WorkerProcess:
             self._replaced.notify_all()
         self._queue.put(("stop",))
         try:
-            self.process.wait(timeout)
+            self._current().wait(timeout)
         except subprocess.TimeoutExpired:
             log.warning("the worker process did not stop in %s s; killing it", timeout)
         self._supervisor.join(10)
         with self._replaced:
-            process = self.process
+            process = self._current()
         if process.poll() is None:  # whichever process is current now, replacement included
             process.kill()
             process.wait(5)
 
     def _ask(self, question: str, argument, *, wait: float):
         number = next(self._ids)
-        done, answer = threading.Event(), []
+        done = threading.Event()
+        answer: list[object] = []
         self._answers[number] = (done, answer)
         try:
             self._queue.put(("ask", number, question, argument))
@@ -160,6 +167,7 @@ class WorkerProcess:
             while True:
                 with self._replaced:
                     conn = self._conn
+                assert conn is not None  # set before this thread starts, and only ever replaced
                 try:
                     conn.send(batch)
                     break

@@ -26,13 +26,13 @@ class Background:
         self._inflight = 0
         self._idle = threading.Condition()
 
-    def submit(self, fn: Callable[[], None], *, tell: Callable[[str], None] | None = None, urgent: bool = False) -> None:
+    def submit(self, fn: Callable[[], object], *, tell: Callable[[str], None] | None = None, urgent: bool = False) -> None:
         """Run fn() on a worker thread; if it fails, tell(message) says so to the person."""
         with self._idle:
             self._inflight += 1
         (self._urgent if urgent else self._pool).submit(self._run, fn, tell)
 
-    def _run(self, fn: Callable[[], None], tell: Callable[[str], None] | None) -> None:
+    def _run(self, fn: Callable[[], object], tell: Callable[[str], None] | None) -> None:
         try:
             fn()
         except Exception as exc:

@@ -69,6 +69,7 @@ class FakeSlack(SlackMethods):
     def url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # bound to a host given as text
         return f"http://{host}:{port}/api/"
 
     @property
