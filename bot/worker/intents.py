@@ -19,48 +19,47 @@ from bot.worker.outbox import wall_clock
 log = logging.getLogger("bcbot.intents")
 MAX_INTENT_ATTEMPTS = 5  # an intent whose use case keeps crashing is refused, not retried for ever
 INTENT_LEASE = timedelta(seconds=30)
-
-
-class _Superseded(Exception):
-    """Another worker finished this intent while this one ran it: roll back."""
+RETRY_PAUSE = timedelta(seconds=1)
 
 
 def process_intent(bot: Bcbot, *, intent_id: int) -> None:
+    """Take the intent and run its use case in one transaction (a second worker taking the same intent
+    waits for the first's commit, then finds it done): one write transaction per intent, not three."""
     now = wall_clock()
-    with bot.uow() as uow:
-        intent = uow.intents.claim(intent_id, now, now + INTENT_LEASE)
-        uow.commit()
-    if intent is None:
-        return  # done, refused, or in another worker's hands
-    use_case = USE_CASES.get(intent.kind)
-    if use_case is None or intent.attempts > MAX_INTENT_ATTEMPTS:
-        log.error("intent %s (%s) cannot be run: %s", intent.id, intent.kind,
-                  "unknown kind" if use_case is None else f"failed {intent.attempts - 1} times")
-        _refuse(bot, intent.id, intent.tell, "Something went wrong and nothing was changed. Please try again; if it "
-                                             f"keeps happening, give your admin error id intent-{intent.id}.")
-        return
+    intent = None
     try:
         with bot.uow() as uow:
+            intent = uow.intents.claim(intent_id, now, now + INTENT_LEASE)
+            if intent is None:
+                return  # done, refused, or waiting out its retry pause
+            use_case = USE_CASES.get(intent.kind)
+            if use_case is None or intent.attempts > MAX_INTENT_ATTEMPTS:
+                log.error("intent %s (%s) cannot be run: %s", intent.id, intent.kind,
+                          "unknown kind" if use_case is None else f"failed {intent.attempts - 1} times")
+                message = ("Something went wrong and nothing was changed. Please try again; if it keeps happening, "
+                           f"give your admin error id intent-{intent.id}.")
+                uow.session.rollback()
+                _refuse(bot, intent.id, intent.tell, message)
+                return
             use_case(bot, uow, actor=intent.actor, **intent.payload)
-            if not uow.intents.finish(intent.id, status="done", now=bot.clock()):
-                raise _Superseded()
+            uow.intents.finish(intent.id, status="done", now=bot.clock())
             uow.commit()
-    except _Superseded:
-        log.info("intent %s was finished by another worker", intent.id)
     except BcbotError as err:
+        assert intent is not None
         _refuse(bot, intent.id, intent.tell, explain(err, log))
     except Exception as err:
         # Nothing was committed. A busy database is waited out; anything else is tried a few times.
         if is_database_busy(err):
-            log.warning("intent %s waits for the database: %s", intent.id, str(err).splitlines()[0][:200])
+            log.warning("intent %s waits for the database: %s", intent_id, str(err).splitlines()[0][:200])
         else:
-            log.exception("intent %s (%s) failed (attempt %d)", intent.id, intent.kind, intent.attempts)
-        try:
-            with bot.uow() as uow:
-                uow.intents.release(intent.id)
-                uow.commit()
-        except Exception:
-            pass  # its lease runs out instead
+            log.exception("intent %s failed (attempt %d)", intent_id, intent.attempts if intent else 0)
+        if intent is not None:
+            try:
+                with bot.uow() as uow:
+                    uow.intents.failed_attempt(intent_id, retry_at=wall_clock() + RETRY_PAUSE)
+                    uow.commit()
+            except Exception:
+                pass  # the sweep tries it again
 
 
 def _refuse(bot: Bcbot, intent_id: int, tell: dict, message: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -62,15 +62,17 @@ class IntentRepository:
                                 .values(status=status, done_at=now, outcome=outcome, claimed_until=None))
         return bool(rowcount(result))
 
-    def release(self, intent_id: int) -> None:
-        """Let the sweep try it again at once."""
+    def failed_attempt(self, intent_id: int, *, retry_at: datetime) -> None:
+        """An attempt that crashed: counted (an intent that keeps crashing is given up), tried again after `retry_at`."""
         i = m.Intent
-        self.s.execute(update(i).where(i.id == intent_id, i.status == RECEIVED).values(claimed_until=None))
+        self.s.execute(update(i).where(i.id == intent_id, i.status == RECEIVED)
+                       .values(attempts=i.attempts + 1, claimed_until=retry_at))
 
-    def unfinished(self, now: datetime, limit: int = 200) -> list[int]:
-        """Intents nobody holds, oldest first."""
+    def unfinished(self, now: datetime, limit: int = 200, *, older_than: timedelta = timedelta(seconds=2)) -> list[int]:
+        """Intents not done, oldest first: recorded over `older_than` ago (younger ones are on their way
+        to a worker over the pipe) and not waiting out a retry pause."""
         i = m.Intent
-        return list(self.s.scalars(select(i.id).where(i.status == RECEIVED,
+        return list(self.s.scalars(select(i.id).where(i.status == RECEIVED, i.created_at < now - older_than,
                                                       or_(i.claimed_until.is_(None), i.claimed_until < now))
                                    .order_by(i.created_at, i.id).limit(limit)))
 
