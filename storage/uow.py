@@ -62,6 +62,12 @@ class SqlUnitOfWork:
         finally:
             self.session.close()
 
+    def rollback(self) -> None:
+        """Undo what this transaction wrote so far: nothing of it is announced."""
+        self.session.rollback()
+        self.outbox.touched = set()
+        self.incidents.changed = False
+
     def commit(self) -> None:
         self.session.commit()
         touched, self.outbox.touched = self.outbox.touched, set()

@@ -38,7 +38,7 @@ def process_intent(bot: Bcbot, *, intent_id: int) -> None:
                           "unknown kind" if use_case is None else f"failed {intent.attempts - 1} times")
                 message = ("Something went wrong and nothing was changed. Please try again; if it keeps happening, "
                            f"give your admin error id intent-{intent.id}.")
-                uow.session.rollback()
+                uow.rollback()
                 _refuse(bot, intent.id, intent.tell, message)
                 return
             use_case(bot, uow, actor=intent.actor, **intent.payload)
