@@ -33,7 +33,7 @@ STATUS = "/activate status"
 
 
 # The server processes -----------------------------------------------------------------------
-def child_main(kind: str, fake_url: str, db_path: str) -> int:
+def child_main(kind: str, fake_url: str, db: str) -> int:
     """Child process: serve bcbot or the bare app; say `port N`, then answer commands on stdin."""
     h.quiet()
     if kind == "bcbot":
@@ -42,7 +42,7 @@ def child_main(kind: str, fake_url: str, db_path: str) -> int:
         from config.settings import load_settings
 
         settings = load_settings(_env_file=None, slack_bot_token=h.TOKEN, slack_signing_secret=h.SECRET,
-                                 slack_api_url=fake_url, database_url=f"sqlite:///{db_path}",
+                                 slack_api_url=fake_url, database_url=db if "://" in db else f"sqlite:///{db}",
                                  bcbot_announce_channel=h.ANNOUNCE)
         app = create_app(settings)
         app.start(scheduler=False)
@@ -91,8 +91,8 @@ def bare_server(fake_url: str):
 class Server(h.Child):
     """A server process under test."""
 
-    def __init__(self, kind: str, fake, db_path: Path):
-        super().__init__(__file__, kind, fake.url, str(db_path))
+    def __init__(self, kind: str, fake, db: Path | str):
+        super().__init__(__file__, kind, fake.url, str(db))
         self.port = int(self.hello[1])
 
     def idle(self) -> None:
@@ -189,6 +189,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--latency", type=float, default=1.5, help="seconds the fake Slack takes per call")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each app, taking turns (default 3)")
+    parser.add_argument("--db-url", help="an empty database for bcbot (e.g. a fresh PostgreSQL schema); default: a SQLite file")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "FAKE_URL", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -201,7 +202,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="bcbot-bench-") as tmp:
             db_path = Path(tmp) / "bcbot.db"
-            bcbot = Server("bcbot", fake, db_path)
+            bcbot = Server("bcbot", fake, args.db_url or db_path)
             servers.append(bcbot)
             bare = Server("bare", fake, db_path)
             servers.append(bare)

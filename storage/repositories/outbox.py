@@ -74,8 +74,11 @@ class OutboxRepository:
 
     def renew(self, ids: list[int], worker_id: str, until: datetime) -> None:
         o = m.OutboxTask
-        self.s.execute(update(o).where(o.id.in_(ids), o.claimed_by == worker_id, o.done_at.is_(None))
-                       .values(claimed_until=until))
+        # Rows a use case is re-arming right now are skipped (renewed at the next beat): waiting for them
+        # while holding others' locks deadlocked on PostgreSQL against a transaction arming several renders.
+        mine = (select(o.id).where(o.id.in_(ids), o.claimed_by == worker_id, o.done_at.is_(None))
+                .with_for_update(skip_locked=True))
+        self.s.execute(update(o).where(o.id.in_(mine)).values(claimed_until=until))
 
     def done(self, task: ClaimedTask, worker_id: str, now: datetime, result: dict) -> bool:
         """Record the run's result. False if the task was re-armed during the run and is still this

@@ -160,3 +160,33 @@ def test_naive_datetimes_are_refused(uow):
         with uow() as u:
             u.plans.version_id(PLAN, source="x", now=datetime(2026, 1, 1))
             u.commit()
+
+
+def test_a_lease_renewal_skips_a_task_another_transaction_is_re_arming(uow, any_db_url):
+    """On PostgreSQL a renewal that waited for such a row while holding others deadlocked (found by bench/)."""
+    from sqlalchemy import select, text
+
+    from bot.domain.outbox import Task
+    from storage import models
+
+    if not any_db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: nothing to skip")
+    subject = f"incident:{new_incident(uow)}"
+    with uow() as u:
+        u.outbox.add(subject, [Task("render_header", name="a"), Task("render_header", name="b")], NOW)
+        u.commit()
+    with uow() as u:
+        a = u.outbox.claim(subject, "a", "w1", NOW, NOW + timedelta(seconds=6))
+        b = u.outbox.claim(subject, "b", "w1", NOW, NOW + timedelta(seconds=6))
+        u.commit()
+    assert a is not None and b is not None
+    with uow() as rearming, uow() as renewing:
+        rearming.outbox.arm(subject, Task("render_header", name="b"), NOW)  # holds b's row lock
+        renewing.session.execute(text("SET LOCAL lock_timeout = '2s'"))  # a renewal that waited fails, not hangs
+        renewing.outbox.renew([a.id, b.id], "w1", NOW + timedelta(seconds=12))  # must not wait for it
+        renewing.commit()
+        rearming.commit()
+    with uow() as u:
+        until = dict(u.session.execute(select(models.OutboxTask.name, models.OutboxTask.claimed_until)
+                                       .where(models.OutboxTask.subject == subject)).all())
+    assert until["a"] == NOW + timedelta(seconds=12) and until["b"] == NOW + timedelta(seconds=6)
