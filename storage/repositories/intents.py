@@ -17,20 +17,30 @@ from storage.repositories._common import rowcount
 RECEIVED, DONE, FAILED = "received", "done", "failed"
 
 
-def record_intent(connection: Connection, *, kind: str, actor: str | None, payload: dict, dedupe_key: str,
-                  tell: dict, now: datetime) -> tuple[int, bool]:
-    """(ID, whether it is new): a second intent with the same key records nothing and gets the first's ID.
-    On a bare connection, so the ack path pays for the insert, not for an ORM session (0.9 -> 0.25 ms)."""
+def record_intent(connection: Connection, **fields) -> tuple[int, bool]:
+    """(ID, whether it is new): a second intent with the same key records nothing and gets the first's ID."""
+    return record_intents(connection, [fields])[0]
+
+
+def record_intents(connection: Connection, batch: list[dict]) -> list[tuple[int, bool]]:
+    """Each intent's (ID, whether it is new), in order, in one INSERT (and one SELECT for keys already
+    recorded). On a bare connection, so the ack path pays for the insert, not for an ORM session."""
     i = m.Intent
     insert = postgresql.insert(i) if connection.dialect.name == "postgresql" else sqlite.insert(i)
-    new_id = connection.scalar(insert.values(kind=kind, actor=actor, payload=payload, dedupe_key=dedupe_key, tell=tell,
-                                             status=RECEIVED, attempts=0, created_at=now)
-                               .on_conflict_do_nothing().returning(i.id))
-    if new_id is not None:
-        return new_id, True
-    existing = connection.scalar(select(i.id).where(i.dedupe_key == dedupe_key))
-    assert existing is not None  # the conflict was on this key
-    return existing, False
+    rows = [{"kind": f["kind"], "actor": f["actor"], "payload": f["payload"], "dedupe_key": f["dedupe_key"],
+             "tell": f["tell"], "status": RECEIVED, "attempts": 0, "created_at": f["now"]} for f in batch]
+    inserted = {key: intent_id for intent_id, key in
+                connection.execute(insert.values(rows).on_conflict_do_nothing().returning(i.id, i.dedupe_key))}
+    missing = [f["dedupe_key"] for f in batch if f["dedupe_key"] not in inserted]
+    known = dict(connection.execute(select(i.dedupe_key, i.id).where(i.dedupe_key.in_(missing))).all()) \
+        if missing else {}
+    results, answered = [], set()
+    for f in batch:
+        key = f["dedupe_key"]
+        new = key in inserted and key not in answered  # a key twice in one group: the first is the new one
+        answered.add(key)
+        results.append((inserted[key] if key in inserted else known[key], new))
+    return results
 
 
 class IntentRepository:
@@ -111,7 +121,7 @@ class IntentWriter:
                     return
             try:
                 with self._engine.begin() as connection:
-                    results = [record_intent(connection, **fields) for fields, _ in batch]
+                    results = record_intents(connection, [fields for fields, _ in batch])
             except OperationalError as err:  # the database is locked or away: every intent is refused at once
                 for _, done in batch:
                     done.set_exception(err)
