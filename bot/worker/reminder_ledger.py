@@ -16,7 +16,7 @@ from datetime import date, datetime
 from bot.domain.errors import SlackUnavailable
 from bot.domain.plan import Plan
 from bot.domain.records import Incident
-from bot.domain.reminders import ClaimStatus, Kind, ReminderKey, Schedule, local_today, reminder_day, stages_through
+from bot.domain.reminders import Claim, ClaimStatus, Kind, ReminderKey, Schedule, local_today, reminder_day, stages_through
 from bot.slack import plan_blocks as render
 from bot.usecases.access import plan_of
 from bot.usecases.ports import Bcbot
@@ -86,14 +86,17 @@ def take(bot: Bcbot, key: ReminderKey, existing: tuple | None) -> int | None:
     return claim_id
 
 
-def deliver(bot: Bcbot, claim_id: int, key: ReminderKey, *, text: str, blocks_: list[dict]) -> Delivery:
-    """Send a claimed DM and record the outcome on its claim."""
+def deliver(bot: Bcbot, claim_id: int, key: ReminderKey, *, text: str, blocks_: list[dict],
+            look_first: bool = False) -> Delivery:
+    """Send a claimed DM and record the outcome on its claim (`look_first`: unless an earlier attempt,
+    cut off by a crash, already posted it: the DM carries its claim's key)."""
     from bot.slack.api import surely_not_delivered
 
     channel = None
     try:
         channel = bot.slack.open_dm(key.recipient)
-        ts = bot.slack.post(channel, text=text, blocks=blocks_, key=f"reminder:{claim_id}")
+        ts = (look_first and bot.slack.find_posted(channel, f"reminder:{claim_id}")) or \
+            bot.slack.post(channel, text=text, blocks=blocks_, key=f"reminder:{claim_id}")
     except Exception as err:  # anything: the claim must say what became of it
         maybe = channel is not None and not (isinstance(err, SlackUnavailable) and surely_not_delivered(err))
         log.warning("reminder %s/%s for %s (claim %s) %s: %s", key.plan_key, key.kind, key.recipient, claim_id,
@@ -119,10 +122,13 @@ def _incident_and_plan(bot: Bcbot, incident_id: int) -> tuple[Incident, Plan, di
     return incident, plan, (tests[incident.id].report if incident.id in tests else {})
 
 
-def send_post_incident_reviews(bot: Bcbot, incident_id: int, *, review_due: date | None, stood_down_on: date) -> dict:
+def send_post_incident_reviews(bot: Bcbot, incident_id: int, *, review_due: date | None, stood_down_on: date,
+                               retry: bool = False) -> dict:
     """Ask each owner for a post-incident review, once (the outbox task `post_incident_reviews`). Each
     DM is claimed, with the review reminders it stands for, before it is sent: a retry of the task
-    sends nothing twice, and a send Slack refused is retried by the sweep."""
+    sends nothing twice, and a send Slack refused is retried by the sweep. A retry (`retry`: an earlier
+    run was cut off) finishes the sends that run left `sending`, looking for each DM by its key first:
+    the outbox's lease means that run is over, so the request is not lost with it."""
     now = bot.clock()
     incident, plan, report = _incident_and_plan(bot, incident_id)
     owners, _ = recipients(bot, plan, escalated=False)
@@ -131,17 +137,25 @@ def send_post_incident_reviews(bot: Bcbot, incident_id: int, *, review_due: date
     for user_id, _as_team in owners:
         key = ReminderKey(plan.id, Kind.POST_INCIDENT, stood_down_on, incident.id, user_id)
         covered = _review_stages_covered(bot, plan, review_due, user_id, now)
+        cut_off: Claim | None = None
         with bot.uow() as uow:
             claim_id = uow.reminders.claim(key, now)
             if claim_id is not None:
                 uow.reminders.cover(covered, now)
+            elif retry:
+                cut_off = _cut_off(uow.reminders.find(key))
+                claim_id = cut_off.id if cut_off else None
             uow.commit()
         if claim_id is None:
             continue  # already asked
         if file_content is None:
             file_content = _report_file(bot, incident.ref, report)
+        if cut_off is not None and cut_off.status == ClaimStatus.SENT:
+            # The DM went out; the run was cut off before (or while) attaching its report.
+            _attach_report(bot, incident, key, bot.slack.open_dm(key.recipient), file_content, look_first=True)
+            continue
         if _send_post_incident(bot, claim_id, key, plan=plan, incident=incident, review_due=review_due, report=report,
-                               file_content=file_content):
+                               file_content=file_content, resumed=cut_off is not None):
             sent += 1
         else:
             failed += 1
@@ -173,23 +187,42 @@ def _report_file(bot: Bcbot, ref: str, report: dict) -> str | None:
     return render.report_file(markdown, report)
 
 
+def _cut_off(claim: Claim | None) -> Claim | None:
+    """The claim an earlier run of the outbox task made and may not have finished: its first attempt,
+    still `sending`, or `sent` with the report perhaps not attached (the sweep's retries of failed
+    sends are later attempts, and never this task's)."""
+    if claim is not None and claim.attempts == 1 and claim.status in (ClaimStatus.SENDING, ClaimStatus.SENT):
+        return claim
+    return None
+
+
 def _send_post_incident(bot: Bcbot, claim_id: int, key: ReminderKey, *, plan: Plan, incident: Incident,
-                        review_due: date | None, report: dict, file_content: str | None) -> bool:
+                        review_due: date | None, report: dict, file_content: str | None, resumed: bool = False) -> bool:
     today = local_today(bot.clock(), bot.settings.timezone)
     text = render.post_incident_text(plan, incident.ref, exercise=incident.is_exercise)
     blocks_ = render.post_incident_blocks(plan, ref=incident.ref, exercise=incident.is_exercise, review_due=review_due,
                                           today=today, report=report or None, attached=file_content is not None)
-    delivery = deliver(bot, claim_id, key, text=text, blocks_=blocks_)
+    delivery = deliver(bot, claim_id, key, text=text, blocks_=blocks_, look_first=resumed)
     if delivery.status is not ClaimStatus.SENT:
         return False
-    if file_content is not None and delivery.channel is not None:
-        what = "exercise" if incident.is_exercise else "incident"
-        try:
-            bot.slack.upload_file(channel=delivery.channel, filename=f"{incident.ref}-report.md", content=file_content,
-                                  title=f"{incident.ref} {what} report")
-        except SlackUnavailable as err:
-            log.warning("could not attach the report of %s for %s: %s", incident.ref, key.recipient, err)
+    if delivery.channel is not None:
+        _attach_report(bot, incident, key, delivery.channel, file_content, look_first=resumed)
     return True
+
+
+def _attach_report(bot: Bcbot, incident: Incident, key: ReminderKey, channel: str, file_content: str | None, *,
+                   look_first: bool) -> None:
+    """Best effort: the DM counts as sent without its report (it says how to get one)."""
+    if file_content is None:
+        return
+    filename = f"{incident.ref}-report.md"
+    what = "exercise" if incident.is_exercise else "incident"
+    try:
+        if not (look_first and bot.slack.find_file(channel, filename)):
+            bot.slack.upload_file(channel=channel, filename=filename, content=file_content,
+                                  title=f"{incident.ref} {what} report")
+    except SlackUnavailable as err:
+        log.warning("could not attach the report of %s for %s: %s", incident.ref, key.recipient, err)
 
 
 def retry_post_incident(bot: Bcbot, result: SweepResult) -> None:

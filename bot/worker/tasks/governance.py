@@ -116,4 +116,5 @@ def post_incident_reviews(ctx: TaskContext) -> dict:
             gov = uow.governance.get(incident.plan_key)
         review_due = review_due if "review_due" in args else (gov.next_review if gov else None)
         stood_down_on = stood_down_on or (incident.stood_down_at or incident.activated_at).astimezone(tz).date()
-    return send_post_incident_reviews(ctx.bot, incident_id, review_due=review_due, stood_down_on=stood_down_on)
+    return send_post_incident_reviews(ctx.bot, incident_id, review_due=review_due, stood_down_on=stood_down_on,
+                                      retry=ctx.retry)
