@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.outbox import Task, incident_subject
 from bot.domain.records import SNOOZE_MINUTES, Decision, DecisionInput, UpdateInput
 from bot.domain.text import clean
 from bot.slack.mrkdwn import from_slack, user_mention
@@ -36,7 +37,12 @@ def log_decision(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int, e
     uow.log.append(incident_id=incident_id, at=now, actor=actor, kind="decision",
                    summary=f"{decision.label}: {text}" + (f" (corrects D{corrects})" if corrects else ""),
                    data={"number": decision.number, "decided_by": decision.decided_by, "corrects": corrects})
-    effects.post(uow, incident_id, now, "post_decision", f"post_decision:{decision.number}", number=decision.number)
+    posted = f"post_decision:{decision.number}"
+    effects.post(uow, incident_id, now, "post_decision", posted, number=decision.number)
+    # The person hears it went through once the post is done (found by its key, if Slack's answer was lost).
+    uow.outbox.add(incident_subject(incident_id), [Task(
+        "ephemeral", name=f"decision_posted:{decision.number}", depends_on=posted,
+        args={"user": actor, "text": f"Logged as {decision.label} and posted in the channel."})], now)
     return decision
 
 
