@@ -33,7 +33,7 @@ NICENESS = 10  # below the serving process: on a busy machine the acks get the C
 RESTART_PAUSE_S = 1  # before replacing a dead worker; doubles while workers keep dying young
 MAX_RESTART_PAUSE_S = 60
 START_TIMEOUT_S = 60
-SOURCE_ROOT = str(Path(__file__).resolve().parent.parent)  # where `bot` was imported from, installed or not
+SOURCE_ROOT = str(Path(__file__).resolve().parents[2])  # where `bot` was imported from, installed or not
 # The worker's first lines: the same `bot` as the server's, without putting the source root ahead of
 # the standard library when it is already on the path (an installed bcbot: site-packages).
 _BOOT = ("import sys; root = sys.argv[1]; root in sys.path or sys.path.insert(0, root); "
