@@ -2,84 +2,17 @@
 and nothing is posted twice (the outbox, and message metadata to find posts whose reply was lost)."""
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections import Counter
-from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
 from bot.tools.fakeslack import SlackSender
 from storage import models
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support import people, processes
+from tests.conftest import SIGNING_SECRET
+from tests.support import people
+from tests.support.serve_process import BotProcess, wait_for
 from tests.support.slack_requests import filled_view
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, timeout=20.0, what="condition"):
-    assert processes.wait_until(condition, timeout), f"timed out waiting for {what}"
-
-
-class BotProcess:
-    def __init__(self, fake, db_url: str, log_path: Path):
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BCBOT_", "DATABASE_URL"))}
-        env |= {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.url,
-                "DATABASE_URL": db_url, "BCBOT_ANNOUNCE_CHANNEL": people.ANNOUNCE, "BCBOT_LEASE_SECONDS": "1"}
-        self.log = open(log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot.tools.cli", "serve", "--http", "--host", "127.0.0.1",
-                                      "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
-        self.url = f"http://127.0.0.1:{self.port}"
-        wait_for(self._healthy, what="the bot to answer /healthz")
-
-    def _healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
-                return r.status == 200
-        except OSError:
-            return False
-
-    def children(self) -> list[int]:
-        """The serving process's child processes (its worker), from /proc."""
-        found = []
-        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            found += [int(pid) for pid in (task / "children").read_text().split()]
-        return found
-
-    def kill(self) -> None:
-        workers = self.children()
-        assert workers, "bcbot serve runs its work after the ack in a worker process"
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self.log.close()
-        # The worker dies with it: no orphan goes on posting to Slack beside the next start.
-        wait_for(lambda: not any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers),
-                 what="the worker process to die with the serving process")
-
-    def stop(self) -> None:
-        processes.stop(self.proc, 10)
-        if not self.log.closed:
-            self.log.close()
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "Z"
 
 
 def test_sigkill_mid_setup_is_completed_at_next_start_without_duplicates(fake_slack, tmp_path):
