@@ -1,6 +1,7 @@
 """The incident's life: states, the table of allowed transitions, references and channel names."""
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from enum import StrEnum
@@ -70,13 +71,23 @@ OTHER_CIRCUMSTANCE = "Other"
 CHANNEL_NAME_MAX = 80
 
 
-def channel_name(*, on: date, circumstance: str, exercise: bool = False, attempt: int = 1) -> str:
-    """A valid Slack channel name: lowercase, digits, hyphens; at most 80 characters.
-
-    `attempt` > 1 adds a suffix, used when Slack answers `name_taken`.
-    """
+def channel_name(*, on: date, circumstance: str, exercise: bool = False, suffix: str = "") -> str:
+    """A valid Slack channel name: lowercase, digits, hyphens; at most 80 characters (the circumstance is
+    cut to make room for `suffix`)."""
     prefix = f"bc-{'exercise-' if exercise else ''}{on.isoformat()}"
-    suffix = f"-{attempt}" if attempt > 1 else ""
-    room = CHANNEL_NAME_MAX - len(prefix) - len(suffix) - 1
+    tail = f"-{slug(suffix, 20)}" if suffix else ""
+    room = CHANNEL_NAME_MAX - len(prefix) - len(tail) - 1
     body = slug(circumstance, room) or "incident"
-    return f"{prefix}-{body}{suffix}"
+    return f"{prefix}-{body}{tail}"
+
+
+def channel_names(*, on: date, circumstance: str, exercise: bool, incident_id: int, salt: str) -> list[str]:
+    """The names an incident's channel is tried under, in order: the plain one; then with the incident's
+    reference (unique among this bcbot's incidents); then with a short hash of `salt` too, for when
+    someone else (a person, another bcbot) has that one. Three `conversations.create` calls at most,
+    however many incidents share the name on one day, and always the same names for one incident, so
+    a retry after a lost answer finds the channel it made under any of them."""
+    ref = reference(incident_id).lower()
+    digest = hashlib.sha256(f"{incident_id}:{salt}".encode()).hexdigest()[:5]
+    return [channel_name(on=on, circumstance=circumstance, exercise=exercise, suffix=suffix)
+            for suffix in ("", ref, f"{ref}-{digest}")]

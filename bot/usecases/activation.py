@@ -27,9 +27,6 @@ SETUP_STAGES: tuple[tuple[str, ...], ...] = (
 DEPENDS_ON = {"set_topic": CREATE_CHANNEL, "invite": CREATE_CHANNEL, "post_header": CREATE_CHANNEL,
               "announce": CREATE_CHANNEL, "notify_people": CREATE_CHANNEL,
               "pin_header": "post_header", "post_checklist": "post_header"}
-MAX_NAME_SUFFIX = 50
-
-
 
 
 # Requests ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from storage import models
 from tests.e2e.helpers import activate, button, channel_messages, open_modal, outbox_tasks, rows, steps_of, submit
 from tests.support import people
+from tests.support.slack_requests import filled_view
 
 
 def today() -> str:
@@ -46,7 +47,32 @@ def test_taken_channel_name_gets_a_suffix(running):
     running.fake.add_channel("C0TAKEN", f"bc-{today()}-loss-of-critical-systems")
     activate(running, people.PARKS)
     [incident] = rows(running, models.Incident)
-    assert incident.channel_name == f"bc-{today()}-loss-of-critical-systems-2"
+    assert incident.channel_name == f"bc-{today()}-loss-of-critical-systems-bc-{incident.id}"
+
+
+def test_sixty_incidents_of_one_circumstance_on_one_day_each_get_a_channel(running):
+    """The n-th incident of a name does not try n names: at most 3 conversations.create calls each
+    (the fake answers name_taken as Slack does), one of them taken by a person beforehand."""
+    view = open_modal(running, people.PARKS)
+    running.fake.add_channel("C0TAKEN", f"bc-{today()}-loss-of-critical-systems-bc-7")
+    for n in range(60):
+        filled = filled_view(view, circumstance="Loss of critical systems", summary=f"Outage {n}",
+                             lead=people.PARKS, services=["Project management and delivery"], view_id=f"V0BURST{n}")
+        assert running.slack.view_submission(people.PARKS, filled).status == 200
+    running.settle(timeout=60)
+
+    incidents = rows(running, models.Incident)
+    assert len(incidents) == 60
+    names = [i.channel_name for i in incidents]
+    assert None not in names and len(set(names)) == 60
+    assert {running.fake.channels[i.channel_id].name for i in incidents} == set(names)
+    creates = [c for c in running.fake.calls if c.method == "conversations.create"]
+    assert len(creates) <= 180, len(creates)
+    # One incident takes the plain name, the rest one more call each, and BC-7 one more for the person's.
+    assert len(creates) <= 1 + 59 * 2 + 1
+    seventh = next(i for i in incidents if i.id == 7)
+    assert seventh.channel_id != "C0TAKEN" and seventh.channel_name.startswith(
+        f"bc-{today()}-loss-of-critical-systems-bc-7-")
 
 
 def test_invalid_input_gets_field_errors_and_records_nothing(running):

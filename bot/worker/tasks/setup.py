@@ -6,14 +6,14 @@ import logging
 from typing import Callable
 
 from bot.domain.errors import SlackUnavailable
-from bot.domain.incident import channel_name
+from bot.domain.incident import channel_names
 from bot.domain.plan import Plan
 from bot.domain.records import Incident
 from bot.slack import blocks
 from bot.slack.api import NameTaken
 from bot.slack.mrkdwn import safe
 from bot.usecases.access import plan_of
-from bot.usecases.activation import CREATE_CHANNEL, MAX_NAME_SUFFIX
+from bot.usecases.activation import CREATE_CHANNEL
 from bot.usecases.ports import Bcbot
 
 log = logging.getLogger("bcbot.setup")
@@ -42,8 +42,9 @@ def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
         # An earlier attempt created and recorded the channel, then died before the task was marked done.
         return {"channel": incident.channel_id, "name": incident.channel_name}
     on = incident.activated_at.astimezone(bot.settings.timezone).date()
-    for attempt in range(1, MAX_NAME_SUFFIX + 1):
-        name = channel_name(on=on, circumstance=incident.circumstance, exercise=incident.is_exercise, attempt=attempt)
+    names = channel_names(on=on, circumstance=incident.circumstance, exercise=incident.is_exercise,
+                          incident_id=incident.id, salt=incident.activated_at.isoformat())
+    for name in names:
         try:
             channel_id: str | None = bot.slack.create_channel(name)
         except NameTaken:
