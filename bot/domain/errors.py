@@ -9,6 +9,14 @@ class NotAllowed(BcbotError):
     """The person may not do this (e.g. not on the activation team)."""
 
 
+class NotReady(BcbotError):
+    """bcbot does not know its own workspace yet (auth.test has not answered), so it cannot tell who may act."""
+
+    def __init__(self) -> None:
+        super().__init__("bcbot is starting up and cannot yet confirm its Slack workspace, so nothing was done. "
+                         "Please try again in a minute.")
+
+
 class NotFound(BcbotError):
     pass
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
@@ -15,8 +16,9 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy import Engine
 
-from bot.domain.errors import InvalidInput, NotAllowed, explain
+from bot.domain.errors import InvalidInput, NotAllowed, NotReady, explain
 from bot.runtime.container import build_bot
+from bot.runtime.identity import Identity, ask, keep_asking
 from bot.slack.api import make_client
 from bot.slack.ids import Field
 from bot.usecases.ports import Bcbot, utcnow
@@ -34,6 +36,7 @@ class BcbotApp:
     bot: Bcbot
     engine: Engine
     scheduler: BackgroundScheduler | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(self, *, scheduler: bool = True) -> None:
         """Migrate, record the plan versions, learn who the bot is, then start background jobs (in the
@@ -44,20 +47,28 @@ class BcbotApp:
                 self.bot.plans.version_ids[plan.id] = uow.plans.version_id(
                     plan, source=str(self.bot.settings.bcbot_plans), now=self.bot.clock())
             uow.commit()
-        try:
-            identity = self.bot.slack.auth_test()
-            self.bot.bot_user_id, self.bot.team_id = identity.get("user_id"), identity.get("team_id")
-        except Exception as err:
-            log.error("Slack auth.test failed (%s): check SLACK_BOT_TOKEN and SLACK_API_URL", err)
-        if self.bot.settings.bcbot_worker == "process":
-            self.bot.effects = None  # the worker process runs the outbox; this one only records and acks
-            self.bot.worker = WorkerProcess(self.bot.settings, identity=(self.bot.bot_user_id, self.bot.team_id),
-                                            version_ids=self.bot.plans.version_ids, scheduler=scheduler,
-                                            on_incidents_changed=self.bot.incidents_changed)
+        identity = ask(self.bot)
+        if identity is not None:
+            self._serve_as(identity, scheduler)
+        else:  # refuse every request (and say so on /healthz) until Slack answers; start the worker then
+            keep_asking(self.bot, lambda found: self._serve_as(found, scheduler), self._stopping)
+
+    def _serve_as(self, identity: Identity, scheduler: bool) -> None:
+        """Start the work after the ack, then let requests in: the workspace checks now have a workspace."""
+        bot = self.bot
+        if bot.settings.bcbot_worker == "process":
+            bot.effects = None  # the worker process runs the outbox; this one only records and acks
+            bot.worker = WorkerProcess(bot.settings, identity=(identity.user_id, identity.team_id),
+                                       version_ids=bot.plans.version_ids, scheduler=scheduler,
+                                       on_incidents_changed=bot.incidents_changed)
+            bot.bot_user_id, bot.enterprise_id = identity.user_id, identity.enterprise_id
         else:
-            self.scheduler = start_background_jobs(self.bot, scheduler=scheduler)
+            bot.bot_user_id, bot.enterprise_id = identity.user_id, identity.enterprise_id
+            self.scheduler = start_background_jobs(bot, scheduler=scheduler)
+        bot.team_id = identity.team_id  # last: the requests' gate (inject_bot) opens here
 
     def stop(self) -> None:
+        self._stopping.set()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         if self.bot.worker is not None:
@@ -90,13 +101,20 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
 
     @bolt.middleware
     def inject_bot(context, body, next):
+        if bot.team_id is None:  # auth.test has not answered yet: no workspace to check against
+            log.warning("refused a request: bcbot's own Slack workspace is not known yet (auth.test)")
+            if body.get("type") == "event_callback":
+                return BoltResponse(status=503, body="")  # Slack sends the event again later
+            return error_response(bot, NotReady(), body)
         # The workspace of the request, and of the person acting: in a Slack Connect channel someone
         # from another organisation can click bcbot's buttons while the request's team is our own.
         user = body.get("user") if isinstance(body.get("user"), dict) else {}
         teams = [context.team_id, context.get("actor_team_id"), user.get("team_id")]
-        foreign = [t for t in teams if bot.team_id and t and t != bot.team_id]
+        foreign = [str(t) for t in teams if t and t != bot.team_id]
+        enterprises = [context.enterprise_id, context.get("actor_enterprise_id")]
+        foreign += [str(e) for e in enterprises if e and e != bot.enterprise_id]
         if foreign:
-            log.warning("refused a request from another workspace (%s)", str(foreign[0])[:32])
+            log.warning("refused a request from another workspace (%s)", foreign[0][:32])
             # Answered like any refusal, in the shape the surface shows (a modal's field error, an ephemeral).
             return error_response(bot, NotAllowed("This bcbot belongs to another Slack workspace."), body)
         context["bcbot"] = bot

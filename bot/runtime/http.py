@@ -37,6 +37,12 @@ class SlackHandler(SlackRequestHandler):
         except (KeyError, ValueError, OSError):
             raw = b""
         headers = request.get_headers()
+        if not self._signed(raw, headers):
+            # First of all: before Bolt parses the body, before any middleware or the error handler, so an
+            # unsigned request (a malformed, missing, stale or forged signature) gets no answer, no Slack
+            # call and no DM.
+            log.warning("refused an unsigned request (%s bytes)", len(raw))
+            return BoltResponse(status=401, body="")
         try:
             body = BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
         except Exception as err:  # Bolt parses before it verifies: not UTF-8, or a payload that is not JSON
@@ -50,20 +56,26 @@ class SlackHandler(SlackRequestHandler):
             return self._refuse(raw, headers, f"{type(err).__name__}: {str(err)[:200]}")
 
     def _refuse(self, raw: bytes, headers: dict, problem: str) -> BoltResponse:
-        if not self._signed(raw, headers):
-            log.warning("refused an unsigned request (%s bytes)", len(raw))
-            return BoltResponse(status=401, body="")
         log.warning("refused a malformed request from Slack: %s", problem)
         return BoltResponse(status=400, body="bcbot could not read this request.")
 
     def _signed(self, raw: bytes, headers: dict) -> bool:
         if self._verifier is None:
             return True  # verification is off (Socket Mode settings): nothing to tell apart
-        timestamp, signature = headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
+        timestamp, signature = _one(headers.get("x-slack-request-timestamp")), _one(headers.get("x-slack-signature"))
+        if timestamp is None or signature is None or not timestamp.isascii() or not timestamp.isdigit():
+            return False  # missing, repeated, or not a number of seconds
         try:
             return self._verifier.is_valid(raw, timestamp, signature)
-        except (TypeError, ValueError):  # a timestamp that is not a number
+        except (TypeError, ValueError, OverflowError):
             return False
+
+
+def _one(value) -> str | None:
+    """A header's one value: Bolt's adapter gives a list; two values of one header are no signature."""
+    if isinstance(value, (list, tuple)):
+        return value[0] if len(value) == 1 and isinstance(value[0], str) else None
+    return value if isinstance(value, str) else None
 
 
 def wsgi_app(app: BcbotApp):
@@ -73,9 +85,11 @@ def wsgi_app(app: BcbotApp):
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             database = app.bot.healthy()
             worker = app.bot.worker is None or app.bot.worker.alive()  # a dead worker is being replaced
-            healthy = database and worker
+            identity = app.bot.team_id is not None  # until auth.test answers, every request is refused
+            healthy = database and worker and identity
             body = json.dumps({"status": "ok" if healthy else "unavailable",
                                "database": "ok" if database else "unreachable",
+                               "slack": "ok" if identity else "workspace not known yet: auth.test is failing, retried",
                                **({} if app.bot.worker is None else {"worker": "ok" if worker else "restarting"})}
                               ).encode()
             start_response("200 OK" if healthy else "503 Service Unavailable",

@@ -184,7 +184,8 @@ class Bcbot:
     record_intent: Callable[..., tuple[int, bool]] | None = None  # the ack path's one write, without a session
     effects: "Effects | None" = None  # the outbox runner, where this process runs outbox tasks
     bot_user_id: str | None = None
-    team_id: str | None = None
+    team_id: str | None = None  # None until auth.test has answered: every request is refused until then
+    enterprise_id: str | None = None
     overdue_checked_until: datetime | None = None  # how far the overdue-steps job has looked
     worker: WorkerPipe | None = None  # when slow work runs in its own process
     # Bumped after every commit that wrote an incident row, here or in the worker process: what was

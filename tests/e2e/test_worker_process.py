@@ -77,7 +77,7 @@ def test_a_worker_that_dies_is_replaced_and_the_bot_goes_on(in_worker):
 
     os.kill(first, signal.SIGKILL)
     assert wait_until(lambda: in_worker.bot.worker.process.pid != first and in_worker.bot.worker.alive())
-    assert wait_until(lambda: healthz(in_worker) == {"status": "ok", "database": "ok", "worker": "ok"})
+    assert wait_until(lambda: healthz(in_worker) == {"status": "ok", "database": "ok", "slack": "ok", "worker": "ok"})
 
     click_first_step(in_worker, incident)
     assert [e.kind for e in rows(in_worker, models.IncidentLogEntry)].count("step_done") == 1
