@@ -8,14 +8,25 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from bot.domain import plan_messages
 
 
 class PhaseKey(StrEnum):
@@ -51,8 +62,11 @@ class _Strict(BaseModel):
 class Person(_Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
     role: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
-    slack: Annotated[str, StringConstraints(pattern=SLACK_USER_ID)] | None = None
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    slack: Annotated[str, StringConstraints(pattern=SLACK_USER_ID)] | None = Field(
+        default=None, description="a Slack member ID (profile > ⋮ > Copy member ID): U or W, then capitals and digits",
+        examples=["U0123ABCD"])
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
+        default=None, description="the email address of their Slack account", examples=["steve@example.com"])
 
     @model_validator(mode="after")
     def _reachable(self) -> "Person":
@@ -62,12 +76,12 @@ class Person(_Strict):
 
 
 class Review(_Strict):
-    interval_months: int = Field(ge=1, le=60)
-    next: date
+    interval_months: int = Field(ge=1, le=60, examples=[12])
+    next: date = Field(description="the next review date, YYYY-MM-DD", examples=["2027-11-15"])
 
 
 class Testing(_Strict):
-    next: date
+    next: date = Field(description="the next test date, YYYY-MM-DD", examples=["2027-05-14"])
 
 
 class Reminders(_Strict):
@@ -79,15 +93,28 @@ class Reminders(_Strict):
 
 
 class Activation(_Strict):
-    circumstances: list[OptionText] = Field(min_length=1, max_length=99)
+    circumstances: list[OptionText] = Field(min_length=1, max_length=99, examples=["Loss of critical systems"])
     team: list[Person] = Field(min_length=1, max_length=100)
-    contacts_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)] | None = None
+    contacts_url: Annotated[str, StringConstraints(pattern=r"^(https?://|/)\S*$", max_length=2000)] | None = Field(
+        default=None, description="an http(s):// address, or a path such as /who/phone-directory joined to handbook_url",
+        examples=["https://handbook.example.com/who/phone-directory"])
+
+    @field_validator("circumstances")
+    @classmethod
+    def _unique_circumstances(cls, circumstances: list[str]) -> list[str]:
+        lowered = [c.lower() for c in circumstances]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("circumstances must be unique")
+        if "other" in lowered:
+            raise ValueError("'Other' is added by bcbot; leave it out of circumstances")
+        return circumstances
 
 
 class Step(_Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     owner_role: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
-    due_within: str | None = None
+    due_within: str | None = Field(default=None, description="how soon after the phase starts: 30m, 2h, 1d or 1h30m",
+                                   examples=["30m"])
 
     @field_validator("due_within")
     @classmethod
@@ -104,12 +131,24 @@ class Step(_Strict):
 class Phase(_Strict):
     key: PhaseKey
     title: Title
-    purpose: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    purpose: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), WithJsonSchema(
+        {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]})] = Field(
+        default="", description="one paragraph, or a list of points", examples=["Protect vital assets"])
     steps: list[Step] = Field(min_length=1, max_length=500)
+
+    @field_validator("purpose", mode="before")
+    @classmethod
+    def _points(cls, v: object) -> object:
+        # The seed plan writes a phase's purpose as bullet points: kept as one text, a point a line.
+        if isinstance(v, list) and all(isinstance(p, str) for p in v):
+            return "\n".join(f"• {p.strip()}" for p in v if p.strip())
+        return v
 
 
 class Plan(_Strict):
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = Field(
+        description="lower-case letters, digits and hyphens (up to 63), never changed once in use",
+        examples=["wunderroot-bcp"])
     title: Title
     organisation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
     remit: list[OptionText] = Field(min_length=1, max_length=100)
@@ -119,6 +158,9 @@ class Plan(_Strict):
     activation: Activation
     phases: list[Phase]
     reminders: Reminders = Reminders()
+    handbook_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)] | None = Field(
+        default=None, description="the handbook's http(s):// address; relative links are joined to it",
+        examples=["https://handbook.example.com/"])
 
     @field_validator("phases")
     @classmethod
@@ -130,15 +172,17 @@ class Plan(_Strict):
             )
         return phases
 
-    @field_validator("activation")
-    @classmethod
-    def _unique_circumstances(cls, a: Activation) -> Activation:
-        lowered = [c.lower() for c in a.circumstances]
-        if len(set(lowered)) != len(lowered):
-            raise ValueError("circumstances must be unique")
-        if "other" in lowered:
-            raise ValueError("'Other' is added by bcbot; leave it out of circumstances")
-        return a
+    @property
+    def contacts_link(self) -> str | None:
+        """The contacts address to link to: absolute, or relative joined to handbook_url (None: show as text)."""
+        url = self.activation.contacts_url
+        if not url or url.startswith(("http://", "https://")):
+            return url
+        if self.handbook_url:
+            from urllib.parse import urljoin
+
+            return urljoin(self.handbook_url, url)
+        return None
 
     def phase(self, key: PhaseKey | str) -> Phase:
         return next(p for p in self.phases if p.key == key)
@@ -157,11 +201,13 @@ class Plan(_Strict):
 @dataclass(frozen=True)
 class PlanProblem:
     file: str
-    field: str
+    field: str  # in words, positions from 1: "phase 2, step 3: title"
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field or '(file)'}: {self.message}"
+        at = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{at}: {self.field}: {self.message}" if self.field else f"{at}: {self.message}"
 
 
 class PlanError(Exception):
@@ -170,11 +216,11 @@ class PlanError(Exception):
         super().__init__("; ".join(str(p) for p in problems))
 
 
-def _field_path(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
+@dataclass
+class PlanCheck:
+    plans: list[Plan] = field(default_factory=list)
+    problems: list[PlanProblem] = field(default_factory=list)
+    warnings: list[PlanProblem] = field(default_factory=list)
 
 
 def plan_files(path: Path) -> list[Path]:
@@ -183,40 +229,72 @@ def plan_files(path: Path) -> list[Path]:
     return [path]
 
 
-def check_plans(path: Path) -> tuple[list[Plan], list[PlanProblem]]:
-    """Load every plan file under `path`; return the valid plans and every problem found."""
-    plans: list[Plan] = []
-    problems: list[PlanProblem] = []
+def date_warnings(plan: Plan, today: date) -> list[tuple[tuple, str]]:
+    """Dates that are allowed but almost certainly not meant (the first start would say "overdue")."""
+    found: list[tuple[tuple, str]] = []
+    if plan.review.next < today:
+        found.append((("review", "next"), f"{plan.review.next} is in the past: owners are told the review is "
+                      "overdue from the first start; set the next review date"))
+    if plan.testing.next < today:
+        found.append((("testing", "next"), f"{plan.testing.next} is in the past: owners are told the test is "
+                      "overdue from the first start; set the next test date"))
+    if plan.testing.next > plan.review.next:
+        found.append((("testing", "next"), f"{plan.testing.next} is after the next review ({plan.review.next}): "
+                      "plans are normally tested before they are reviewed"))
+    return found
+
+
+def inspect_plans(path: Path, today: date | None = None) -> PlanCheck:
+    """Load every plan file under `path`: the valid plans, every problem at once (with its line), and, given
+    `today`, warnings about dates."""
+    result = PlanCheck()
     files = plan_files(path)
     if not files:
-        problems.append(PlanProblem(str(path), "", "no plan files (*.yaml) found"))
+        result.problems.append(PlanProblem(str(path), "", "no plan files (*.yaml) found"))
     seen: dict[str, str] = {}
     for file in files:
+        name = str(file)
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+            text = file.read_text(encoding="utf-8")
+            data = yaml.load(text, Loader=plan_messages.PlanLoader)
         except (OSError, UnicodeDecodeError) as err:
-            problems.append(PlanProblem(str(file), "", f"cannot read: {err}"))
+            result.problems.append(PlanProblem(name, "", f"cannot be read: {getattr(err, 'strerror', None) or err}"))
             continue
         except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark else ""
-            problems.append(PlanProblem(str(file), where, f"not valid YAML: {getattr(err, 'problem', err)}"))
+            bad = plan_messages.yaml_problem(err)
+            result.problems.append(PlanProblem(name, "", bad.message, bad.line))
             continue
+        root = plan_messages.compose(text)
         if not isinstance(data, dict):
-            problems.append(PlanProblem(str(file), "", "must be a YAML mapping with id, title, phases, ..."))
+            result.problems.append(PlanProblem(name, "", "must be a plan: lines of `field: value` starting with "
+                                               "id, title, organisation, ... (see docs/plan-format.md)", 1))
             continue
+        twice = plan_messages.duplicate_keys(root)
+        result.problems += [PlanProblem(name, d.where, d.message, d.line) for d in twice]
         try:
             plan = Plan.model_validate(data)
         except ValidationError as err:
-            for e in err.errors():
-                problems.append(PlanProblem(str(file), _field_path(e["loc"]), e["msg"].removeprefix("Value error, ")))
+            result.problems += [PlanProblem(name, d.where, d.message, d.line)
+                                for d in plan_messages.describe(err, Plan, root)]
+            continue
+        if twice:
             continue
         if plan.id in seen:
-            problems.append(PlanProblem(str(file), "id", f"plan id {plan.id!r} is also used by {seen[plan.id]}"))
+            result.problems.append(PlanProblem(name, "id", f"plan id {plan.id!r} is also used by {seen[plan.id]}",
+                                               plan_messages.line_of(root, ("id",))))
             continue
-        seen[plan.id] = str(file)
-        plans.append(plan)
-    return plans, problems
+        seen[plan.id] = name
+        result.plans.append(plan)
+        if today is not None:
+            result.warnings += [PlanProblem(name, plan_messages.where(loc), text, plan_messages.line_of(root, loc))
+                                for loc, text in date_warnings(plan, today)]
+    return result
+
+
+def check_plans(path: Path) -> tuple[list[Plan], list[PlanProblem]]:
+    """Load every plan file under `path`; return the valid plans and every problem found."""
+    found = inspect_plans(path)
+    return found.plans, found.problems
 
 
 def load_plans(path: Path) -> list[Plan]:

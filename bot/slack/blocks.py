@@ -160,10 +160,19 @@ def header_blocks(incident: Incident, plan: Plan, steps: list[Step]) -> list[dic
         open_count = sum(s.status is StepStatus.OPEN for s in phase_steps)
         blocks.append(header_actions(incident, open_count))
     footer = [f"Plan: {safe(plan.title, 150)} · version `{plan.content_hash()[:10]}`"]
-    if plan.activation.contacts_url:
-        footer.append(f"📇 <{safe(plan.activation.contacts_url, 1000)}|Contact details>")
+    if contacts := contacts_mrkdwn(plan):
+        footer.append(f"📇 {contacts}")
     blocks.append(context(*footer))
     return blocks
+
+
+def contacts_mrkdwn(plan: Plan, label: str = "Contact details") -> str | None:
+    """The plan's contacts link; a relative one with no handbook_url to join it to is shown as text."""
+    if link := plan.contacts_link:
+        return f"<{safe(link, 1000)}|{label}>"
+    if plan.activation.contacts_url:
+        return f"{label}: {safe(plan.activation.contacts_url, 1000)}"
+    return None
 
 
 def header_actions(incident: Incident, open_steps: int) -> dict:

@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.domain.plan import PlanError, check_plans
+from bot.domain.plan import PlanError, inspect_plans
 from bot.runtime import logs
 from config.settings import SettingsError, load_settings
 
@@ -28,11 +28,15 @@ def cmd_serve(args) -> int:
     # What start-up needs (plans, a database it can open), checked first: a clear line, not a traceback.
     from bot.tools.doctor import preflight
 
-    problems = [check for check in preflight(settings) if not check.ok]
+    checks = list(preflight(settings))
+    problems = [check for check in checks if not check.ok]
     for check in problems:
         print(f"bcbot: {check.line()}", file=sys.stderr)
     if problems:
         return 2
+    for check in checks:
+        if check.status == "warn":  # it runs, but probably not as meant: said at start, loudly
+            log.warning("setup warning: %s", check.line())
     app = create_app(settings)
     app.start()
     from bot.worker.runner import freeze_startup_objects
@@ -83,17 +87,39 @@ def cmd_db_upgrade(args) -> int:
 
 
 def cmd_plan_check(args) -> int:
+    from datetime import datetime, timezone
+
     path = Path(args.path) if args.path else load_settings().bcbot_plans
-    plans, problems = check_plans(path)
-    for problem in problems:
+    found = inspect_plans(path, today=datetime.now(timezone.utc).date())
+    for problem in found.problems:
         print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+    for warning in found.warnings:
+        print(f"{warning} (warning)")
+    if found.problems:
+        print(f"{len(found.problems)} problem(s) found", file=sys.stderr)
         return 1
-    for plan in plans:
+    for plan in found.plans:
         steps = sum(len(p.steps) for p in plan.phases)
         print(f"ok: {plan.id} — {plan.title} ({len(plan.owners)} owners, {len(plan.activation.team)} on the team, {steps} steps)")
     return 0
+
+
+def cmd_plan_schema(args) -> int:
+    import json
+
+    from bot.domain.plan import Plan
+
+    schema = Plan.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "bcbot plan file"
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_init(args) -> int:
+    from bot.tools.setup_files import init
+
+    return init(Path(args.folder), print)
 
 
 def cmd_plan_status(args) -> int:
@@ -152,10 +178,24 @@ def cmd_demo(args) -> int:
     return run_demo(out=sys.stdout)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bcbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bcbot", description="Run your business continuity plan in Slack.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (secrets are still redacted)")
+    parser.add_argument("--version", action="version", version=f"bcbot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="write an editable plan file and a .env pointing at it, and say what next")
+    init.add_argument("folder", nargs="?", default=".", help="where to write them (default: this folder)")
+    init.set_defaults(func=cmd_init)
 
     serve = sub.add_parser("serve", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     serve.add_argument("--http", action="store_true", help="HTTP mode even if SLACK_APP_TOKEN is set")
@@ -170,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = plan.add_parser("check", help="validate plan files; every problem with file and field")
     check.add_argument("path", nargs="?", help="a plan YAML file or folder (default: BCBOT_PLANS)")
     check.set_defaults(func=cmd_plan_check)
+    plan.add_parser("schema", help="print the plan file's JSON Schema (for editors that check YAML)"
+                    ).set_defaults(func=cmd_plan_schema)
     status = plan.add_parser("status", help="every plan's owners, last and next review and test, what is overdue")
     status.add_argument("--format", choices=["text", "json"], default="text")
     status.set_defaults(func=cmd_plan_status)

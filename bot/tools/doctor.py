@@ -27,17 +27,17 @@ SHOWN_PLAN_PROBLEMS = 3
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # "ok", "fail" or "skip" (could not run; `detail` says why)
+    status: str  # "ok", "warn" (works, but probably not meant), "fail" or "skip" (could not run; `detail` says why)
     detail: str
     fix: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status in ("ok", "warn")
 
     def line(self) -> str:
-        mark = {"ok": "ok  ", "fail": "FAIL", "skip": "SKIP"}[self.status]
-        return f"{mark} {self.name}: {self.detail}" + (f" — fix: {self.fix}" if self.status == "fail" and self.fix else "")
+        mark = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "SKIP"}[self.status]
+        return f"{mark} {self.name}: {self.detail}" + (f" — fix: {self.fix}" if self.status != "ok" and self.fix else "")
 
 
 def passed(name: str, detail: str) -> Check:
@@ -50,6 +50,10 @@ def failed(name: str, detail: str, fix: str) -> Check:
 
 def skipped(name: str, why: str) -> Check:
     return Check(name, "skip", why)
+
+
+def warned(name: str, detail: str, fix: str = "") -> Check:
+    return Check(name, "warn", detail, fix)
 
 
 def run_checks(settings: Settings | None = None, **overrides) -> Iterator[Check]:
@@ -150,11 +154,27 @@ def quiet_logging() -> Iterator[None]:
 def _plans(settings: Settings) -> tuple[Check, list[Plan]]:
     plans, problems = check_plans(settings.bcbot_plans)
     if not problems:
-        return passed("plans", f"{len(plans)} valid plan(s) in {settings.bcbot_plans}"), plans
+        valid = f"{len(plans)} valid plan(s) in {settings.bcbot_plans}"
+        if warnings := plan_warnings(settings, plans):
+            return warned("plans", f"{valid}, but " + "; ".join(warnings),
+                          "`bcbot init` writes a plan file of your own; `bcbot plan check` lists every warning"), plans
+        return passed("plans", valid), plans
     shown = "; ".join(str(p) for p in problems[:SHOWN_PLAN_PROBLEMS])
     more = f"; and {len(problems) - SHOWN_PLAN_PROBLEMS} more" if len(problems) > SHOWN_PLAN_PROBLEMS else ""
     return failed("plans", f"{len(problems)} problem(s): {shown}{more}",
                   f"correct the plan file; `bcbot plan check {settings.bcbot_plans}` lists every problem"), plans
+
+
+def plan_warnings(settings: Settings, plans: list[Plan]) -> list[str]:
+    """The plan works, but is not yet the organisation's own, or its dates are in the past."""
+    from datetime import datetime
+
+    from bot.domain.plan import inspect_plans
+    from bot.tools.setup_files import example_warnings
+
+    today = datetime.now(settings.timezone).date()
+    return [*example_warnings(settings.bcbot_plans, plans),
+            *(str(w) for w in inspect_plans(settings.bcbot_plans, today=today).warnings)]
 
 
 # Database ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Block Kit rendering: escaping and Slack's limits hold for any accepted plan."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, settings, strategies as st
@@ -95,3 +96,12 @@ def test_slack_message_text_is_decoded_before_it_is_quoted():
     raw = "Go &amp; see <@U0ABC> in <#C0DEF|ops> — <https://x.example|the doc> &lt;b&gt; <!here>"
     assert from_slack(raw) == "Go & see @U0ABC in #ops — the doc (https://x.example) <b> @here"
     assert escape(from_slack(raw)).count("&amp;") == 1  # escaped once on the way back out, not twice
+
+
+def test_a_relative_contacts_link_is_joined_to_the_handbook_or_shown_as_text():
+    incident = make_incident()
+    relative = PLAN.model_copy(update={"activation": PLAN.activation.model_copy(update={"contacts_url": "/who/dir"})})
+    joined = relative.model_copy(update={"handbook_url": "https://handbook.example.com/"})
+    footer = lambda plan: json.dumps(blocks.header_blocks(incident, plan, [])[-1])  # noqa: E731
+    assert "<https://handbook.example.com/who/dir|Contact details>" in footer(joined)
+    assert "Contact details: /who/dir" in footer(relative) and "</who/dir|" not in footer(relative)

@@ -34,8 +34,8 @@ def test_plan_check_names_file_field_and_problem(tmp_path):
     result = bcbot("plan", "check", str(bad))
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
-    assert any(line.startswith(f"{bad}: testing.next: ") for line in lines)
-    assert any(line.startswith(f"{bad}: activation.team: ") for line in lines)
+    assert any(line.startswith(f"{bad}:") and ": testing.next: " in line for line in lines)
+    assert any(line.startswith(f"{bad}:") and ": activation.team: " in line for line in lines)
 
 
 def test_serve_refuses_an_invalid_plan_naming_the_problem(tmp_path):
@@ -44,7 +44,7 @@ def test_serve_refuses_an_invalid_plan_naming_the_problem(tmp_path):
     result = bcbot("serve", "--http", env={"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "BCBOT_PLANS": str(bad),
                                           "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert result.returncode == 2
-    assert f"{bad}: id:" in result.stderr
+    assert f"{bad}:1: id:" in result.stderr
 
 
 def test_missing_or_malformed_settings_stop_with_one_line(tmp_path):
@@ -70,3 +70,41 @@ def test_report_accepts_the_incident_reference(tmp_path):
     bcbot("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/r.db"})
     result = bcbot("report", "BC-99", env={"DATABASE_URL": f"sqlite:///{tmp_path}/r.db"})
     assert result.returncode == 1 and "There is no incident BC-99" in result.stderr
+
+
+def test_init_writes_a_plan_and_env_and_the_seed_plan_then_passes_plan_check_from_its_folder(tmp_path):
+    from tests.domain.test_plan_messages import GOOD
+
+    folder = tmp_path / "bcp"
+    result = bcbot("init", str(folder), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    plan_file, env_file = folder / "plans" / "plan.yaml", folder / ".env"
+    assert f"wrote   {plan_file}" in result.stdout and "Next:" in result.stdout and "REPLACE" in result.stdout
+    env = env_file.read_text()
+    assert f"BCBOT_PLANS={folder / 'plans'}" in env and f"DATABASE_URL=sqlite:///{folder / 'bcbot.db'}" in env
+    # The example, its people marked to replace, is valid as written.
+    written = plan_file.read_text()
+    assert written.count("# REPLACE") == 5 and "slack: U0SPARKS01  # REPLACE" in written
+    check = bcbot("plan", "check", cwd=folder)
+    assert check.returncode == 0 and "ok: wunderroot-bcp" in check.stdout, check.stdout + check.stderr
+    # The seed plan as a BC manager writes it (bullet-point purposes, the handbook's relative contacts link,
+    # the seed's review date, long past) passes, with the past date as a warning.
+    plan_file.write_text(GOOD.replace("next: 2027-11-15", "next: 2015-11-30"))
+    check = bcbot("plan", "check", cwd=folder)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert f"{plan_file}:16: review.next: 2015-11-30 is in the past" in check.stdout and "(warning)" in check.stdout
+    # Run again, it keeps what was edited.
+    again = bcbot("init", str(folder), cwd=tmp_path)
+    assert again.returncode == 0 and "kept" in again.stdout and "2015-11-30" in plan_file.read_text()
+
+
+def test_version_and_plan_schema():
+    import json
+
+    version = bcbot("--version")
+    assert version.returncode == 0 and version.stdout.startswith("bcbot ") and version.stdout.split()[1][0].isdigit()
+    schema = json.loads(bcbot("plan", "schema").stdout)
+    assert schema["title"] == "bcbot plan file" and {"id", "phases", "activation", "handbook_url"} <= set(schema["properties"])
+    assert schema["properties"]["id"]["examples"] == ["wunderroot-bcp"]
+    purpose = schema["$defs"]["Phase"]["properties"]["purpose"]
+    assert {"type": "array", "items": {"type": "string"}} in purpose["anyOf"]

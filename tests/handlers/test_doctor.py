@@ -78,8 +78,30 @@ def test_a_healthy_setup_passes_every_check_in_order(fake_slack, db_url):
     checks = checks_for(fake_slack, db_url)
     assert [c.name for c in checks] == ORDER
     assert all(c.ok for c in checks), [c.line() for c in checks]
-    assert [c.line()[:4] for c in checks] == ["ok  "] * 6
+    # The bundled example works, but its people are made up: the plans line says so (a warning, not a failure).
+    assert [c.line()[:4] for c in checks] == ["ok  ", "WARN", "ok  ", "ok  ", "ok  ", "ok  "]
+    assert "bundled example plan is in use" in the(checks, "plans").detail and "bcbot init" in the(checks, "plans").fix
     assert "HTTP mode" in the(checks, "mode").detail
+
+
+def test_a_plan_of_ones_own_passes_and_one_with_the_examples_people_or_past_dates_warns(fake_slack, db_url, tmp_path):
+    data = yaml.safe_load((BUNDLED_PLANS / "wunderroot.yaml").read_text())
+    own = tmp_path / "plans" / "own.yaml"
+    own.parent.mkdir()
+    own.write_text(yaml.safe_dump(data))
+    plans = the(checks_for(fake_slack, db_url, bcbot_plans=own.parent), "plans")
+    assert plans.status == "warn" and "made-up people (Joe Baker, Steve Hunton, Steve Parks)" in plans.detail
+    for person in [*data["owners"], *data["activation"]["team"]]:
+        person.pop("email", None)
+        person["slack"] = "U0REAL" + person["name"].split()[-1].upper()[:4]
+    data["review"]["next"] = "2015-11-30"
+    own.write_text(yaml.safe_dump(data))
+    plans = the(checks_for(fake_slack, db_url, bcbot_plans=own.parent), "plans")
+    assert plans.status == "warn" and "made-up" not in plans.detail
+    assert f"{own}:" in plans.detail and "review.next: 2015-11-30 is in the past" in plans.detail
+    data["review"]["next"] = "2028-01-31"
+    own.write_text(yaml.safe_dump(data))
+    assert the(checks_for(fake_slack, db_url, bcbot_plans=own.parent), "plans").status == "ok"
 
 
 def test_a_healthy_socket_mode_setup_passes_with_its_app_token_checked(fake_slack, db_url):
@@ -154,7 +176,7 @@ def test_bad_plans_fail_with_file_field_and_fix_and_people_are_skipped(fake_slac
     checks = checks_for(fake_slack, db_url, bcbot_plans=bad.parent)
     assert [c.name for c in checks] == ORDER
     got = by_name(checks)
-    assert got["plans"].status == "fail" and f"{bad}: testing.next: " in got["plans"].detail
+    assert got["plans"].status == "fail" and f"{bad}:" in got["plans"].detail and ": testing.next: " in got["plans"].detail
     assert f"bcbot plan check {bad.parent}" in got["plans"].fix
     assert got["people"].status == "skip" and "plan" in got["people"].detail
     assert got["database"].ok and got["slack token"].ok
@@ -290,7 +312,8 @@ def test_doctor_command_exits_zero_when_all_is_well(tmp_path, fake_slack):
     migrate(f"sqlite:///{tmp_path}/d.db")
     result = bcbot("doctor", env=doctor_env(fake_slack, tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [f"ok   {n}" for n in ORDER]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        "ok   settings", "WARN plans", *(f"ok   {n}" for n in ORDER[2:])]  # the bundled example: a warning
 
 
 def test_doctor_command_exits_non_zero_on_any_failure_printing_only_its_lines(tmp_path, fake_slack):
@@ -300,7 +323,7 @@ def test_doctor_command_exits_non_zero_on_any_failure_printing_only_its_lines(tm
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "FAIL settings", "ok   plans", "FAIL database", "FAIL slack token", "ok   mode", "SKIP people"], lines
+        "FAIL settings", "WARN plans", "FAIL database", "FAIL slack token", "ok   mode", "SKIP people"], lines
     assert result.stderr == ""  # no slack_sdk retry errors, no alembic INFO lines
     assert BOT_TOKEN not in result.stdout + result.stderr
 

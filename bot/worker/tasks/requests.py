@@ -40,7 +40,7 @@ def ask_team(ctx: TaskContext) -> dict:
         outcome = "team_unreachable"
         message = (f"Your request for *{safe(plan.title, 150)}* is recorded, but no team member could be reached in "
                    f"Slack. Call them now: {safe(names, 500)}"
-                   + (f" — <{safe(plan.activation.contacts_url, 1000)}|contact details>" if plan.activation.contacts_url else ""))
+                   + (f" — {contacts}" if (contacts := blocks.contacts_mrkdwn(plan, "contact details")) else ""))
     bot.slack.post_once(bot.slack.open_dm(request.requested_by), f"request:{request.id}:{outcome}", retry=ctx.retry,
                         text=message)
     return {"asked": len(sent)}
