@@ -5,7 +5,6 @@ from bot.domain.errors import InvalidInput
 from bot.domain.records import StepStatus
 from bot.slack.ids import Action
 from bot.slack.parse import action_value, actor, int_field, modal_meta, selected_user, selected_value, step_from_block, view_id
-from bot.usecases import activation
 from bot.worker import modals
 from handlers import submit_intent, teller
 
@@ -58,12 +57,8 @@ def step_more(ack, body, context):
 
 
 def _decide(ack, body, context, approve: bool):
-    bot = context["bcbot"]
-    person = actor(body)
-    request_id = int_field(action_value(body), "r")
-    ack()
-    bot.defer(activation.decide_request, request_id=request_id, user_id=person.user_id, approve=approve,
-              tell=teller(bot, body))
+    submit_intent(ack, context["bcbot"], body, kind="decide_request",
+                  payload={"request_id": int_field(action_value(body), "r"), "approve": approve})
 
 
 def approve_request(ack, body, context):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
+from bot.domain.errors import InvalidInput
 from bot.domain.records import StepStatus
 from bot.slack.ids import Callback
 from bot.slack.parse import activation_form, actor, decision_input, exercise_report, modal_text, private_int, update_input, view_id
@@ -26,7 +27,10 @@ def activation_submitted(ack, body, view, context):
     bot = context["bcbot"]
     person = actor(body)
     form = activation_form(view, bot.plans.plans)  # InvalidInput -> field errors (app.error)
-    request_id = activation.record_request(bot, view_id=view_id(view), requested_by=person.user_id, form=form)
+    modal = view_id(view)
+    if modal is None:  # the view ID is what makes a replayed submission record once
+        raise InvalidInput("This form's data is not valid; please open it again.")
+    request_id = activation.record_request(bot, view_id=modal, requested_by=person.user_id, form=form)
     ack()
     if request_id is None:  # Slack delivered the same submission twice
         log.info("activation form %s was already submitted: recorded once", view_id(view))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.domain.errors import NotAllowed
 from bot.domain.outbox import Task, incident_subject, request_subject
 from bot.domain.records import ActivationForm, RequestStatus
-from bot.slack.mrkdwn import user_mention
+from bot.slack.mrkdwn import safe, user_mention
 from bot.usecases.access import plan_of, team_ids
 from bot.usecases.ports import Bcbot, UnitOfWork
 
@@ -67,32 +67,30 @@ def _owe_team_ask(uow: UnitOfWork, request_id: int, now: datetime) -> None:
     uow.outbox.add(request_subject(request_id), [Task("ask_team")], now)
 
 
-def decide_request(bot: Bcbot, *, request_id: int, user_id: str, approve: bool) -> int | None:
-    """A team member approves (activating) or declines. Only the first decision counts; the decision,
-    the incident and everything they owe Slack (the team's DMs marked decided, the requester told on
-    a decline, the incident's set-up) are one transaction."""
-    with bot.uow() as uow:
+def decide_request(bot: Bcbot, uow: UnitOfWork, *, actor: str, request_id: int, approve: bool) -> int | None:
+    """A team member approves (activating) or declines (an intent: a replayed click decides once). Only
+    the first decision counts; the decision, the incident and everything they owe Slack (the team's DMs
+    marked decided, the requester told on a decline, the incident's set-up) are one transaction."""
+    request = uow.requests.get(request_id)
+    plan = plan_of(bot, uow, request.plan_version_id)
+    if actor not in team_ids(bot, plan):
+        raise NotAllowed(f"Only the Business Continuity Team for {safe(plan.title, 200)} can approve or decline "
+                         "activation requests.")
+    now = bot.clock()
+    incident_id = None
+    if approve:
+        incident_id = activate_in(bot, uow, request_id=request_id, activated_by=request.requested_by,
+                                  approved_by=actor, from_=(RequestStatus.PENDING,), to=RequestStatus.APPROVED)
+        decided = incident_id is not None
+    else:
+        decided = uow.requests.transition(request_id, from_=(RequestStatus.PENDING,), to=RequestStatus.DECLINED,
+                                          by=actor, now=now)
+    if not decided:
         request = uow.requests.get(request_id)
-        plan = plan_of(bot, uow, request.plan_version_id)
-        if user_id not in team_ids(bot, plan):
-            raise NotAllowed(f"Only the Business Continuity Team for {plan.title} can approve or decline activation "
-                             "requests.")
-        now = bot.clock()
-        incident_id = None
-        if approve:
-            incident_id = activate_in(bot, uow, request_id=request_id, activated_by=request.requested_by,
-                                      approved_by=user_id, from_=(RequestStatus.PENDING,), to=RequestStatus.APPROVED)
-            decided = incident_id is not None
-        else:
-            decided = uow.requests.transition(request_id, from_=(RequestStatus.PENDING,), to=RequestStatus.DECLINED,
-                                              by=user_id, now=now)
-        if not decided:
-            request = uow.requests.get(request_id)
-            who = user_mention(request.decided_by) if request.decided_by else "someone"
-            raise NotAllowed(f"This request was already {request.status.value} by {who}.")
-        uow.outbox.add(request_subject(request_id), [Task("request_decided", depends_on="ask_team", args={"approve": approve, "by": user_id,
-                                                                                   "incident_id": incident_id})], now)
-        uow.commit()
+        who = user_mention(request.decided_by) if request.decided_by else "someone"
+        raise NotAllowed(f"This request was already {request.status.value} by {who}.")
+    uow.outbox.add(request_subject(request_id), [Task("request_decided", depends_on="ask_team", args={
+        "approve": approve, "by": actor, "incident_id": incident_id})], now)
     return incident_id
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from bot.usecases import checklist, governance, incident, phases, stand_down
+from bot.usecases import activation, checklist, governance, incident, phases, stand_down
 
 UseCase = Callable[..., Any]
 
@@ -20,4 +20,5 @@ USE_CASES: dict[str, UseCase] = {
     "mark_reviewed": governance.mark_reviewed,
     "snooze_reminder": governance.snooze,
     "record_test": governance.record_test,
+    "decide_request": activation.decide_request,
 }

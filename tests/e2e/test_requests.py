@@ -88,3 +88,21 @@ def test_only_the_team_can_approve(running):
     running.settle()
     assert rows(running, models.Incident) == []
     assert any("Only the Business Continuity Team" in r.get("text", "") for r in running.fake.responses)
+
+
+def test_a_replayed_approval_decides_once_and_says_nothing_more(running):
+    """The same signed click sent again within Slack's 5 minutes (a replay, or Slack's own retry)."""
+    import time
+
+    request = raise_request(running)
+    click = {"type": "block_actions", "team": {"id": "T0BCBOT"}, "user": {"id": people.BAKER, "team_id": "T0BCBOT"},
+             "api_app_id": "A0BCBOT", "trigger_id": "t-approve", "response_url": running.fake.response_url + "approve",
+             "actions": [{"action_id": "bcbot.request.approve", "block_id": "b", "value": json.dumps({"r": request.id}),
+                          "action_ts": "1700000000.000100"}]}
+    stamp = int(time.time())
+    for _ in range(3):
+        assert running.slack.interactive(click, timestamp=stamp).status == 200
+        running.settle()
+    assert len(rows(running, models.Incident)) == 1
+    assert len(rows(running, models.Intent)) == 1
+    assert not [r for r in running.fake.responses if "already" in r.get("text", "")]
