@@ -1,7 +1,7 @@
 """The /activate slash command and its subcommands."""
 from __future__ import annotations
 
-from bot.slack import replies
+from bot.slack import plan_view, replies
 from bot.slack.parse import actor, subcommand
 from bot.usecases import reads as queries
 from bot.worker import modals
@@ -33,6 +33,8 @@ def activate_command(ack, command, context):
                   channel_id=command.get("channel_id"), user_id=person.user_id, tell=teller(bot, command), urgent=True)
     elif name == "status":
         ack(text=replies.status_text(queries.open_incident_lines(bot)), response_type="ephemeral")
+    elif name == "plan":  # anyone may read the plan: the seed makes it "available online to all staff"
+        ack(response_type="ephemeral", **plan_view.plan_reply(bot.plans.all(), rest))
     elif name == "help":
         ack(text=replies.HELP, response_type="ephemeral")
     else:

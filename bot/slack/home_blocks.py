@@ -159,7 +159,8 @@ def plan_block(card: PlanCard, today: date) -> dict:
 
     owners = safe(", ".join(card.owners), 500) or "none named"
     return section(f"{'⚠️ ' if card.overdue(today) else ''}*{safe(card.title, 150)}*\nOwners: {owners}\n"
-                   f"{dated('Next review', card.next_review)} · {dated('Next test', card.next_test)}")
+                   f"{dated('Next review', card.next_review)} · {dated('Next test', card.next_test)}",
+                   accessory=button("📖 View plan", Action.VIEW_PLAN, {"p": card.plan_id}))
 
 
 def _open_section(data: HomeData) -> list[dict]:

@@ -25,6 +25,8 @@ class Action(StrEnum):
     # App Home: page through older stood-down incidents (the page rides in the button value)
     HOME_OLDER = "bcbot.home.older"
     HOME_LATEST = "bcbot.home.latest"
+    # The plan, for anyone to read (App Home, review reminders)
+    VIEW_PLAN = "bcbot.plan.view"
 
 
 class Callback(StrEnum):

@@ -48,8 +48,8 @@ def _headline(plan: Plan, kind: Kind, due_on: date, today: date) -> str:
 
 def _why(plan: Plan, kind: Kind) -> str:
     if kind == Kind.REVIEW:
-        return (f"The plan is reviewed every {plan.review.interval_months} months. Read it through, update it "
-                "where the business has changed, then press *Mark reviewed*.")
+        return (f"The plan is reviewed every {plan.review.interval_months} months. Read it through (*View plan*), "
+                "update it where the business has changed, then press *Mark reviewed*.")
     return ("The plan is tested before each review: run an exercise in Slack, or record a walkthrough, "
             "tabletop, simulation or live test held outside Slack.")
 
@@ -74,6 +74,7 @@ def reminder_actions(plan_id: str, kind: Kind, due_on: date, *, snooze: bool = T
     elements = [main]
     if snooze:
         elements.append(button("Snooze 1 week", Action.SNOOZE_REMINDER, value))
+    elements.append(button("📖 View plan", Action.VIEW_PLAN, {"p": plan_id}))
     return {"type": "actions", "block_id": f"reminder-{kind}", "elements": elements}
 
 

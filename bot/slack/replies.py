@@ -5,12 +5,18 @@ from bot.slack.mrkdwn import safe
 
 HELP = """*bcbot — run the business continuity plan in Slack*
 • `/activate` — activate a plan: opens a form (circumstance, what happened, services affected, lead). \
-The Business Continuity Team activates at once; anyone else's request goes to the team for approval.
+The Business Continuity Team activates at once; anyone else's request goes to the team for approval. \
+Also App Home's *Activate* button and the *Activate a plan* shortcut.
 • `/activate exercise` — start an exercise of a plan (marked as a drill everywhere; recorded as a test).
-• `/activate decision [TEXT]` — in an incident channel: log a decision (with no text, opens the form).
+• `/activate decision [TEXT]` — in an incident channel: log a decision (with no text, opens the form). \
+Also the *Log as decision* message shortcut.
+• `/activate plan [ID]` — read the plan: phases, steps and who does them, the team, contact details. \
+Also *View plan* in App Home.
 • `/activate status` — list open incidents.
 • `/activate help` — this message.
-In an incident channel, use the checklist buttons to mark steps done or reopen them."""
+In an incident channel: the checklist's *Mark done* / *Reopen*, *Assign* and *⋯* (note, not applicable) on each \
+step; on the pinned header *Next phase →*, *📌 Log decision*, *📣 Post update* and *🛑 Stand down* (the lead \
+or the team)."""
 
 
 def unknown_command(name: str) -> str:

@@ -116,6 +116,21 @@ def cmd_plan_schema(args) -> int:
     return 0
 
 
+def cmd_plan_show(args) -> int:
+    from bot.domain import plan_page
+    from bot.domain.plan import load_plans
+
+    path = Path(args.path) if args.path else load_settings().bcbot_plans
+    plans = {p.id: p for p in load_plans(path)}
+    if args.id is None and len(plans) > 1:
+        return _fail("there are several plans; name one: " + ", ".join(plans), 1)
+    plan = plans.get(args.id) if args.id else next(iter(plans.values()))
+    if plan is None:
+        return _fail(f"there is no plan {args.id!r}; the plans are: " + ", ".join(plans), 1)
+    print(plan_page.markdown(plan) if args.format == "md" else plan_page.text(plan), end="")
+    return 0
+
+
 def cmd_init(args) -> int:
     from bot.tools.setup_files import init
 
@@ -210,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = plan.add_parser("check", help="validate plan files; every problem with file and field")
     check.add_argument("path", nargs="?", help="a plan YAML file or folder (default: BCBOT_PLANS)")
     check.set_defaults(func=cmd_plan_check)
+    show = plan.add_parser("show", help="print a plan as a handbook page (phases, steps, roles, team, contacts)")
+    show.add_argument("id", nargs="?", help="the plan's id (default: the only plan)")
+    show.add_argument("--format", choices=["text", "md"], default="text")
+    show.add_argument("--path", help="a plan YAML file or folder (default: BCBOT_PLANS)")
+    show.set_defaults(func=cmd_plan_show)
     plan.add_parser("schema", help="print the plan file's JSON Schema (for editors that check YAML)"
                     ).set_defaults(func=cmd_plan_schema)
     status = plan.add_parser("status", help="every plan's owners, last and next review and test, what is overdue")

@@ -17,6 +17,18 @@ def open_activation(bot: Bcbot, *, trigger_id: str, user_id: str, exercise: bool
         raise
 
 
+def open_plan(bot: Bcbot, *, trigger_id: str, plan_id: str, user_id: str) -> None:
+    """The View plan modal: the plan as loaded now, for anyone in the workspace."""
+    from bot.slack.plan_view import plan_modal
+
+    try:
+        bot.slack.open_view(trigger_id=trigger_id, view=plan_modal(bot.plans.get(plan_id)))
+    except SlackUnavailable as err:
+        if "expired_trigger_id" in str(err):
+            raise SlackUnavailable("Slack took too long to open the plan. Please press View plan again.") from err
+        raise
+
+
 def switch_plan(bot: Bcbot, *, view_id: str, view_hash: str | None, plan_id: str, user_id: str, exercise: bool) -> None:
     plan = bot.plans.get(plan_id)
     view = blocks.activation_modal(plans=bot.plans.all(), plan=plan, user_id=user_id, exercise=exercise)

@@ -201,13 +201,13 @@ def test_reminder_dm_says_what_when_and_has_the_buttons(plan):
     text = _texts(blocks)
     assert "Wunderroot Business Continuity Plan" in text and "due in 7 days" in text and "Mon 15 Nov 2027" in text
     [actions] = [b for b in blocks if b["type"] == "actions"]
-    assert [e["text"]["text"] for e in actions["elements"]] == ["Mark reviewed", "Snooze 1 week"]
+    assert [e["text"]["text"] for e in actions["elements"]] == ["Mark reviewed", "Snooze 1 week", "📖 View plan"]
     assert reminder_ref(json.loads(actions["elements"][0]["value"])) == reminder_ref(
         {"p": plan.id, "k": "review", "d": "2027-11-15"})
     test = due_reminder(Kind.TEST, date(2027, 5, 14), now=utc(2027, 5, 30, 10), tz=LONDON, hour=9, schedule=DEFAULT)
     team_blocks = render.reminder_blocks(plan, test, today=date(2027, 5, 30), as_team=True, gov=None, tz=LONDON)
     assert "overdue by 16 days" in _texts(team_blocks) and "Business Continuity Team" in _texts(team_blocks)
-    assert [e["text"]["text"] for e in team_blocks[-1]["elements"]] == ["Record test", "Snooze 1 week"]
+    assert [e["text"]["text"] for e in team_blocks[-1]["elements"]] == ["Record test", "Snooze 1 week", "📖 View plan"]
 
 
 def test_plan_and_user_text_is_escaped_and_within_limits(plan):

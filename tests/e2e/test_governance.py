@@ -109,7 +109,7 @@ def test_owners_get_only_the_latest_due_stage_once_and_a_restart_sends_nothing_a
         text = text_of(dm)
         assert "Wunderroot Business Continuity Plan" in text and "due in 5 days" in text and "Mon 15 Nov 2027" in text
         assert [e["text"]["text"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
-            "Mark reviewed", "Snooze 1 week"]
+            "Mark reviewed", "Snooze 1 week", "📖 View plan"]
     assert dms(running, people.BAKER) == []  # the team is not told before escalation
     assert sweep(running).sent == 0
 
@@ -234,7 +234,8 @@ def test_snooze_silences_a_reminder_for_a_week_then_it_comes_back(start):
     assert governance_row(running).review_snoozed_until == utc(2027, 11, 17, 9)  # 09:00 GMT a week later
     [dm] = dms(running, people.HUNTON)
     assert "Snoozed by <@U0HUNTON01> until Wed 17 Nov 2027" in text_of(dm)
-    assert [e["action_id"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]] == [Action.MARK_REVIEWED]
+    assert [e["action_id"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
+        Action.MARK_REVIEWED, Action.VIEW_PLAN]
 
     clock.advance(days=5)  # the due day passes during the snooze
     assert sweep(running).sent == 0

@@ -108,3 +108,13 @@ def test_version_and_plan_schema():
     assert schema["properties"]["id"]["examples"] == ["wunderroot-bcp"]
     purpose = schema["$defs"]["Phase"]["properties"]["purpose"]
     assert {"type": "array", "items": {"type": "string"}} in purpose["anyOf"]
+
+
+def test_plan_show_prints_the_plan_as_a_handbook_page():
+    md = bcbot("plan", "show", "--format", "md", "--path", str(BUNDLED_PLANS))
+    assert md.returncode == 0 and md.stdout.startswith("# Wunderroot Business Continuity Plan\n")
+    assert "## Phase 3: Resumption and recovery" in md.stdout and "6. Hold a post-incident review" in md.stdout
+    text = bcbot("plan", "show", "wunderroot-bcp", "--path", str(BUNDLED_PLANS))
+    assert text.returncode == 0 and "Business Continuity Team: Steve Parks, Managing Director (UK)" in text.stdout
+    missing = bcbot("plan", "show", "nope", "--path", str(BUNDLED_PLANS))
+    assert missing.returncode == 1 and "no plan 'nope'" in missing.stderr and "wunderroot-bcp" in missing.stderr
