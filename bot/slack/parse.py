@@ -28,8 +28,9 @@ def envelope_problem(body) -> str | None:
     for key in _OBJECTS:
         if body.get(key) is not None and not isinstance(body[key], dict):
             return f"`{key}` is a {type(body[key]).__name__}, not an object"
-    if "view" in body and not isinstance(body["view"], dict):  # Bolt's unhandled-request log reads a null view
-        return "`view` is null, not an object"
+    for key in ("view", "event"):  # Bolt reads a null view (its unhandled-request log) and a null event (self-events)
+        if key in body and not isinstance(body[key], dict):
+            return f"`{key}` is null, not an object"
     for key in _NAMED:
         if body.get(key) is not None and not isinstance(body[key], (dict, str)):
             return f"`{key}` is a {type(body[key]).__name__}"
