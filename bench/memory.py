@@ -5,8 +5,8 @@
 The bot runs in its own process, started as `bcbot serve` starts it (migrations, plan versions, the
 worker process with the scheduler, waitress on 127.0.0.1) on a temporary SQLite database; this process
 runs the fake Slack (answering at once) and reads RSS from /proc: the serving process's, the worker
-process's, and their sum. The activations are driven through the use cases, as the modal's submit does
-(`bot.activation.record_request`, then `process_request` deferred to the worker) in batches of
+process's, and their sum. The activations are recorded as the modal's submit records them (a
+`SubmitActivation` command as an intent, then handed to the worker to run) in batches of
 --workers submitted at once, each by a team member with its own circumstance (so its own channel), and
 the full Slack set-up (channel, topic, invites, header, pin, announcement, checklist, DM) happens
 against the fake. RSS is printed after start, along the way, and at the end after a garbage
@@ -29,10 +29,11 @@ import _harness as h
 def child_main(fake_url: str, db_path: str) -> int:
     """Child process: the bot, started as `bcbot serve` does; activates on command."""
     h.quiet()
-    from bot.usecases import activation
-    from bot.runtime.app import create_app
+    from bot.domain.commands import RunIntent, SubmitActivation, encode
     from bot.domain.records import ActivationForm
+    from bot.runtime.app import create_app
     from bot.runtime.http import make_server
+    from bot.usecases.ports import utcnow
     from config.settings import load_settings
 
     settings = load_settings(_env_file=None, slack_bot_token=h.TOKEN, slack_signing_secret=h.SECRET,
@@ -55,8 +56,10 @@ def child_main(fake_url: str, db_path: str) -> int:
         form = ActivationForm(plan_id=plan.id, circumstance=f"Memory drill {n:05d}",
                               summary=f"Drill {n}: the file server is unreachable", services=(),
                               lead_user_id=team[n % 3])
-        request_id = activation.record_request(bot, view_id=f"VMEM{n:05d}", requested_by=team[n % 3], form=form)
-        bot.defer(activation.process_request, request_id=request_id)
+        intent_id, _ = bot.record_intent(kind=SubmitActivation.kind, actor=team[n % 3], dedupe_key=f"view:VMEM{n:05d}",
+                                         payload=encode(SubmitActivation(form, view_id=f"VMEM{n:05d}")), tell={},
+                                         now=utcnow())
+        bot.send(RunIntent(intent_id), None, False)
 
     def activate(count: str, workers: str) -> str:
         """`count` activations, `workers` at a time (each batch submitted at once, then finished)."""

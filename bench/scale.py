@@ -30,6 +30,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import _harness as h
+
 from storage.db import counting_statements  # noqa: E402  (after _harness puts the repo on sys.path)
 
 SECOND_OWNER = "U0OWNER002"
@@ -55,11 +56,13 @@ def catalog(count: int, due):
 
 
 def make_bot(engine, fake, plans, now):
-    from bot.worker.runner import Background
-    from bot.usecases.ports import Bcbot, Directory
+    from bot.bcbot import Bcbot
     from bot.slack.api import SlackApi, make_client
+    from bot.usecases.ports import Directory
+    from bot.worker.runner import Background
     from config.settings import load_settings
     from storage.db import make_session_factory
+    from storage.repositories.intents import IntentWriter
     from storage.uow import uow_factory
 
     settings = load_settings(_env_file=None, slack_bot_token=h.TOKEN, slack_api_url=fake.url,
@@ -67,7 +70,7 @@ def make_bot(engine, fake, plans, now):
     slack = SlackApi(make_client(token=h.TOKEN, base_url=fake.url))
     return Bcbot(settings=settings, plans=plans, uow=uow_factory(make_session_factory(engine)), slack=slack,
                  directory=Directory(slack.lookup_email), background=Background(1), healthy=lambda: True,
-                 clock=lambda: now)
+                 record_intent=IntentWriter(engine), clock=lambda: now)
 
 
 def seed_incidents(engine, bot, *, first_id: int, stood_down: int, open_: int, now, batch: int = 20_000) -> int:
@@ -150,9 +153,9 @@ def view_size(view: dict) -> tuple[int, int, int]:
 
 
 def measure(engine, fake, bot, label: str, *, incidents: int, sweeps: int, renders: int) -> dict:
-    from bot.worker import reminders as governance
-    from bot.usecases import reads as queries
     from bot.slack.home_blocks import HomePage
+    from bot.usecases import reads as queries
+    from bot.worker import reminders as governance
 
     calls = len(fake.calls)
     out: dict = {}

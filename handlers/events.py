@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.domain.commands import PublishHome
 from bot.slack.parse import USER_ID
-from bot.worker import home as app_home
 
 log = logging.getLogger("bcbot")
 
@@ -35,4 +35,4 @@ def app_home_opened(body, event, context):
     if not first_delivery(bot, body):
         log.debug("app_home_opened %s was already handled (a retry)", body.get("event_id"))
         return
-    bot.defer(app_home.publish_home, user_id=user_id)
+    bot.send(PublishHome(user_id=user_id), None, False)

@@ -1,16 +1,15 @@
 """Plan governance: the buttons of review and test reminders, and the record-test modal.
 
-Mark reviewed, Snooze and the record-test submission change what bcbot records: each is an intent
-(bot.usecases.governance, run by the worker). Record test and Start an exercise only open or turn a
-modal: deferred calls bound to Slack's trigger or view (bot.worker.governance_modals)."""
+Mark reviewed, Snooze and the record-test submission change what bcbot records: each is a recorded
+command. Record test and Start an exercise only open or turn a modal (handed over, never recorded)."""
 from __future__ import annotations
 
+from bot.domain.commands import MarkReviewed, OpenRecordTest, RecordTest, SnoozeReminder, StartExercise
 from bot.domain.reminders import local_today
 from bot.slack.governance_parse import message_ref, plan_id_of, record_test_form, reminder_ref, trigger_of, view_ref
 from bot.slack.ids import Action, Callback
 from bot.slack.parse import action_value, actor
-from bot.worker import governance_modals
-from handlers import submit_intent, teller
+from handlers import hand_over, submit
 
 
 def register(app) -> None:
@@ -21,41 +20,30 @@ def register(app) -> None:
     app.view(Callback.RECORD_TEST.value)(test_recorded)
 
 
-def _reminder_payload(body: dict) -> dict:
-    """The reminder a button is about, and the message it was pressed in (to update it)."""
-    message = message_ref(body)
-    return {"ref": reminder_ref(action_value(body)).payload(), "message": message.payload() if message else None}
-
-
 def mark_reviewed(ack, body, context):
-    submit_intent(ack, context["bcbot"], body, kind="mark_reviewed", payload=_reminder_payload(body))
+    submit(ack, context["bcbot"], body, MarkReviewed(reminder_ref(action_value(body)), message_ref(body)))
 
 
 def snooze_reminder(ack, body, context):
-    submit_intent(ack, context["bcbot"], body, kind="snooze_reminder", payload=_reminder_payload(body))
+    submit(ack, context["bcbot"], body, SnoozeReminder(reminder_ref(action_value(body)), message_ref(body)))
 
 
 def record_test(ack, body, context):
-    bot = context["bcbot"]
     person = actor(body)
     ref = reminder_ref(action_value(body))
-    trigger_id = trigger_of(body)
-    ack()
-    bot.defer(governance_modals.open_record_test, plan_id=ref.plan_id, user_id=person.user_id, trigger_id=trigger_id,
-              tell=teller(bot, body), urgent=True)
+    hand_over(ack, context["bcbot"], body, OpenRecordTest(trigger_id=trigger_of(body), plan_id=ref.plan_id,
+                                                          user_id=person.user_id))
 
 
 def start_exercise(ack, body, context):
-    bot = context["bcbot"]
     person = actor(body)
     plan_id = plan_id_of(action_value(body))
     view_id, view_hash = view_ref(body)
-    ack()
-    bot.defer(governance_modals.start_exercise, plan_id=plan_id, user_id=person.user_id, view_id=view_id,
-              view_hash=view_hash, tell=teller(bot, body))
+    hand_over(ack, context["bcbot"], body, StartExercise(view_id=view_id, view_hash=view_hash, plan_id=plan_id,
+                                                         user_id=person.user_id), urgent=False)
 
 
 def test_recorded(ack, body, view, context):
     bot = context["bcbot"]
     form = record_test_form(view, today=local_today(bot.clock(), bot.settings.timezone))  # field errors
-    submit_intent(ack, bot, body, kind="record_test", payload={"form": form.payload()})
+    submit(ack, bot, body, RecordTest(form))

@@ -289,3 +289,29 @@ def describe_due(due_on: date, today: date) -> str:
     if days == 0:
         return "due today"
     return f"overdue by {-days} day{'s' if days != -1 else ''}"
+
+
+# What a reminder's buttons and the record-test form are about (carried by commands) --------------------
+@dataclass(frozen=True)
+class ReminderRef:
+    """What a reminder's button says: the plan, the kind, and the due date it was about."""
+
+    plan_id: str
+    kind: Kind
+    due_on: date
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message bcbot sent (to update it in place)."""
+
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class RecordTestForm:
+    plan_id: str
+    test_type: PlanTestType
+    held_on: date
+    notes: str

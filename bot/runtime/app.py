@@ -16,12 +16,14 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy import Engine
 
+from bot.bcbot import Bcbot
+from bot.domain.commands import Tell
 from bot.domain.errors import InvalidInput, NotAllowed, NotReady, explain
 from bot.runtime.container import build_bot
 from bot.runtime.identity import Identity, ask, keep_asking
 from bot.slack.api import make_client
 from bot.slack.ids import Field
-from bot.usecases.ports import Bcbot, utcnow
+from bot.usecases.ports import utcnow
 from bot.worker.jobs import start_background_jobs
 from bot.worker.process import WorkerProcess
 from config.settings import Settings
@@ -58,9 +60,10 @@ class BcbotApp:
         bot = self.bot
         if bot.settings.bcbot_worker == "process":
             bot.effects = None  # the worker process runs the outbox; this one only records and acks
-            bot.worker = WorkerProcess(bot.settings, identity=(identity.user_id, identity.team_id),
-                                       version_ids=bot.plans.version_ids, scheduler=scheduler,
-                                       on_incidents_changed=bot.incidents_changed)
+            bot.worker = worker = WorkerProcess(bot.settings, identity=(identity.user_id, identity.team_id),
+                                                version_ids=bot.plans.version_ids, scheduler=scheduler,
+                                                on_incidents_changed=bot.incidents_changed)
+            bot.send = lambda request, reply_to, urgent: worker.submit(request, reply_to, urgent=urgent)
             bot.bot_user_id, bot.enterprise_id = identity.user_id, identity.enterprise_id
         else:
             bot.bot_user_id, bot.enterprise_id = identity.user_id, identity.enterprise_id
@@ -143,10 +146,10 @@ def error_response(bot: Bcbot, error: Exception, body: dict) -> BoltResponse:
         return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": message}),
                             headers={"content-type": "application/json"})
     if kind in ("block_actions", "shortcut", "message_action"):
-        from handlers import teller
+        from handlers import reply_to
 
-        tell = teller(bot, body)  # the response_url, or a DM when there is none (a button in a modal)
-        bot.defer(tell, text=message)
+        # the response_url, or a DM when there is none (a button in a modal)
+        bot.send(Tell(message), reply_to(bot, body), False)
     return BoltResponse(status=200, body="")
 
 

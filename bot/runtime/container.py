@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Callable
 
 from sqlalchemy import Engine
 
+from bot.bcbot import Bcbot
 from bot.domain.plan import load_plans
 from bot.slack.api import SlackApi, make_client
-from bot.usecases.ports import Bcbot, Directory, PlanCatalog, utcnow
+from bot.usecases.ports import Directory, PlanCatalog, utcnow
 from bot.worker.outbox import OutboxRunner
 from bot.worker.runner import Background
 from bot.worker.tasks import TASKS
+from bot.worker.views import run
 from config.settings import Settings
 from storage.db import make_engine, make_session_factory, patient_locks, ping
 from storage.repositories.intents import IntentWriter
@@ -43,6 +46,8 @@ def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
         healthy=lambda: ping(engine),
         clock=clock,
         record_intent=IntentWriter(engine),
+        permalink=slack.permalink,
     )
+    bot.send = partial(run, bot)  # threads mode; a worker process replaces it (BcbotApp.start)
     bot.effects = OutboxRunner(bot, TASKS, submit=background.submit, lease_seconds=settings.bcbot_lease_seconds)
     return bot, engine

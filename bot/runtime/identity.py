@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from bot.usecases.ports import Bcbot
+from bot.bcbot import Bcbot
 
 log = logging.getLogger("bcbot")
 FIRST_PAUSE_S = 1.0

@@ -15,6 +15,7 @@ from bot.runtime.container import build_bot
 from bot.worker.jobs import start_background_jobs
 from bot.worker.process import MODAL_WORKERS, NICENESS
 from bot.worker.runner import freeze_startup_objects
+from bot.worker.views import run
 
 log = logging.getLogger("bcbot.worker")
 
@@ -63,11 +64,11 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
         for message in batch:
             if message[0] == "task":
                 try:
-                    use_case, kwargs, tell, urgent = pickle.loads(message[1])
+                    request, reply_to, urgent = pickle.loads(message[1])
                 except Exception:  # e.g. code changed under a running bot: drop this job, not the batch
                     log.exception("the worker could not read a job; it was dropped")
                     continue
-                bot.defer(use_case, tell=tell, urgent=urgent, **kwargs)
+                run(bot, request, reply_to, urgent)
             elif message[0] == "ask":
                 threading.Thread(target=answer, args=message[1:], daemon=True).start()
             elif message[0] == "stop":

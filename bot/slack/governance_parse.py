@@ -1,71 +1,21 @@
 """Plan governance in Slack's language: what a reminder's buttons, the message they sit in and the
 record-test modal say, validated (InvalidInput otherwise). Pure: no Slack calls, no database.
 
-Each parsed value also has a JSON form (`payload()`, `of()`), the shape it travels in as an intent's
-payload (docs/durable-road.md).
+The parsed values are the domain's (bot.domain.reminders); they travel inside typed commands.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.errors import InvalidInput
-from bot.domain.reminders import OUTSIDE_TEST_TYPES, Kind, PlanTestType
+from bot.domain.reminders import OUTSIDE_TEST_TYPES, Kind, MessageRef, RecordTestForm, ReminderRef
 from bot.domain.text import clean
 from bot.slack.ids import INPUT_ACTION, Input
 from bot.slack.plan_blocks import NOTES_MAX
 
 PLAN_ID_MAX = 64
 _BAD_BUTTON = "This button's data is not valid; it may be from an old message."
-
-
-@dataclass(frozen=True)
-class ReminderRef:
-    """What a reminder's button says: the plan, the kind, and the due date it was about."""
-
-    plan_id: str
-    kind: Kind
-    due_on: date
-
-    def payload(self) -> dict:
-        return {"plan_id": self.plan_id, "kind": str(self.kind), "due_on": self.due_on.isoformat()}
-
-    @classmethod
-    def of(cls, payload: dict) -> "ReminderRef":
-        return cls(plan_id=payload["plan_id"], kind=Kind(payload["kind"]), due_on=date.fromisoformat(payload["due_on"]))
-
-
-@dataclass(frozen=True)
-class MessageRef:
-    """A message bcbot sent (to update it in place)."""
-
-    channel: str
-    ts: str
-
-    def payload(self) -> dict:
-        return {"channel": self.channel, "ts": self.ts}
-
-    @classmethod
-    def of(cls, payload: dict | None) -> "MessageRef | None":
-        return cls(payload["channel"], payload["ts"]) if payload else None
-
-
-@dataclass(frozen=True)
-class RecordTestForm:
-    plan_id: str
-    test_type: PlanTestType
-    held_on: date
-    notes: str
-
-    def payload(self) -> dict:
-        return {"plan_id": self.plan_id, "test_type": self.test_type.value, "held_on": self.held_on.isoformat(),
-                "notes": self.notes}
-
-    @classmethod
-    def of(cls, payload: dict) -> "RecordTestForm":
-        return cls(plan_id=payload["plan_id"], test_type=PlanTestType(payload["test_type"]),
-                   held_on=date.fromisoformat(payload["held_on"]), notes=payload["notes"])
 
 
 def _dict(value) -> dict:

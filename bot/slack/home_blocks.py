@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.domain.incident import STATE_LABELS
-from bot.domain.records import Incident, Progress
+from bot.domain.records import HomePage, Incident, Progress
 from bot.slack.blocks import HEADER_MAX, SECTION_MAX, _plain, button, context, section, slack_date
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import channel_link, safe, user_mention
@@ -22,39 +22,6 @@ OPEN_MAX = 20
 RECENT_MAX = 10
 PLANS_MAX = 20
 ACTIVATE_VALUE = "activate"
-
-
-# Paging state: only in the button value ---------------------------------------------------------
-@dataclass(frozen=True)
-class HomePage:
-    """Which page of stood-down incidents to show: page 1 is the most recent; later pages start after
-    `before`, the (stood_down_at, id) of the last incident on the previous page."""
-
-    number: int = 1
-    before: tuple[datetime, int] | None = None
-
-    def value(self) -> dict:
-        if self.before is None:
-            return {"p": 1}
-        at, incident_id = self.before
-        return {"p": self.number, "t": at.isoformat(), "i": incident_id}
-
-    @classmethod
-    def from_value(cls, value: dict) -> "HomePage":
-        """A page from a button value; anything malformed (an old or forged button) means page 1."""
-        try:
-            number, at, incident_id = value["p"], datetime.fromisoformat(value["t"]), value["i"]
-        except (KeyError, TypeError, ValueError):
-            return cls()
-        if (not isinstance(number, int) or isinstance(number, bool) or not 1 < number < 1_000_000
-                or not isinstance(incident_id, int) or isinstance(incident_id, bool) or incident_id <= 0
-                or at.tzinfo is None):
-            return cls()
-        return cls(number=number, before=(at, incident_id))
-
-    def next(self, last: Incident) -> "HomePage":
-        assert last.stood_down_at is not None
-        return HomePage(number=self.number + 1, before=(last.stood_down_at, last.id))
 
 
 # What the home shows ------------------------------------------------------------------------------

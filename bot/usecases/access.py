@@ -6,19 +6,19 @@ from bot.domain.incident import is_open
 from bot.domain.plan import Plan
 from bot.domain.records import Incident
 from bot.slack.mrkdwn import user_mention
-from bot.usecases.ports import Bcbot, UnitOfWork
+from bot.usecases.ports import Parts, UnitOfWork
 
 
-def plan_of(bot: Bcbot, uow: UnitOfWork, version_id: int) -> Plan:
+def plan_of(bot: Parts, uow: UnitOfWork, version_id: int) -> Plan:
     """The exact plan version an incident or request was made with (parsed once per process)."""
     return bot.plans.snapshot(version_id, lambda: uow.plans.snapshot(version_id))
 
 
-def team_ids(bot: Bcbot, plan: Plan) -> list[str]:
+def team_ids(bot: Parts, plan: Plan) -> list[str]:
     return bot.directory.user_ids(plan.activation.team)
 
 
-def load(bot: Bcbot, uow: UnitOfWork, incident_id: int, *, must_be_open: bool = True) -> tuple[Incident, Plan]:
+def load(bot: Parts, uow: UnitOfWork, incident_id: int, *, must_be_open: bool = True) -> tuple[Incident, Plan]:
     incident = uow.incidents.find(incident_id)
     if incident is None:
         raise NotFound("That incident no longer exists.")
@@ -35,13 +35,13 @@ def incident_in_channel(uow: UnitOfWork, channel_id: str | None) -> Incident:
     return incident
 
 
-def require_lead_or_team(bot: Bcbot, incident: Incident, plan: Plan, user_id: str | None, doing: str) -> None:
+def require_lead_or_team(bot: Parts, incident: Incident, plan: Plan, user_id: str | None, doing: str) -> None:
     if user_id != incident.lead_user_id and user_id not in team_ids(bot, plan):
         raise NotAllowed(f"Only the incident lead ({user_mention(incident.lead_user_id)}) or the Business Continuity "
                          f"Team can {doing} {incident.ref}.")
 
 
-def require_responder(bot: Bcbot, incident: Incident, plan: Plan, user_id: str | None, doing: str) -> None:
+def require_responder(bot: Parts, incident: Incident, plan: Plan, user_id: str | None, doing: str) -> None:
     """The lead, the team and the plan owners: the people the incident channel was opened for."""
     owners = bot.directory.user_ids(plan.owners)
     if user_id != incident.lead_user_id and user_id not in team_ids(bot, plan) and user_id not in owners:

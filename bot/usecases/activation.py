@@ -1,16 +1,17 @@
-"""Use cases of activation: record a request, activate or ask the team, approve/decline. Every Slack
+"""Use cases of activation: a submitted form activates or asks the team; approve/decline. Every Slack
 effect (the team's DMs, the set-up of a new incident) is owed to the outbox in the same transaction."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from bot.domain.commands import DecideRequest, SubmitActivation
 from bot.domain.errors import NotAllowed
 from bot.domain.outbox import Task, incident_subject, request_subject
-from bot.domain.records import ActivationForm, RequestStatus
+from bot.domain.records import RequestStatus
 from bot.slack.mrkdwn import safe, user_mention
 from bot.usecases.access import plan_of, team_ids
-from bot.usecases.ports import Bcbot, UnitOfWork
+from bot.usecases.ports import Parts, UnitOfWork
 
 log = logging.getLogger("bcbot.activation")
 
@@ -30,47 +31,35 @@ DEPENDS_ON = {"set_topic": CREATE_CHANNEL, "invite": CREATE_CHANNEL, "post_heade
 
 
 # Requests ------------------------------------------------------------------------------------
-def record_request(bot: Bcbot, *, view_id: str | None, requested_by: str, form: ActivationForm) -> int | None:
-    """Runs before the ack: one fast insert, keyed on the view so a double submit records once."""
-    with bot.uow() as uow:
-        request_id = uow.requests.add(view_id=view_id, plan_version_id=bot.plans.version_ids[form.plan_id],
-                                      requested_by=requested_by, form=form, now=bot.clock())
-        uow.commit()
-    return request_id
-
-
-def process_request(bot: Bcbot, *, request_id: int, resume: bool = False) -> int | None:
-    """After the ack: a team member's request activates; anyone else's goes to the team (its DMs owed
-    to the outbox with the move to pending, in one transaction).
-
-    `resume` (the sweep): a pending request from before the outbox asked the team, whose approval DMs
-    were never recorded, is owed them again (each DM is looked for before it is sent)."""
-    with bot.uow() as uow:
-        request = uow.requests.get(request_id)
-        plan = plan_of(bot, uow, request.plan_version_id)
-        team = team_ids(bot, plan)
-        incident_id = None
-        if request.status is RequestStatus.PENDING:
-            if resume and not request.approval_messages:
-                _owe_team_ask(uow, request_id, bot.clock())
-        elif request.requested_by in team:
-            incident_id = activate_in(bot, uow, request_id=request_id, activated_by=request.requested_by,
-                                      from_=(RequestStatus.RECEIVED,), to=RequestStatus.ACTIVATED)
-        elif uow.requests.transition(request_id, from_=(RequestStatus.RECEIVED,), to=RequestStatus.PENDING):
-            _owe_team_ask(uow, request_id, bot.clock())
-            log.info("activation request %s is not from the team: sent to the team for approval", request_id)
-        uow.commit()
-    return incident_id
+def submit_activation(bot: Parts, uow: UnitOfWork, command: SubmitActivation, *, actor: str) -> int | None:
+    """The activation form, submitted (an intent keyed on the view: a double submit records once). A team
+    member's request activates at once; anyone else's goes to the team, its DMs owed to the outbox with
+    the request, in one transaction. The incident's ID when it activated."""
+    form = command.form
+    plan = bot.plans.get(form.plan_id)  # NotFound, in words, if it was removed since the form opened
+    now = bot.clock()
+    request_id = uow.requests.add(view_id=command.view_id, plan_version_id=bot.plans.version_ids[plan.id],
+                                  requested_by=actor, form=form, now=now)
+    if request_id is None:  # the same form recorded before intents were keyed (an older bot's row)
+        return None
+    if actor in team_ids(bot, plan):
+        return activate_in(bot, uow, request_id=request_id, activated_by=actor,
+                           from_=(RequestStatus.RECEIVED,), to=RequestStatus.ACTIVATED)
+    uow.requests.transition(request_id, from_=(RequestStatus.RECEIVED,), to=RequestStatus.PENDING)
+    _owe_team_ask(uow, request_id, now)
+    log.info("activation request %s is not from the team: sent to the team for approval", request_id)
+    return None
 
 
 def _owe_team_ask(uow: UnitOfWork, request_id: int, now: datetime) -> None:
     uow.outbox.add(request_subject(request_id), [Task("ask_team")], now)
 
 
-def decide_request(bot: Bcbot, uow: UnitOfWork, *, actor: str, request_id: int, approve: bool) -> int | None:
+def decide_request(bot: Parts, uow: UnitOfWork, command: DecideRequest, *, actor: str) -> int | None:
     """A team member approves (activating) or declines (an intent: a replayed click decides once). Only
     the first decision counts; the decision, the incident and everything they owe Slack (the team's DMs
     marked decided, the requester told on a decline, the incident's set-up) are one transaction."""
+    request_id, approve = command.request_id, command.approve
     request = uow.requests.get(request_id)
     plan = plan_of(bot, uow, request.plan_version_id)
     if actor not in team_ids(bot, plan):
@@ -95,17 +84,7 @@ def decide_request(bot: Bcbot, uow: UnitOfWork, *, actor: str, request_id: int, 
 
 
 # Activation ----------------------------------------------------------------------------------
-def activate(bot: Bcbot, *, request_id: int, activated_by: str, from_: tuple[RequestStatus, ...], to: RequestStatus,
-             approved_by: str | None = None) -> int | None:
-    """`activate_in` in a transaction of its own."""
-    with bot.uow() as uow:
-        incident_id = activate_in(bot, uow, request_id=request_id, activated_by=activated_by, from_=from_, to=to,
-                                  approved_by=approved_by)
-        uow.commit()
-    return incident_id
-
-
-def activate_in(bot: Bcbot, uow: UnitOfWork, *, request_id: int, activated_by: str, from_: tuple[RequestStatus, ...],
+def activate_in(bot: Parts, uow: UnitOfWork, *, request_id: int, activated_by: str, from_: tuple[RequestStatus, ...],
                 to: RequestStatus, approved_by: str | None = None) -> int | None:
     """Record the incident, its checklist, the log entry and its Slack set-up (outbox tasks) in the
     caller's transaction. None when another caller already activated (or decided) this request."""
@@ -126,19 +105,3 @@ def activate_in(bot: Bcbot, uow: UnitOfWork, *, request_id: int, activated_by: s
     uow.outbox.add(incident_subject(incident_id), [Task(t, depends_on=DEPENDS_ON.get(t)) for t in names], now)
     log.info("activated incident %s from request %s", incident_id, request_id)
     return incident_id
-
-
-UNPROCESSED_AFTER = timedelta(seconds=30)
-
-
-def resume_pending_requests(bot: Bcbot) -> int:
-    """Finish what a crash or an outage left half done: requests recorded at submit but never
-    processed, or left pending without the team's DMs (processing is idempotent)."""
-    with bot.uow(read_only=True) as uow:
-        stranded = uow.requests.unprocessed(received_before=bot.clock() - UNPROCESSED_AFTER)
-    for request_id in stranded:
-        try:
-            process_request(bot, request_id=request_id, resume=True)
-        except Exception as err:
-            log.warning("activation request %s still unprocessed: %s", request_id, err)
-    return len(stranded)

@@ -1,26 +1,24 @@
 """Use cases of the interactive checklist: mark steps done, not applicable or open again, assign them, note them."""
 from __future__ import annotations
 
+from bot.domain.commands import SetStep, SetStepDetail
 from bot.domain.errors import IncidentStoodDown, InvalidInput
 from bot.domain.incident import is_open
 from bot.domain.records import Incident, Step, StepStatus
 from bot.domain.text import clean
 from bot.slack.ids import Input
 from bot.usecases import effects
-from bot.usecases.ports import Bcbot, UnitOfWork
+from bot.usecases.ports import Parts, UnitOfWork
 
 _VERBS = {StepStatus.DONE: ("done", "done"), StepStatus.OPEN: ("reopened", "reopened"),
           StepStatus.NOT_APPLICABLE: ("na", "marked not applicable")}
 
 
-def set_step(bot: Bcbot, uow: UnitOfWork, *, actor: str, step_id: int, status: str, reason: str | None = None) -> bool:
+def set_step(bot: Parts, uow: UnitOfWork, command: SetStep, *, actor: str) -> bool:
     """Mark a step done, not applicable (with a reason) or open again; the checklist and header are
     re-rendered from this commit. A second identical click changes nothing and logs nothing."""
-    try:
-        new_status = StepStatus(status)
-    except ValueError:
-        raise InvalidInput("That is not a step status; please use the checklist's buttons.") from None
-    why = clean(reason).strip()
+    step_id, new_status = command.step_id, command.status
+    why = clean(command.reason).strip()
     if new_status is StepStatus.NOT_APPLICABLE and not why:
         raise InvalidInput("Say why the step does not apply.", {Input.TEXT.value: "Give a reason."})
     now = bot.clock()
@@ -36,9 +34,9 @@ def set_step(bot: Bcbot, uow: UnitOfWork, *, actor: str, step_id: int, status: s
     return changed
 
 
-def set_step_detail(bot: Bcbot, uow: UnitOfWork, *, actor: str, step_id: int, assignee: str | None = None,
-                    note: str | None = None) -> bool:
+def set_step_detail(bot: Parts, uow: UnitOfWork, command: SetStepDetail, *, actor: str) -> bool:
     """Assign a step to someone, or set its note. Logged with who and when."""
+    step_id, assignee, note = command.step_id, command.assignee, command.note
     now = bot.clock()
     step, incident = open_step(uow, step_id)
     data: dict[str, str | None]

@@ -10,8 +10,10 @@ sweep (bot/worker/reminders.py), through their own once-only ledger.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from datetime import date, datetime
 
+from bot.domain.commands import MarkReviewed, RecordTest, SnoozeReminder
 from bot.domain.errors import BcbotError, NotAllowed, NotFound
 from bot.domain.outbox import Task, incident_subject, plan_subject
 from bot.domain.plan import Plan
@@ -28,9 +30,8 @@ from bot.domain.reminders import (
 )
 from bot.domain.text import clean
 from bot.slack import plan_blocks as render
-from bot.slack.governance_parse import MessageRef, RecordTestForm, ReminderRef
 from bot.slack.mrkdwn import user_mention
-from bot.usecases.ports import Bcbot, UnitOfWork
+from bot.usecases.ports import Parts, UnitOfWork
 
 log = logging.getLogger("bcbot.governance")
 
@@ -39,7 +40,7 @@ class AlreadyDone(BcbotError):
     """The button is about a reminder someone has already dealt with."""
 
 
-def require_steward(bot: Bcbot, plan: Plan, user_id: str, doing: str) -> None:
+def require_steward(bot: Parts, plan: Plan, user_id: str, doing: str) -> None:
     """Only the plan's owners and its activation team look after its reviews and tests."""
     if user_id not in bot.directory.user_ids([*plan.owners, *plan.activation.team]):
         raise NotAllowed(f"Only the owners of {plan.title} and its Business Continuity Team can {doing}. "
@@ -59,10 +60,10 @@ def _task_name(what: str, actor: str, now: datetime, *parts: object) -> str:
 
 
 # The buttons ---------------------------------------------------------------------------------
-def mark_reviewed(bot: Bcbot, uow: UnitOfWork, *, actor: str, ref: dict, message: dict | None = None) -> date:
+def mark_reviewed(bot: Parts, uow: UnitOfWork, command: MarkReviewed, *, actor: str) -> date:
     """Record who reviewed the plan and when, and move its next review on by the plan's interval. Every
     reminder about that review (and the message the button was in) is owed its "done" version."""
-    reminder = ReminderRef.of(ref)
+    reminder = command.ref
     plan = bot.plans.get(reminder.plan_id)
     require_steward(bot, plan, actor, "mark it reviewed")
     now = bot.clock()
@@ -76,18 +77,18 @@ def mark_reviewed(bot: Bcbot, uow: UnitOfWork, *, actor: str, ref: dict, message
         raise AlreadyDone(f"This reminder is out of date: the next review of {plan.title} is due "
                           f"{render.day(gov.next_review)}.{last}")
     log.info("plan %s marked reviewed by %s; next review %s", plan.id, actor, next_review)
-    clicked = MessageRef.of(message)
+    clicked = command.message
     uow.outbox.add(plan_subject(plan.id), [Task(
         "reminders_done", name=_task_name("reviewed", actor, now, reminder.due_on),
         args={"kind": str(Kind.REVIEW), "due_on": reminder.due_on.isoformat(), "outcome": "reviewed", "by": actor,
-              "next_review": next_review.isoformat(), "messages": [clicked.payload()] if clicked else []})], now)
+              "next_review": next_review.isoformat(), "messages": [asdict(clicked)] if clicked else []})], now)
     return next_review
 
 
-def snooze(bot: Bcbot, uow: UnitOfWork, *, actor: str, ref: dict, message: dict | None = None) -> datetime:
+def snooze(bot: Parts, uow: UnitOfWork, command: SnoozeReminder, *, actor: str) -> datetime:
     """Silence this reminder (for everyone it goes to) for a week; it comes back then. The message the
     button was in is owed its snoozed version."""
-    reminder = ReminderRef.of(ref)
+    reminder = command.ref
     plan = bot.plans.get(reminder.plan_id)
     require_steward(bot, plan, actor, "snooze its reminders")
     now = bot.clock()
@@ -99,20 +100,20 @@ def snooze(bot: Bcbot, uow: UnitOfWork, *, actor: str, ref: dict, message: dict 
         raise AlreadyDone(f"This reminder is out of date: the next {what} of {plan.title} is due "
                           f"{render.day(gov.next_date(reminder.kind))}.")
     log.info("plan %s %s reminders snoozed by %s until %s", plan.id, reminder.kind, actor, until)
-    clicked = MessageRef.of(message)
+    clicked = command.message
     if clicked:
         uow.outbox.add(plan_subject(plan.id), [Task(
             "reminder_snoozed", name=_task_name("snoozed", actor, now, reminder.kind, reminder.due_on),
             args={"kind": str(reminder.kind), "due_on": reminder.due_on.isoformat(), "by": actor,
                   "today": local_today(now, tz).isoformat(), "until": until.astimezone(tz).date().isoformat(),
-                  "message": clicked.payload()})], now)
+                  "message": asdict(clicked)})], now)
     return until
 
 
-def record_test(bot: Bcbot, uow: UnitOfWork, *, actor: str, form: dict) -> date | None:
+def record_test(bot: Parts, uow: UnitOfWork, command: RecordTest, *, actor: str) -> date | None:
     """Record a test held outside Slack. The next test is due one review interval after it (unless a
     later test is on record). The test reminders say so, and the person is sent a confirmation."""
-    test_form = RecordTestForm.of(form)
+    test_form = command.form
     plan = bot.plans.get(test_form.plan_id)
     require_steward(bot, plan, actor, "record its tests")
     before = governance_of(uow, plan)
@@ -145,7 +146,7 @@ def _clean_report(report: dict | None) -> dict:
             for key, _ in render.EXERCISE_REPORT_PARTS}
 
 
-def stand_down_follow_ups(bot: Bcbot, uow: UnitOfWork, *, incident: Incident, plan: Plan,
+def stand_down_follow_ups(bot: Parts, uow: UnitOfWork, *, incident: Incident, plan: Plan,
                           exercise_report: dict | None, now: datetime) -> None:
     """What a stand-down owes the plan, inside the stand-down's unit of work:
 

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain.commands import DecisionFromMessage, DecisionInChannel, LogDecision, PostUpdate, SnoozeNudge
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.outbox import Task, incident_subject
-from bot.domain.records import SNOOZE_MINUTES, Decision, DecisionInput, UpdateInput
+from bot.domain.records import SNOOZE_MINUTES, Decision, DecisionInput
 from bot.domain.text import clean
 from bot.slack.mrkdwn import from_slack, user_mention
 from bot.slack.parse import USER_ID
 from bot.usecases import effects
 from bot.usecases.access import incident_in_channel, load, require_responder
-from bot.usecases.ports import Bcbot, UnitOfWork
+from bot.usecases.ports import Parts, UnitOfWork
 
 
-def log_decision(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int, entry: dict) -> Decision:
+def log_decision(bot: Parts, uow: UnitOfWork, command: LogDecision, *, actor: str) -> Decision:
     """Number and record a decision (D1, D2 ... without gaps, under the incident's row lock) and owe its post."""
-    decision_input = DecisionInput(**entry)
+    incident_id, decision_input = command.incident_id, command.entry
     incident, plan = load(bot, uow, incident_id)
     require_responder(bot, incident, plan, actor, "log decisions")
     text = clean(decision_input.decision).strip()
@@ -46,30 +47,29 @@ def log_decision(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int, e
     return decision
 
 
-def decision_in_channel(bot: Bcbot, uow: UnitOfWork, *, actor: str, channel_id: str | None, text: str) -> Decision:
+def decision_in_channel(bot: Parts, uow: UnitOfWork, command: DecisionInChannel, *, actor: str) -> Decision:
     """`/activate decision TEXT` in an incident channel."""
-    incident = incident_in_channel(uow, channel_id)
-    return log_decision(bot, uow, actor=actor, incident_id=incident.id, entry={"decision": text})
+    incident = incident_in_channel(uow, command.channel_id)
+    return log_decision(bot, uow, LogDecision(incident.id, DecisionInput(command.text)), actor=actor)
 
 
-def decision_from_message(bot: Bcbot, uow: UnitOfWork, *, actor: str, channel_id: str | None, message: dict) -> Decision:
+def decision_from_message(bot: Parts, uow: UnitOfWork, command: DecisionFromMessage, *, actor: str) -> Decision:
     """The 'Log as decision' message shortcut: the message becomes a decision, quoted, with its permalink."""
-    incident = incident_in_channel(uow, channel_id)
-    raw = message.get("text") if isinstance(message, dict) else None
-    text = from_slack(raw if isinstance(raw, str) else "").strip()
+    incident = incident_in_channel(uow, command.channel_id)
+    message = command.message
+    text = from_slack(message.text or "").strip()
     if not text:
         raise InvalidInput("That message has no text to log as a decision.")
-    ts = message.get("ts")
-    link = bot.slack.permalink(incident.channel_id, ts) if isinstance(ts, str) and ts and incident.channel_id else None
-    author = message.get("user")
-    decided_by = author if isinstance(author, str) and USER_ID.match(author) else actor
-    return log_decision(bot, uow, actor=actor, incident_id=incident.id,
-                        entry={"decision": text, "decided_by": decided_by, "source_link": link})
+    link = bot.permalink(incident.channel_id, message.ts) if message.ts and incident.channel_id else None
+    author = message.user
+    decided_by = author if author and USER_ID.match(author) else actor
+    return log_decision(bot, uow, LogDecision(incident.id, DecisionInput(text, decided_by=decided_by, source_link=link)),
+                        actor=actor)
 
 
-def post_update(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int, update: dict) -> None:
+def post_update(bot: Parts, uow: UnitOfWork, command: PostUpdate, *, actor: str) -> None:
     """A situation report: recorded, posted in the channel (and the announcement channel), the header refreshed."""
-    update_input = UpdateInput(**update)
+    incident_id, update_input = command.incident_id, command.update
     incident, plan = load(bot, uow, incident_id)
     require_responder(bot, incident, plan, actor, "post status updates")
     situation = clean(update_input.situation).strip()
@@ -91,10 +91,11 @@ def post_update(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int, up
     effects.rerender(uow, incident_id, now, header=True)
 
 
-def snooze_nudge(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int, minutes: object) -> None:
+def snooze_nudge(bot: Parts, uow: UnitOfWork, command: SnoozeNudge, *, actor: str) -> None:
+    incident_id, minutes = command.incident_id, command.minutes
     if minutes not in SNOOZE_MINUTES:
         raise InvalidInput("Snooze for 30 or 60 minutes.")
-    assert isinstance(minutes, int)
+    assert minutes is not None
     incident, plan = load(bot, uow, incident_id)
     require_responder(bot, incident, plan, actor, "snooze update reminders")
     now = bot.clock()
@@ -107,7 +108,7 @@ def snooze_nudge(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int, m
                  text=f"OK: I'll remind {user_mention(incident.lead_user_id)} again in {minutes} minutes.")
 
 
-def nudge_due_updates(bot: Bcbot, uow: UnitOfWork) -> int:
+def nudge_due_updates(bot: Parts, uow: UnitOfWork) -> int:
     """Scheduler job: nudge the lead once per due time when a status update is due (one unit of work)."""
     now = bot.clock()
     nudged = 0

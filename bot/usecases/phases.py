@@ -3,21 +3,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.commands import AdvancePhase
 from bot.domain.errors import BcbotError
 from bot.domain.incident import STATE_LABELS, IncidentEvent, IncidentState, next_state
 from bot.domain.outbox import Task, incident_subject
 from bot.domain.records import StepStatus
 from bot.usecases import effects
 from bot.usecases.access import load, require_lead_or_team
-from bot.usecases.ports import Bcbot, UnitOfWork
+from bot.usecases.ports import Parts, UnitOfWork
 
 FIRST_OVERDUE_LOOK_BACK = timedelta(days=1)
 
 
-def advance_phase(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int,
-                  from_phase: str | None = None) -> IncidentState:
+def advance_phase(bot: Parts, uow: UnitOfWork, command: AdvancePhase, *, actor: str) -> IncidentState:
     """Move to the next phase; open steps are recorded as carried over. `from_phase` is the phase the
     person saw: if the incident has moved on since, nothing happens and they are told."""
+    incident_id, from_phase = command.incident_id, command.from_phase
     incident, plan = load(bot, uow, incident_id)
     require_lead_or_team(bot, incident, plan, actor, "change the phase of")
     if from_phase and from_phase != incident.state.value:
@@ -41,7 +42,7 @@ def advance_phase(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int,
     return target
 
 
-def arm_overdue_renders(bot: Bcbot, uow: UnitOfWork, *, since: datetime, now: datetime) -> int:
+def arm_overdue_renders(bot: Parts, uow: UnitOfWork, *, since: datetime, now: datetime) -> int:
     """Owe a render of every open checklist with a step that fell overdue in (since, now], so the flag shows."""
     armed = 0
     for incident in uow.incidents.open_incidents(200):

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Protocol
 
+from bot.domain.commands import ReplyTo, ViewRequest
 from bot.domain.errors import NotFound
 from bot.domain.plan import Person, Plan
 
 if TYPE_CHECKING:  # types only: the use cases are handed these, they do not build them
-    from bot.slack.api import SlackApi
     from config.settings import Settings
     from storage.repositories.events import EventRepository
     from storage.repositories.governance import GovernanceRepository, ReminderClaimRepository
@@ -122,21 +122,11 @@ class Directory:
         return ids
 
 
-@dataclass(frozen=True)
-class Teller:
-    """How to tell a person something after the ack: their response_url, else a DM. Plain data, so
-    it travels to the worker process with the work it belongs to."""
+class IntentRecorder(Protocol):
+    """The ack path's one write (storage.repositories.intents.IntentWriter): (intent ID, whether it is new)."""
 
-    response_url: str | None = None
-    user_id: str | None = None
-
-    def __call__(self, bot: "Bcbot", text: str) -> None:
-        if self.response_url:
-            bot.slack.respond(self.response_url, text)
-        elif self.user_id:
-            bot.slack.dm(self.user_id, text=text)
-        else:
-            log.info("could not tell anyone: %s", text)
+    def __call__(self, *, kind: str, actor: str | None, payload: dict, dedupe_key: str, tell: dict,
+                 now: datetime) -> tuple[int, bool]: ...
 
 
 class Background(Protocol):
@@ -152,7 +142,7 @@ class Background(Protocol):
 class WorkerPipe(Protocol):
     """The worker process, as the server sees it (bot.worker.process.WorkerProcess)."""
 
-    def submit(self, use_case: Callable, kwargs: dict, *, tell: Teller | None, urgent: bool) -> None: ...
+    def submit(self, request: ViewRequest, reply_to: ReplyTo | None, *, urgent: bool) -> None: ...
     def wait_idle(self, timeout: float = 10) -> bool: ...
     def pending(self) -> int: ...
     def alive(self) -> bool: ...
@@ -169,53 +159,28 @@ class Effects(Protocol):
     def sweep(self) -> int: ...
 
 
-@dataclass
-class Bcbot:
-    """Everything a handler or job needs, passed explicitly (no globals)."""
+class Parts(Protocol):
+    """What a use case is handed besides its unit of work: no Slack client (only the worker calls Slack;
+    mypy refuses a use case that reaches for one). Slack reads a rule needs come as plain functions."""
 
-    settings: Settings
-    plans: PlanCatalog
-    uow: Callable[..., UnitOfWork]  # uow() for a change, uow(read_only=True) for a read
-    slack: SlackApi
-    directory: Directory
-    background: Background
-    healthy: Callable[[], bool]
-    clock: Callable[[], datetime] = utcnow
-    record_intent: Callable[..., tuple[int, bool]] | None = None  # the ack path's one write, without a session
-    effects: "Effects | None" = None  # the outbox runner, where this process runs outbox tasks
-    bot_user_id: str | None = None
-    team_id: str | None = None  # None until auth.test has answered: every request is refused until then
-    enterprise_id: str | None = None
-    overdue_checked_until: datetime | None = None  # how far the overdue-steps job has looked
-    worker: WorkerPipe | None = None  # when slow work runs in its own process
-    # Bumped after every commit that wrote an incident row, here or in the worker process: what was
-    # read before (the `/activate status` list) is stale. Listeners pass the news on (worker -> server).
-    incidents_version: int = 0
-    incident_listeners: list[Callable[[], None]] = field(default_factory=list)
-    status_cache: tuple | None = None  # (incidents_version, monotonic time, lines)
-    status_lock: threading.Lock = field(default_factory=threading.Lock)  # one reader refills it, the rest wait
-    reminder_sweeps: ReminderSweeps = field(default_factory=ReminderSweeps)
-    _version_lock: threading.Lock = field(default_factory=threading.Lock)
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def plans(self) -> PlanCatalog: ...
+    @property
+    def directory(self) -> Directory: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+    @property
+    def permalink(self) -> Callable[[str, str], str | None]: ...
 
-    def incidents_changed(self) -> None:
-        with self._version_lock:  # from several threads: the version only ever moves on
-            self.incidents_version += 1
-        for listener in self.incident_listeners:
-            listener()
 
-    def defer(self, use_case: Callable[..., object], /, *, tell: Teller | None = None, urgent: bool = False,
-              **kwargs) -> None:
-        """Run `use_case(bot, **kwargs)` after the ack: in the worker process if there is one, else on
-        this process's threads. A failure is explained to the person through `tell`. `urgent` is for
-        work bound to a trigger ID (opening a modal), which has its own pool."""
-        if self.worker is not None:
-            self.worker.submit(use_case, kwargs, tell=tell, urgent=urgent)
-            return
-        self.background.submit(lambda: use_case(self, **kwargs),
-                               tell=(lambda text: tell(self, text)) if tell else None, urgent=urgent)
+class Reader(Parts, Protocol):
+    """What the ack path's reads use (bot.usecases.reads): the database, and the status list kept between reads."""
 
-    def wait_idle(self, timeout: float = 10) -> bool:
-        """True once all deferred work has finished (tests, benchmarks, the demo)."""
-        if self.worker is not None:
-            return self.worker.wait_idle(timeout)
-        return self.background.wait_idle(timeout)
+    @property
+    def uow(self) -> Callable[..., UnitOfWork]: ...
+    @property
+    def incidents_version(self) -> int: ...
+    status_cache: tuple | None
+    status_lock: threading.Lock

@@ -8,13 +8,13 @@ from bot.domain.records import Progress
 from bot.slack import blocks
 from bot.slack import home_blocks as render_home
 from bot.slack.home_blocks import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
-from bot.usecases.ports import Bcbot
+from bot.usecases.ports import Reader
 
 # Another replica's changes reach `/activate status` within this; this process's and its worker's at once.
 STATUS_MAX_AGE_S = 2.0
 
 
-def open_incident_lines(bot: Bcbot) -> list[str]:
+def open_incident_lines(bot: Reader) -> list[str]:
     """The open incidents, one line each. A burst of `/activate status` (everyone asking at once on the
     worst day) reads the database once: the list is kept until an incident changes or it is 2 s old."""
     def fresh():
@@ -44,7 +44,7 @@ def open_incident_lines(bot: Bcbot) -> list[str]:
             bot.status_lock.release()
 
 
-def plan_cards(bot: Bcbot, today: date, recorded: dict[str, tuple[date, date]] | None = None
+def plan_cards(bot: Reader, today: date, recorded: dict[str, tuple[date, date]] | None = None
                ) -> tuple[list[PlanCard], int, int]:
     """The plans App Home lists (overdue and soonest due first), how many plans there are, how many overdue.
 
@@ -62,7 +62,7 @@ def plan_cards(bot: Bcbot, today: date, recorded: dict[str, tuple[date, date]] |
     return cards, len(dates), overdue
 
 
-def home_data(bot: Bcbot, page: HomePage | None = None) -> HomeData:
+def home_data(bot: Reader, page: HomePage | None = None) -> HomeData:
     """Everything App Home shows, in five SQL statements whatever the size of the history or the number of plans."""
     page = page or HomePage()
     now = bot.clock()
@@ -89,5 +89,5 @@ def home_data(bot: Bcbot, page: HomePage | None = None) -> HomeData:
     )
 
 
-def home(bot: Bcbot, page: HomePage | None = None) -> dict:
+def home(bot: Reader, page: HomePage | None = None) -> dict:
     return render_home.home_view(home_data(bot, page))

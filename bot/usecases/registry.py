@@ -1,24 +1,44 @@
-"""Every use case a recorded intent can name (`intents.kind`), in one table the worker runs from."""
+"""Every recorded command's use case, found by the command's type: the one table the worker runs
+intents from. A use case is `(parts, uow, command, *, actor)`; it never commits and never calls Slack."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
+from bot.domain.commands import (
+    AdvancePhase,
+    Command,
+    DecideRequest,
+    DecisionFromMessage,
+    DecisionInChannel,
+    LogDecision,
+    MarkReviewed,
+    PostUpdate,
+    RecordTest,
+    SetStep,
+    SetStepDetail,
+    SnoozeNudge,
+    SnoozeReminder,
+    StandDown,
+    SubmitActivation,
+)
 from bot.usecases import activation, checklist, governance, incident, phases, stand_down
 
-UseCase = Callable[..., Any]
+UseCase = Callable[..., Any]  # (parts, uow, command, *, actor): each typed with its own command
 
-USE_CASES: dict[str, UseCase] = {
-    "log_decision": incident.log_decision,
-    "decision_in_channel": incident.decision_in_channel,
-    "decision_from_message": incident.decision_from_message,
-    "post_update": incident.post_update,
-    "snooze_nudge": incident.snooze_nudge,
-    "set_step": checklist.set_step,
-    "set_step_detail": checklist.set_step_detail,
-    "advance_phase": phases.advance_phase,
-    "stand_down": stand_down.stand_down,
-    "mark_reviewed": governance.mark_reviewed,
-    "snooze_reminder": governance.snooze,
-    "record_test": governance.record_test,
-    "decide_request": activation.decide_request,
-}
+USE_CASES: Mapping[type[Command], UseCase] = MappingProxyType({
+    SubmitActivation: activation.submit_activation,
+    DecideRequest: activation.decide_request,
+    SetStep: checklist.set_step,
+    SetStepDetail: checklist.set_step_detail,
+    AdvancePhase: phases.advance_phase,
+    LogDecision: incident.log_decision,
+    DecisionInChannel: incident.decision_in_channel,
+    DecisionFromMessage: incident.decision_from_message,
+    PostUpdate: incident.post_update,
+    SnoozeNudge: incident.snooze_nudge,
+    StandDown: stand_down.stand_down,
+    MarkReviewed: governance.mark_reviewed,
+    SnoozeReminder: governance.snooze,
+    RecordTest: governance.record_test,
+})

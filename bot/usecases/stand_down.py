@@ -1,6 +1,7 @@
 """Use cases of standing an incident down: the closing record and everything that follows from it, in one unit of work."""
 from __future__ import annotations
 
+from bot.domain.commands import StandDown
 from bot.domain.errors import IncidentStoodDown, InvalidInput
 from bot.domain.incident import IncidentState
 from bot.domain.outbox import Task, incident_subject
@@ -10,10 +11,10 @@ from bot.domain.text import clean
 from bot.usecases import effects
 from bot.usecases.access import load, require_lead_or_team
 from bot.usecases.governance import stand_down_follow_ups
-from bot.usecases.ports import Bcbot, UnitOfWork
+from bot.usecases.ports import Parts, UnitOfWork
 
 
-def check_can_stand_down(bot: Bcbot, uow: UnitOfWork, *, incident_id: int, user_id: str) -> tuple[Incident, int]:
+def check_can_stand_down(bot: Parts, uow: UnitOfWork, *, incident_id: int, user_id: str) -> tuple[Incident, int]:
     """The incident and how many of its current phase's steps are still open (the form says so)."""
     incident, plan = load(bot, uow, incident_id)
     require_lead_or_team(bot, incident, plan, user_id, "stand down")
@@ -21,14 +22,14 @@ def check_can_stand_down(bot: Bcbot, uow: UnitOfWork, *, incident_id: int, user_
     return incident, open_steps
 
 
-def stand_down(bot: Bcbot, uow: UnitOfWork, *, actor: str, incident_id: int, closing_summary: str,
-               exercise_report: dict | None = None) -> None:
+def stand_down(bot: Parts, uow: UnitOfWork, command: StandDown, *, actor: str) -> None:
     """Stand the incident down. With it, in the same transaction: an exercise's record as a test of the
     plan, the plan's review brought forward, and every Slack effect it owes (the closing post and its
     report file, every checklist without buttons, header, topic, announcement, the owners' review DMs)."""
+    incident_id, exercise_report = command.incident_id, command.exercise_report
     incident, plan = load(bot, uow, incident_id)
     require_lead_or_team(bot, incident, plan, actor, "stand down")
-    summary = clean(closing_summary).strip()
+    summary = clean(command.closing_summary).strip()
     if not summary:
         raise InvalidInput("Add a short closing summary.", {"text": "Say how the incident ended."})
     now = bot.clock()

@@ -10,15 +10,15 @@ import logging
 from datetime import timedelta
 from functools import partial
 
+from bot.bcbot import Bcbot
+from bot.domain.commands import Command, ViewRequest, decode
 from bot.domain.errors import BcbotError, explain, is_database_busy
 from bot.domain.outbox import Task, intent_subject
-from bot.usecases.ports import Bcbot
 from bot.usecases.registry import USE_CASES
 from bot.worker.outbox import wall_clock
 
 log = logging.getLogger("bcbot.intents")
 MAX_INTENT_ATTEMPTS = 5  # an intent whose use case keeps crashing is refused, not retried for ever
-INTENT_LEASE = timedelta(seconds=30)
 RETRY_PAUSE = timedelta(seconds=1)
 
 
@@ -29,19 +29,20 @@ def process_intent(bot: Bcbot, *, intent_id: int) -> None:
     intent = None
     try:
         with bot.uow() as uow:
-            intent = uow.intents.claim(intent_id, now, now + INTENT_LEASE)
+            intent = uow.intents.claim(intent_id, now, now + timedelta(seconds=bot.settings.bcbot_lease_seconds))
             if intent is None:
                 return  # done, refused, or waiting out its retry pause
-            use_case = USE_CASES.get(intent.kind)
+            command = _command(intent.kind, intent.payload)
+            use_case = USE_CASES.get(type(command)) if isinstance(command, Command) else None
             if use_case is None or intent.attempts > MAX_INTENT_ATTEMPTS:
                 log.error("intent %s (%s) cannot be run: %s", intent.id, intent.kind,
-                          "unknown kind" if use_case is None else f"failed {intent.attempts - 1} times")
+                          "unknown kind or bad data" if use_case is None else f"failed {intent.attempts - 1} times")
                 message = ("Something went wrong and nothing was changed. Please try again; if it keeps happening, "
                            f"give your admin error id intent-{intent.id}.")
                 uow.rollback()
                 _refuse(bot, intent.id, intent.tell, message)
                 return
-            use_case(bot, uow, actor=intent.actor, **intent.payload)
+            use_case(bot, uow, command, actor=intent.actor)
             uow.intents.finish(intent.id, status="done", now=bot.clock())
             uow.commit()
     except BcbotError as err:
@@ -60,6 +61,13 @@ def process_intent(bot: Bcbot, *, intent_id: int) -> None:
                     uow.commit()
             except Exception:
                 pass  # the sweep tries it again
+
+
+def _command(kind: str, payload: dict) -> Command | ViewRequest | None:
+    try:
+        return decode(kind, payload)
+    except (KeyError, ValueError):  # a kind this code does not know, or data it cannot read
+        return None
 
 
 def _refuse(bot: Bcbot, intent_id: int, tell: dict, message: str) -> None:

@@ -8,8 +8,8 @@ from typing import Callable
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.usecases import activation, incident, phases
-from bot.usecases.ports import Bcbot
+from bot.bcbot import Bcbot
+from bot.usecases import incident, phases
 from bot.worker import reminders
 from bot.worker.intents import sweep_intents
 
@@ -18,10 +18,9 @@ INCIDENT_EVERY_SECONDS = 60
 
 
 def take_over(bot: Bcbot) -> None:
-    """Intents, activation requests and outbox tasks nobody holds: a dead worker's or server's, or
-    past their retry pause. The one recovery path."""
+    """Intents and outbox tasks nobody holds: a dead worker's or server's, or past their retry pause.
+    The one recovery path."""
     sweep_intents(bot)
-    activation.resume_pending_requests(bot)
     if bot.effects is not None:
         bot.effects.sweep()
 

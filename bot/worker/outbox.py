@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Callable, Mapping
 
+from bot.bcbot import Bcbot
 from bot.domain.outbox import MAX_ATTEMPTS, ClaimedTask, retry_pause
-from bot.usecases.ports import Bcbot
 
 log = logging.getLogger("bcbot.outbox")
 INLINE_PAUSES_S = (0.5, 1.5)  # a passing Slack error is tried again at once before the sweep takes over

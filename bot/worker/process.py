@@ -3,8 +3,8 @@
 A Bolt listener acks on a request thread; everything after the ack (Slack Web API calls, checklist
 renders, set-up, reminder sweeps) used to run on threads of the same process and so competed with
 the acks for the one GIL. `bcbot serve` now hands that work to a worker process at a lower CPU
-priority: the serving process does little but verify, parse, record and ack. Work travels as
-(use case, keyword arguments, teller): plain picklable data, never a closure.
+priority: the serving process does little but verify, parse, record and ack. Work travels as a
+typed view request (bot.domain.commands) and whom to tell: plain data, never a function.
 
 The worker is a fresh interpreter running `bot.worker.main`, talking over two pipes (its settings
 arrive as the first message, never in its arguments or environment). It dies with the process that started it (a crash
@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable
 
-from bot.usecases.ports import Teller
+from bot.domain.commands import ReplyTo, ViewRequest
 
 log = logging.getLogger("bcbot.worker")
 NICENESS = 10  # below the serving process: on a busy machine the acks get the CPU first
@@ -104,10 +104,10 @@ class WorkerProcess:
         return answers, process
 
     # The serving side -----------------------------------------------------------------------
-    def submit(self, use_case: Callable, kwargs: dict, *, tell: Teller | None, urgent: bool) -> None:
+    def submit(self, request: ViewRequest, reply_to: ReplyTo | None, *, urgent: bool) -> None:
         # Pickled here, on the request thread: work that cannot travel fails in its listener (and the
         # person is told), not later in the sender, where it would hold up the work behind it.
-        self._queue.put(("task", pickle.dumps((use_case, kwargs, tell, urgent), pickle.HIGHEST_PROTOCOL)))
+        self._queue.put(("task", pickle.dumps((request, reply_to, urgent), pickle.HIGHEST_PROTOCOL)))
 
     def wait_idle(self, timeout: float = 10) -> bool:
         """True once the worker has finished everything sent to it so far (and what that started)."""

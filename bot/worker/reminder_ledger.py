@@ -13,13 +13,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.bcbot import Bcbot
 from bot.domain.errors import SlackUnavailable
 from bot.domain.plan import Plan
 from bot.domain.records import Incident
 from bot.domain.reminders import Claim, ClaimStatus, Kind, ReminderKey, Schedule, local_today, reminder_day, stages_through
 from bot.slack import plan_blocks as render
 from bot.usecases.access import plan_of
-from bot.usecases.ports import Bcbot
 
 log = logging.getLogger("bcbot.governance")
 

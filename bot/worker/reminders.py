@@ -32,6 +32,7 @@ import functools
 import logging
 from datetime import date, datetime, timedelta
 
+from bot.bcbot import Bcbot
 from bot.domain.errors import SlackUnavailable
 from bot.domain.plan import Plan
 from bot.domain.reminders import (
@@ -45,7 +46,6 @@ from bot.domain.reminders import (
     reminder_day,
 )
 from bot.slack import plan_blocks as render
-from bot.usecases.ports import Bcbot
 from bot.worker.reminder_ledger import (
     MAX_SEND_ATTEMPTS,
     SweepResult,

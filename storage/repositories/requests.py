@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,15 +61,6 @@ class RequestRepository:
             .values(**values)
         )
         return rowcount(result) == 1
-
-    def unprocessed(self, *, received_before: datetime) -> list[int]:
-        """Requests recorded at submit whose processing never ran (the process died after the ack), or was
-        cut off between making the request pending and recording the team's DMs (none recorded)."""
-        r = m.ActivationRequest
-        return list(self.s.scalars(select(r.id).where(
-            or_(r.status == records.RequestStatus.RECEIVED,
-                and_(r.status == records.RequestStatus.PENDING, func.json_array_length(r.approval_messages) == 0)),
-            r.created_at < received_before).order_by(r.id)))
 
     def set_approval_messages(self, request_id: int, messages: list[tuple[str, str]]) -> None:
         self.s.execute(

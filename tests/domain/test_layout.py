@@ -147,6 +147,15 @@ def test_use_cases_never_call_slack():
     assert_layer_imports_none_of("bot.usecases", "bot.worker", "bot.runtime", "bot.tools", "slack_sdk", "slack_bolt", "handlers")
 
 
+def test_use_cases_hold_no_slack_client():
+    assert_layer_imports_none_of("bot.usecases", "bot.slack.api")
+
+
+def test_handlers_never_reach_into_the_worker():
+    # A listener builds a typed command and records or hands it over; what runs it is the worker's business.
+    assert_layer_imports_none_of("handlers", "bot.worker", "bot.runtime")
+
+
 def test_handlers_hold_no_sql_and_no_block_kit():
     assert_layer_imports_none_of("handlers", "sqlalchemy", "storage", "bot.slack.blocks", "bot.slack.incident_blocks",
                                  "bot.slack.home_blocks", "bot.slack.plan_blocks")

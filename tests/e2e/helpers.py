@@ -83,14 +83,15 @@ def take_over(running, *, pauses_over: bool = True) -> None:
     running.settle()
 
 
-def run_intent(running, kind: str, actor: str, **payload) -> None:
-    """A person's intent, recorded and run the way the worker runs it (as if the listener had taken it)."""
+def run_intent(running, command, actor: str) -> None:
+    """A person's command, recorded and run the way the worker runs it (as if the listener had taken it)."""
     import uuid
 
-    from bot.usecases import intents
+    from bot.domain.commands import encode
+    from bot.usecases.ports import utcnow
     from bot.worker.intents import process_intent
 
-    intent_id, _ = intents.record(running.bot, kind=kind, actor=actor, payload=payload,
-                                  dedupe_key=f"test:{uuid.uuid4().hex}", tell={"user_id": actor})
+    intent_id, _ = running.bot.record_intent(kind=command.kind, actor=actor, payload=encode(command),
+                                             dedupe_key=f"test:{uuid.uuid4().hex}", tell={"user_id": actor}, now=utcnow())
     process_intent(running.bot, intent_id=intent_id)
     running.settle()

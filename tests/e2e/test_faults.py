@@ -100,19 +100,19 @@ def test_a_5xx_after_slack_posted_is_not_posted_again(running):
     assert keys["BC-1:header"] == 1 and all(n == 1 for n in keys.values()), keys
 
 
-def test_a_request_recorded_before_a_crash_is_processed_by_the_next_sweep(start_app):
-    from bot.usecases import activation
-    from tests.support.requests import recorded_request
+def test_an_activation_recorded_before_a_crash_is_run_by_the_next_sweep(start_app):
+    from tests.support.requests import recorded_activation
 
-    # The ack recorded the request; the process died before its background work ran.
-    running, clock, request_id = recorded_request(start_app, requested_by=people.PARKS, view_id="Vcrash",
-                                                  summary="Power cut")
-    assert activation.resume_pending_requests(running.bot) == 0 and rows(running, models.Incident) == []  # too fresh
-    clock.advance(seconds=31)
+    # The ack recorded the form's submission; the process died before the worker ran it.
+    running, clock, intent_id = recorded_activation(start_app, requested_by=people.PARKS, view_id="Vcrash",
+                                                    summary="Power cut")
+    assert rows(running, models.Incident) == []
     take_over(running)
+    [request] = rows(running, models.ActivationRequest)
     [incident] = rows(running, models.Incident)
-    assert incident.activation_request_id == request_id and incident.channel_id
-    assert activation.resume_pending_requests(running.bot) == 0  # nothing twice
+    assert incident.activation_request_id == request.id and incident.channel_id and request.view_id == "Vcrash"
+    take_over(running)  # nothing twice
+    assert len(rows(running, models.Incident)) == 1
     assert len(running.fake.calls_to("conversations.create")) == 1
 
 

@@ -11,8 +11,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.worker import reminders as governance
+from bot.domain.commands import StandDown
 from bot.slack.ids import Action, Callback
+from bot.worker import reminders as governance
 from storage import models
 from tests.e2e.helpers import channel_messages, open_modal, rows, run_intent, submit
 from tests.support import people
@@ -322,8 +323,7 @@ def test_an_exercise_is_marked_everywhere_and_standing_it_down_records_a_test(st
     assert "Exercise started" in announcement["text"]
 
     clock.advance(hours=3)
-    run_intent(running, "stand_down", people.PARKS, incident_id=incident.id, closing_summary="Exercise complete",
-               exercise_report=REPORT)
+    run_intent(running, StandDown(incident.id, "Exercise complete", exercise_report=REPORT), people.PARKS)
     running.settle()
 
     [test] = rows(running, models.PlanTest)
@@ -357,7 +357,7 @@ def test_after_a_real_incident_owners_are_asked_for_a_review_with_the_report(sta
     submit(running, people.PARKS, view)
     [incident] = rows(running, models.Incident)
     clock.advance(days=1)
-    run_intent(running, "stand_down", people.PARKS, incident_id=incident.id, closing_summary="All clear")
+    run_intent(running, StandDown(incident.id, "All clear"), people.PARKS)
     running.settle()
 
     assert rows(running, models.PlanTest) == []  # a real incident is not a test

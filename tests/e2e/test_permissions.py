@@ -268,8 +268,9 @@ def test_permission_matrix(world, caplog, action, kind):
         "no log line"
     changed = dbstate.diff_besides_refusals(state["before"], dbstate.snapshot(world.running.bot))
     if action == "activate" and user != FOREIGN:  # a request to the team is recorded: nothing else
-        # ... and the outbox task that asks the team
-        assert set(changed) == {"activation_requests", "outbox"} and changed["activation_requests"].added == 1, changed
+        # ... with the intent that recorded the form, and the outbox task that asks the team
+        assert set(changed) == {"activation_requests", "intents", "outbox"}, changed
+        assert changed["activation_requests"].added == changed["intents"].added == 1, changed
         request = max(rows(world.running, models.ActivationRequest), key=lambda r: r.id)
         assert request.status == "pending" and request.requested_by == user
     else:

@@ -13,6 +13,7 @@ from bot.usecases import activation
 from storage import models
 from tests.e2e.helpers import activate, outbox_tasks, rows, take_over
 from tests.support import people
+from tests.support.requests import run_recorded
 
 NOW = datetime.now(timezone.utc)
 
@@ -83,9 +84,9 @@ TEAM = (people.PARKS, people.HUNTON, people.BAKER)
 
 def outsiders_request(start_app):
     """A request from someone outside the team, recorded at submit; the bot runs on a clock the test moves."""
-    from tests.support.requests import recorded_request
+    from tests.support.requests import recorded_activation
 
-    return recorded_request(start_app, requested_by=people.OUTSIDER, view_id="Vflood", summary="Office flooded")
+    return recorded_activation(start_app, requested_by=people.OUTSIDER, view_id="Vflood", summary="Office flooded")
 
 
 def crash_on_post(running, monkeypatch, after: int) -> None:
@@ -111,9 +112,9 @@ def dies_after_commit(running, monkeypatch) -> None:
 
 
 def test_a_request_cut_off_before_the_team_was_asked_reaches_the_team_at_the_next_sweep(start_app, monkeypatch):
-    running, clock, request_id = outsiders_request(start_app)
+    running, clock, intent_id = outsiders_request(start_app)
     dies_after_commit(running, monkeypatch)  # the request is pending and the team's DMs owed; none went
-    activation.process_request(running.bot, request_id=request_id)
+    request_id = run_recorded(running, intent_id)
     monkeypatch.undo()
     assert all(approval_dms(running, member) == [] for member in TEAM)
     assert [r.status for r in rows(running, models.ActivationRequest)] == ["pending"]
@@ -133,9 +134,9 @@ def test_a_request_cut_off_part_way_through_asking_the_team_asks_only_those_not_
     from bot.worker.outbox import TaskContext
     from bot.worker.tasks import TASKS
 
-    running, clock, request_id = outsiders_request(start_app)
+    running, clock, intent_id = outsiders_request(start_app)
     dies_after_commit(running, monkeypatch)
-    activation.process_request(running.bot, request_id=request_id)
+    request_id = run_recorded(running, intent_id)
     subject = f"request:{request_id}"
     with running.bot.uow() as uow:  # a worker takes the task, then dies after one team member's DM
         claimed = uow.outbox.claim(subject, "ask_team", "dead-worker", NOW, NOW + timedelta(seconds=1))

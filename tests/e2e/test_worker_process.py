@@ -94,9 +94,11 @@ def test_stopping_the_bot_stops_its_worker(start_app):
     assert process.poll() is not None
 
 
-def test_work_that_cannot_travel_fails_where_it_is_deferred_and_holds_nothing_up(in_worker):
+def test_work_that_cannot_travel_fails_where_it_is_handed_over_and_holds_nothing_up(in_worker):
+    from bot.domain.commands import OpenPlan
+
     with pytest.raises(Exception, match="pickle"):
-        in_worker.bot.defer(lambda bot: None)  # a closure is not plain data
+        in_worker.bot.send(OpenPlan(trigger_id=lambda: None, plan_id="p", user_id="U1"), None, False)  # type: ignore[arg-type]
     activate(in_worker, people.PARKS)
     assert len(rows(in_worker, models.Incident)) == 1
 

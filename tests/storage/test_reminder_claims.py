@@ -357,12 +357,14 @@ class _NoSlack:
 
 
 def _bot_with_many_plans(db_url: str, count: int, *, review: date, test: date, prefix: str = "p"):
+    from bot.bcbot import Bcbot
     from bot.domain.plan import load_plans
+    from bot.usecases.ports import Directory, PlanCatalog
     from bot.worker.runner import Background
-    from bot.usecases.ports import Bcbot, Directory, PlanCatalog
     from config.settings import load_settings
     from storage.db import make_engine, make_session_factory
     from storage.migrate import upgrade
+    from storage.repositories.intents import IntentWriter
     from storage.uow import uow_factory
 
     [base] = load_plans(ROOT / "config" / "plans" / "wunderroot.yaml")
@@ -376,7 +378,7 @@ def _bot_with_many_plans(db_url: str, count: int, *, review: date, test: date, p
     settings = load_settings(_env_file=None, database_url=db_url, bcbot_reminder_hour=9)
     bot = Bcbot(settings=settings, plans=PlanCatalog(plans), uow=uow_factory(make_session_factory(engine)),
                 slack=_NoSlack(), directory=Directory(lambda email: None), background=Background(1),
-                healthy=lambda: True, clock=lambda: NOW)
+                healthy=lambda: True, record_intent=IntentWriter(engine), clock=lambda: NOW)
     return bot, engine
 
 

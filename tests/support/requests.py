@@ -1,18 +1,38 @@
-"""An activation request recorded as the modal's submit records it, on a bot whose clock the test moves:
-as if the process died right after the ack, before the work after it ran."""
+"""An activation form's submission recorded as its listener records it, on a bot whose clock the test
+moves: as if the process died right after the ack, before the worker ran it."""
 from __future__ import annotations
 
-from bot.usecases import activation
+from datetime import timedelta
+
+from bot.domain.commands import SubmitActivation, encode
 from bot.domain.records import ActivationForm
+from bot.usecases.ports import utcnow
+from bot.worker.intents import process_intent
 from tests.support.clock import FakeClock
 
+SWEEP_AGE = timedelta(seconds=3)  # older than what the sweep leaves to the pipe (2 s of wall clock)
 
-def recorded_request(start_app, *, requested_by: str, view_id: str, summary: str):
-    """(running app, its clock, the request's ID)."""
+
+def recorded_activation(start_app, *, requested_by: str, view_id: str, summary: str):
+    """(running app, its clock, the intent's ID), the intent recorded long enough ago for the sweep to take it."""
     clock = FakeClock()
     running = start_app(clock=clock)
     running.settle()
     form = ActivationForm(plan_id="wunderroot-bcp", circumstance="Loss of critical systems", summary=summary,
                           services=(), lead_user_id=requested_by)
-    request_id = activation.record_request(running.bot, view_id=view_id, requested_by=requested_by, form=form)
-    return running, clock, request_id
+    intent_id, new = running.bot.record_intent(
+        kind=SubmitActivation.kind, actor=requested_by, payload=encode(SubmitActivation(form, view_id=view_id)),
+        dedupe_key=f"view:{view_id}", tell={"user_id": requested_by}, now=utcnow() - SWEEP_AGE)
+    assert new
+    return running, clock, intent_id
+
+
+def run_recorded(running, intent_id: int) -> int:
+    """Run the recorded activation as the worker would; the activation request's ID."""
+    from sqlalchemy import select
+
+    from storage import models
+
+    process_intent(running.bot, intent_id=intent_id)
+    with running.bot.uow(read_only=True) as uow:
+        return uow.session.scalars(select(models.ActivationRequest.id)).one()

@@ -8,13 +8,16 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 
+from bot.bcbot import Bcbot
+from bot.domain.commands import SubmitActivation
 from bot.domain.plan import load_plans
-from bot.domain.records import ActivationForm, RequestStatus
+from bot.domain.records import ActivationForm
 from bot.usecases import activation
-from bot.usecases.ports import Bcbot, Directory, PlanCatalog
+from bot.usecases.ports import Directory, PlanCatalog
 from config.settings import BUNDLED_PLANS, load_settings
 from storage import models
 from storage.db import make_session_factory
+from storage.repositories.intents import IntentWriter
 from storage.uow import uow_factory
 from tests.support import people
 
@@ -63,7 +66,7 @@ def bot() -> Bcbot:
                                        database_url="sqlite://", bcbot_announce_channel=people.ANNOUNCE),
                 plans=PlanCatalog({p.id: p for p in plans}), uow=uow_factory(make_session_factory(engine)),
                 slack=slack, directory=Directory(slack.lookup_email), background=NoThreads(),  # type: ignore[arg-type]
-                healthy=lambda: True, clock=lambda: NOW)
+                healthy=lambda: True, record_intent=IntentWriter(engine), clock=lambda: NOW)
     with bot.uow() as uow:
         for plan in plans:
             bot.plans.version_ids[plan.id] = uow.plans.version_id(plan, source="test", now=NOW)
@@ -77,10 +80,9 @@ def new_incident(bot: Bcbot, *, exercise: bool = False) -> int:
     plan = bot.plans.first()
     form = ActivationForm(plan_id=plan.id, circumstance=plan.activation.circumstances[0], summary="Server room flooded",
                           services=(), lead_user_id=people.LEAD, is_exercise=exercise)
-    request_id = activation.record_request(bot, view_id=None, requested_by=people.PARKS, form=form)
-    assert request_id is not None
-    incident_id = activation.activate(bot, request_id=request_id, activated_by=people.PARKS,
-                                      from_=(RequestStatus.RECEIVED,), to=RequestStatus.ACTIVATED)
+    with bot.uow() as uow:
+        incident_id = activation.submit_activation(bot, uow, SubmitActivation(form), actor=people.PARKS)
+        uow.commit()
     assert incident_id is not None
     return incident_id
 

@@ -1,11 +1,11 @@
 """Outbox tasks of the checklist: post a phase's checklist, render the checklist messages and the header."""
 from __future__ import annotations
 
+from bot.bcbot import Bcbot
 from bot.domain.plan import Plan
 from bot.domain.records import Incident
 from bot.slack import blocks
 from bot.usecases.access import plan_of
-from bot.usecases.ports import Bcbot
 from bot.worker.outbox import TaskContext
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from bot.bcbot import Bcbot
 from bot.domain.errors import SlackUnavailable
 from bot.domain.incident import channel_names
 from bot.domain.plan import Plan
@@ -14,7 +15,6 @@ from bot.slack.api import NameTaken
 from bot.slack.mrkdwn import safe
 from bot.usecases.access import plan_of
 from bot.usecases.activation import CREATE_CHANNEL
-from bot.usecases.ports import Bcbot
 
 log = logging.getLogger("bcbot.setup")
 

@@ -1,0 +1,277 @@
+"""What a person asks bcbot to do, as typed values: one dataclass per kind.
+
+Two sorts travel from a listener to the worker:
+- a **recorded command** (`Command`) changes what bcbot records: it is stored as an intent (its kind
+  and its JSON) before the ack and run once by its use case (`bot.usecases.registry`);
+- a **view request** (`ViewRequest`) opens, turns or publishes a view: bound to a trigger ID that
+  lives 3 s (or to a view), it is not recorded and is run by the worker at once (`bot.worker.calls`).
+
+Both are encoded to JSON the same way (`encode`/`decode`, by pydantic from the dataclass's types),
+so what crosses the pipe or the database is plain data, never a function reference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar, Mapping
+
+from pydantic import TypeAdapter
+
+from bot.domain.records import ActivationForm, DecisionInput, HomePage, StepStatus, UpdateInput
+from bot.domain.reminders import MessageRef, RecordTestForm, ReminderRef
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """How to tell the person something after the ack: their response_url, else a DM."""
+
+    response_url: str | None = None
+    user_id: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.response_url or self.user_id)
+
+
+class Command:
+    """A change a person asked for, recorded as an intent. `kind` names it in the intents table."""
+
+    kind: ClassVar[str]
+
+
+class ViewRequest:
+    """Work bound to Slack's trigger or view: opening or refreshing a view. Not recorded."""
+
+    kind: ClassVar[str]
+
+
+# Incidents -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SubmitActivation(Command):
+    kind = "submit_activation"
+    form: ActivationForm
+    view_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DecideRequest(Command):
+    kind = "decide_request"
+    request_id: int
+    approve: bool
+
+
+@dataclass(frozen=True)
+class SetStep(Command):
+    kind = "set_step"
+    step_id: int
+    status: StepStatus
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SetStepDetail(Command):
+    kind = "set_step_detail"
+    step_id: int
+    assignee: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class AdvancePhase(Command):
+    kind = "advance_phase"
+    incident_id: int
+    from_phase: str | None = None
+
+
+@dataclass(frozen=True)
+class LogDecision(Command):
+    kind = "log_decision"
+    incident_id: int
+    entry: DecisionInput
+
+
+@dataclass(frozen=True)
+class DecisionInChannel(Command):
+    kind = "decision_in_channel"
+    channel_id: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class QuotedMessage:
+    text: str | None = None
+    ts: str | None = None
+    user: str | None = None
+
+
+@dataclass(frozen=True)
+class DecisionFromMessage(Command):
+    kind = "decision_from_message"
+    channel_id: str | None
+    message: QuotedMessage
+
+
+@dataclass(frozen=True)
+class PostUpdate(Command):
+    kind = "post_update"
+    incident_id: int
+    update: UpdateInput
+
+
+@dataclass(frozen=True)
+class SnoozeNudge(Command):
+    kind = "snooze_nudge"
+    incident_id: int
+    minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class StandDown(Command):
+    kind = "stand_down"
+    incident_id: int
+    closing_summary: str
+    exercise_report: dict[str, str | None] | None = None
+
+
+# Plan governance -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MarkReviewed(Command):
+    kind = "mark_reviewed"
+    ref: ReminderRef
+    message: MessageRef | None = None
+
+
+@dataclass(frozen=True)
+class SnoozeReminder(Command):
+    kind = "snooze_reminder"
+    ref: ReminderRef
+    message: MessageRef | None = None
+
+
+@dataclass(frozen=True)
+class RecordTest(Command):
+    kind = "record_test"
+    form: RecordTestForm
+
+
+# Views: opened or turned at once, never recorded -----------------------------------------------------
+@dataclass(frozen=True)
+class RunIntent(ViewRequest):
+    """Run a recorded intent now (the fast path; the sweep is the slow one)."""
+
+    kind = "run_intent"
+    intent_id: int
+
+
+@dataclass(frozen=True)
+class OpenActivation(ViewRequest):
+    kind = "open_activation"
+    trigger_id: str
+    user_id: str
+    exercise: bool = False
+
+
+@dataclass(frozen=True)
+class SwitchPlan(ViewRequest):
+    """The activation form's plan picker: the form again for the chosen plan."""
+
+    kind = "switch_plan"
+    view_id: str
+    view_hash: str | None
+    plan_id: str
+    user_id: str
+    exercise: bool = False
+
+
+@dataclass(frozen=True)
+class OpenPlan(ViewRequest):
+    kind = "open_plan"
+    trigger_id: str
+    plan_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class OpenStepForm(ViewRequest):
+    """A step's note or not-applicable form (`op`: "note" or "na")."""
+
+    kind = "open_step_form"
+    trigger_id: str
+    step_id: int
+    op: str
+
+
+@dataclass(frozen=True)
+class OpenIncidentForm(ViewRequest):
+    """One of the incident header's forms: "decision", "update" or "stand_down"."""
+
+    kind = "open_incident_form"
+    trigger_id: str
+    incident_id: int
+    user_id: str
+    form: str
+
+
+@dataclass(frozen=True)
+class OpenDecisionInChannel(ViewRequest):
+    """`/activate decision` with no text: the decision form of the channel's incident."""
+
+    kind = "open_decision_in_channel"
+    trigger_id: str
+    channel_id: str | None
+    user_id: str
+
+
+@dataclass(frozen=True)
+class OpenRecordTest(ViewRequest):
+    kind = "open_record_test"
+    trigger_id: str
+    plan_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class StartExercise(ViewRequest):
+    """The record-test form turned into the exercise form."""
+
+    kind = "start_exercise"
+    view_id: str
+    view_hash: str | None
+    plan_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class PublishHome(ViewRequest):
+    kind = "publish_home"
+    user_id: str
+    page: HomePage = field(default_factory=HomePage)
+
+
+@dataclass(frozen=True)
+class Tell(ViewRequest):
+    """Words for the person who acted, when their action was refused after Slack was answered."""
+
+    kind = "tell"
+    text: str
+
+
+RECORDED: tuple[type[Command], ...] = (
+    SubmitActivation, DecideRequest, SetStep, SetStepDetail, AdvancePhase, LogDecision, DecisionInChannel,
+    DecisionFromMessage, PostUpdate, SnoozeNudge, StandDown, MarkReviewed, SnoozeReminder, RecordTest)
+VIEWS: tuple[type[ViewRequest], ...] = (
+    RunIntent, OpenActivation, SwitchPlan, OpenPlan, OpenStepForm, OpenIncidentForm, OpenDecisionInChannel,
+    OpenRecordTest, StartExercise, PublishHome, Tell)
+KINDS: Mapping[str, type[Command] | type[ViewRequest]] = MappingProxyType(
+    {**{cls.kind: cls for cls in RECORDED}, **{cls.kind: cls for cls in VIEWS}})
+# Built once at import: a dataclass's schema is compiled by pydantic, then each encode/decode takes microseconds.
+_ADAPTERS: Mapping[type, TypeAdapter] = MappingProxyType({cls: TypeAdapter(cls) for cls in KINDS.values()})
+
+
+def encode(command: Command | ViewRequest) -> dict[str, Any]:
+    """The command's JSON form (dates as ISO strings, enums as their values)."""
+    return _ADAPTERS[type(command)].dump_python(command, mode="json")
+
+
+def decode(kind: str, data: Mapping[str, Any]) -> Command | ViewRequest:
+    """The command of `kind` from its JSON form; KeyError for an unknown kind, ValueError for bad data."""
+    return _ADAPTERS[KINDS[kind]].validate_python(data)
