@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises migrations.
@@ -40,7 +40,26 @@ def _sqlite_file_lock(engine: Engine):
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; concurrent callers wait for each other."""
-    _migrate(engine, lambda cfg: command.upgrade(cfg, revision))
+
+    def run(cfg: Config) -> None:
+        restamp_known_bad(cfg.attributes["connection"])
+        command.upgrade(cfg, revision)
+
+    _migrate(engine, run)
+
+
+def restamp_known_bad(conn: Connection) -> None:
+    """Correct a stamp that names the wrong schema, recognised by the schema itself, before Alembic reads it.
+
+    One is known: a database made at 4f255ad ("WIP durable road") is stamped `0005`, but that work-in-progress
+    0005 made the intents and outbox tables (and the decision counter), released as 0006; the released 0005
+    makes no `intents` table. Left as it is, upgrading runs 0006 and fails on "table intents already exists".
+    Such a database is at 0006; 0007 renames the one constraint it names differently. Runs in the
+    migration's transaction, under its lock.
+    """
+    tables = set(inspect(conn).get_table_names())
+    if "alembic_version" in tables and "intents" in tables:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0006' WHERE version_num = '0005'"))
 
 
 def downgrade(engine: Engine, revision: str) -> None:
