@@ -16,6 +16,7 @@ from waitress.server import create_server
 
 from bot.runtime.app import BcbotApp
 from bot.slack.parse import envelope_problem
+from storage.schema import SchemaCheck
 
 SLACK_PATH = "/slack/events"
 log = logging.getLogger("bcbot.http")
@@ -80,15 +81,18 @@ def _one(value) -> str | None:
 
 def wsgi_app(app: BcbotApp):
     slack = SlackHandler(app, path=SLACK_PATH)
+    schema = SchemaCheck(app.engine)  # one per server: its cache lives as long as the process serves
 
     def application(environ, start_response):
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             database = app.bot.healthy()
+            # Tables or columns the code needs and the database lacks: every request touching them would fail.
+            lacking = schema.problem() if database else None
             worker = app.bot.worker is None or app.bot.worker.alive()  # a dead worker is being replaced
             identity = app.bot.team_id is not None  # until auth.test answers, every request is refused
-            healthy = database and worker and identity
+            healthy = database and lacking is None and worker and identity
             body = json.dumps({"status": "ok" if healthy else "unavailable",
-                               "database": "ok" if database else "unreachable",
+                               "database": lacking or ("ok" if database else "unreachable"),
                                "slack": "ok" if identity else "workspace not known yet: auth.test is failing, retried",
                                **({} if app.bot.worker is None else {"worker": "ok" if worker else "restarting"})}
                               ).encode()

@@ -211,9 +211,11 @@ def database(settings: Settings, *, serving: bool = False) -> Check:
     except Exception as err:
         return failed("database", f"cannot use {shown}: {_reason(err, url.password)}", FIXES["DATABASE_URL"])
     from storage.migrate import current_revision
+    from storage.schema import missing
 
     try:
         current = current_revision(engine)
+        gaps = missing(engine)
     except Exception as err:
         if engine.dialect.name == "sqlite":
             return failed("database", f"cannot read {shown}: {_reason(err, url.password)}",
@@ -223,7 +225,7 @@ def database(settings: Settings, *, serving: bool = False) -> Check:
                       "check DATABASE_URL, that the database server is up, and that it accepts this user")
     finally:
         engine.dispose()
-    return _migration(current, serving=serving)
+    return _migration(current, gaps, serving=serving)
 
 
 def _existing_sqlite(path: Path):
@@ -240,15 +242,18 @@ def _existing_sqlite(path: Path):
     return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=NullPool)
 
 
-def _migration(current: str | None, *, serving: bool) -> Check:
+def _migration(current: str | None, gaps: list[str], *, serving: bool) -> Check:
     from alembic.script import ScriptDirectory
 
     from storage.migrate import alembic_config
+    from storage.schema import describe
 
     script = ScriptDirectory.from_config(alembic_config())
     head = script.get_current_head()
     if current == head:
-        return passed("database", f"reachable, at the latest migration ({head})")
+        if gaps:  # the revision says latest, the tables say otherwise
+            return failed("database", *describe(gaps, current=current, head=head))
+        return passed("database", f"reachable, at the latest migration ({head}), with every table and column")
     if current is not None:
         try:
             script.get_revision(current)

@@ -33,6 +33,32 @@ def test_healthz_reports_the_database(running):
         assert err.code == 503 and json.loads(err.read())["status"] == "unavailable"
 
 
+def test_healthz_fails_on_a_database_without_a_column_the_code_needs(start_app, db_url):
+    """At the latest migration, but a column is gone (dropped by hand, or an edited migration): 503, saying what."""
+    import sqlite3
+    import urllib.request
+
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    engine.dispose()
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("ALTER TABLE plan_governance DROP COLUMN review_reminded_for")
+    conn.close()
+    running = start_app()
+    try:
+        urllib.request.urlopen(running.url + "/healthz")
+        raise AssertionError("expected 503")
+    except urllib.error.HTTPError as err:
+        assert err.code == 503
+        body = json.loads(err.read())
+    assert body["status"] == "unavailable"
+    assert "lacks column plan_governance.review_reminded_for" in body["database"]
+    assert "restore the database from a backup" in body["database"]
+
+
 def test_help_status_and_unknown_subcommands(running):
     assert "/activate status" in running.slack.command(people.OUTSIDER, "help").json()["text"]
     assert "No open incidents" in running.slack.command(people.OUTSIDER, "status").json()["text"]

@@ -217,6 +217,26 @@ def test_a_missing_migration_fails_with_the_upgrade_command(fake_slack, db_url):
     engine.dispose()
 
 
+def test_a_database_at_the_latest_migration_without_a_column_fails_with_what_is_missing(fake_slack, db_url):
+    """The revision says latest; the reminder sweep would fail on every run. The doctor reads the tables."""
+    migrate(db_url)
+    drop_column(db_url, "plan_governance", "review_reminded_for")
+    database = the(checks_for(fake_slack, db_url, migrated=False), "database")
+    assert database.status == "fail"
+    assert database.detail == (f"at the latest migration ({head_revision()}) but the schema lacks column "
+                               "plan_governance.review_reminded_for")
+    assert "restore the database from a backup" in database.fix and "storage/models.py" in database.fix
+
+
+def drop_column(db_url: str, table: str, column: str) -> None:
+    import sqlite3
+
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.close()
+
+
 def test_an_unreachable_database_says_so_without_the_password(fake_slack):
     url = f"postgresql+psycopg://postgres:hunter2pw@127.0.0.1:{free_port()}/x"
     checks = checks_for(fake_slack, url, migrated=False)
