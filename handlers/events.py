@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.domain.commands import PublishHome
 from bot.slack.parse import USER_ID
 
 log = logging.getLogger("bcbot")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}\Z")
 
 
 def register(app) -> None:
     app.event("app_home_opened")(app_home_opened)
+    app.event("channel_unarchive")(channel_usable_again)
+    app.event("member_joined_channel")(channel_usable_again)
 
 
 def first_delivery(bot, body: dict) -> bool:
@@ -36,3 +40,20 @@ def app_home_opened(body, event, context):
         log.debug("app_home_opened %s was already handled (a retry)", body.get("event_id"))
         return
     bot.send(PublishHome(user_id=user_id), None, False)
+
+
+def channel_usable_again(body, event, context):
+    """A channel was unarchived, or bcbot was invited back: what was held for it goes out (the worker's
+    sweep, or the commit's kick, runs it). Releasing twice is harmless, so a retried event needs no check."""
+    bot = context["bcbot"]
+    channel = event.get("channel")
+    if not isinstance(channel, str) or not CHANNEL_ID.match(channel):
+        log.info("refused %s without a valid channel", event.get("type"))
+        return
+    if event.get("type") == "member_joined_channel" and event.get("user") != bot.bot_user_id:
+        return  # someone else joined: nothing changes for bcbot
+    with bot.uow() as uow:
+        subjects = uow.outbox.release(channel)
+        uow.commit()
+    if subjects:
+        log.info("channel %s is usable again: %d subject(s) released", channel, len(subjects))

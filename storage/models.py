@@ -139,7 +139,9 @@ class OutboxTask(Base):
 
     Only the worker runs these: claimed with a lease it renews while running, retried, taken over
     when a lease runs out. `armed` counts re-arms ("render from the current state" tasks): a task
-    is done only when the version its run read is still the latest.
+    is done only when the version its run read is still the latest. `held` (Slack's error code, or
+    "error") stops a task that retrying cannot help: a `held_channel` one is let go when that channel is
+    usable again; `intent_id` and `actor` name the person's action it serves, who is told.
     """
 
     __tablename__ = "outbox"
@@ -161,6 +163,11 @@ class OutboxTask(Base):
     result: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+    intent_id: Mapped[int | None]
+    actor: Mapped[str | None] = mapped_column(String(32))
+    held: Mapped[str | None] = mapped_column(String(48))
+    held_channel: Mapped[str | None] = mapped_column(String(32))
+    held_since: Mapped[datetime | None]
 
 
 class ChecklistStep(Base):

@@ -42,6 +42,16 @@ class SlackUnavailable(BcbotError):
     """Slack refused or failed a call we needed."""
 
 
+class SlackRefused(SlackUnavailable):
+    """Slack answered the call with an error (`ok: false`, HTTP 4xx): `code` is Slack's error code, `channel`
+    the conversation the call named, if any."""
+
+    def __init__(self, message: str, *, code: str, channel: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.channel = channel
+
+
 def explain(exc: BaseException, logger) -> str:
     """The one place an error becomes words for a person. Unexpected errors get an id to quote."""
     if isinstance(exc, BcbotError):

@@ -4,9 +4,47 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-# A task that failed this often is left alone (logged); a Slack outage of about an hour is ridden out.
+# A task that failed this often for a reason other than Slack (a bug, bad data) is given up (logged, held
+# as "error"). Slack being away (429, 5xx, timeouts, no connection) is waited out however long it lasts.
 MAX_ATTEMPTS = 20
 _MAX_PAUSE = timedelta(minutes=5)
+
+# Slack's answers that retrying cannot fix, because the channel cannot be posted to: the task is held
+# (not retried) until the channel is usable again (unarchived, bcbot invited back). Value: what happened.
+CHANNEL_UNUSABLE = {"is_archived": "archived", "not_in_channel": "removed", "channel_not_found": "deleted"}
+# Other answers that retrying cannot fix: the task is given up (held for good), and the person told.
+REFUSED_FOR_GOOD = frozenset({
+    "user_disabled", "user_not_found", "users_not_found", "cannot_dm_bot", "invalid_blocks", "invalid_blocks_format",
+    "msg_too_long", "no_text", "too_many_attachments", "invalid_attachments", "invalid_arguments",
+    "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "message_not_found",
+    "cant_update_message", "edit_window_closed", "restricted_action_read_only_channel", "channel_is_archived",
+    "too_long",
+})
+GAVE_UP = "error"  # `held` of a task given up after MAX_ATTEMPTS failures that were not Slack's answer
+TELL_HELD = "tell_held"  # the task kind that tells people an effect is held
+
+
+def refused_for_good(code: str | None) -> bool:
+    return bool(code) and (code in CHANNEL_UNUSABLE or code in REFUSED_FOR_GOOD)
+
+
+def held_tells(subject: str, *, code: str, channel: str | None, intent_id: int | None, actor: str | None,
+               lead_told: bool) -> list[Task]:
+    """Who hears that an effect of `subject` is held: the person whose action it served (once per action),
+    and, for an incident, its lead (once per incident, channel and reason)."""
+    args = {"code": code, "channel": channel}
+    tasks = []
+    if actor:
+        # The lead's own first action is told by the lead's message (it carries the fix for the lead).
+        tasks.append(Task(TELL_HELD, name=f"held:{'intent:%d' % intent_id if intent_id else actor}:{code}",
+                          args={**args, "user": actor, "unless_lead": not lead_told}))
+    if subject.startswith("incident:") and not lead_told:
+        tasks.append(Task(TELL_HELD, name=lead_tell_name(code, channel), args={**args, "lead": True}))
+    return tasks
+
+
+def lead_tell_name(code: str, channel: str | None) -> str:
+    return f"held:lead:{code}:{channel or '-'}"
 
 
 @dataclass(frozen=True)
@@ -33,6 +71,8 @@ class ClaimedTask:
     args: dict
     attempts: int  # including this one
     version: int  # the `armed` count this run serves
+    intent_id: int | None = None  # the person's intent this effect serves (last re-arm's), if any
+    actor: str | None = None
 
     @property
     def subject_id(self) -> int | str:

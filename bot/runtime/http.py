@@ -94,7 +94,8 @@ def wsgi_app(app: BcbotApp):
             body = json.dumps({"status": "ok" if healthy else "unavailable",
                                "database": lacking or ("ok" if database else "unreachable"),
                                "slack": "ok" if identity else "workspace not known yet: auth.test is failing, retried",
-                               **({} if app.bot.worker is None else {"worker": "ok" if worker else "restarting"})}
+                               **({} if app.bot.worker is None else {"worker": "ok" if worker else "restarting"}),
+                               **({"outbox": _outbox(app)} if database else {})}
                               ).encode()
             start_response("200 OK" if healthy else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -102,6 +103,17 @@ def wsgi_app(app: BcbotApp):
         return slack(environ, start_response)
 
     return application
+
+
+def _outbox(app: BcbotApp) -> dict:
+    """How much Slack work waits and since when, and how much is held (not retried): an outage says so here,
+    without failing the check (nothing is lost, and restarting bcbot would not help)."""
+    try:
+        with app.bot.uow(read_only=True) as uow:
+            waiting, since, held = uow.outbox.backlog()
+    except Exception:  # the database check above already answers for the database
+        return {"status": "unknown"}
+    return {"waiting": waiting, "since": since.isoformat() if since else None, "held": held}
 
 
 def make_server(app: BcbotApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16):

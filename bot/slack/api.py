@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
-from bot.domain.errors import SlackUnavailable
+from bot.domain.errors import SlackRefused, SlackUnavailable
 
 log = logging.getLogger("bcbot.slack")
 METADATA_EVENT = "bcbot_post"
@@ -53,7 +53,7 @@ class SlackApi:
         except SlackApiError as err:
             code = err.response.get("error", "unknown_error") if err.response is not None else "unknown_error"
             log.warning("Slack %s failed: %s", method, code)
-            raise SlackUnavailable(f"Slack refused {method}: {code}") from err
+            raise _refusal(f"Slack refused {method}: {code}", err, code, kwargs.get("channel")) from err
         except Exception as err:  # network errors after retries
             log.warning("Slack %s failed: %s", method, type(err).__name__)
             raise SlackUnavailable(f"Slack could not be reached for {method}") from err
@@ -120,6 +120,14 @@ class SlackApi:
             if not cursor:
                 return None
         return None
+
+    def channel_usable(self, channel: str) -> bool:
+        """Whether bcbot can post in the channel now: it exists, is not archived, and bcbot is in it."""
+        try:
+            info = self._call("conversations.info", channel=channel).get("channel") or {}
+        except SlackRefused:
+            return False
+        return not info.get("is_archived") and bool(info.get("is_member"))
 
     def set_topic(self, channel: str, topic: str) -> None:
         self._call("conversations.setTopic", channel=channel, topic=topic[:250])
@@ -203,7 +211,7 @@ class SlackApi:
         except SlackApiError as err:
             code = err.response.get("error", "unknown_error") if err.response is not None else "unknown_error"
             log.warning("Slack file upload failed: %s", code)
-            raise SlackUnavailable(f"Slack refused the file upload: {code}") from err
+            raise _refusal(f"Slack refused the file upload: {code}", err, code, channel) from err
         except Exception as err:
             log.warning("Slack file upload failed: %s", type(err).__name__)
             raise SlackUnavailable("Slack could not be reached for a file upload") from err
@@ -251,6 +259,16 @@ class SlackApi:
             )
         except Exception as err:
             log.warning("response_url call failed: %s", type(err).__name__)
+
+
+def _refusal(message: str, err: SlackApiError, code: str, channel: object) -> SlackUnavailable:
+    """Slack's answer, as an error: a refusal (SlackRefused, with its code) when Slack answered the call itself
+    (HTTP 200 with ok: false, or a 4xx other than 429); a 5xx or a rate limit is Slack being away."""
+    status = getattr(err.response, "status_code", 200) or 200
+    if status >= 500 or status == 429 or code in ("ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                                                  "request_timeout"):
+        return SlackUnavailable(message)
+    return SlackRefused(message, code=code, channel=channel if isinstance(channel, str) else None)
 
 
 def surely_not_delivered(err: BaseException) -> bool:

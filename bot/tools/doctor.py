@@ -89,11 +89,16 @@ def run_checks(settings: Settings | None = None, **overrides) -> Iterator[Check]
         check, plans = _plans(settings)
         yield check
 
-    # database
+    # database (and, when it is readable, what the outbox holds)
     if why := bad("database_url"):
         yield skipped("database", why)
+    elif (check := database(settings)).ok:
+        yield check
+        from bot.tools.doctor_outbox import outbox_lines
+
+        yield from (Check("database", *line) for line in outbox_lines(settings.database_url))
     else:
-        yield database(settings)
+        yield check
 
     # slack token
     token = _Token.NOT_CHECKED

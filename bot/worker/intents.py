@@ -42,6 +42,7 @@ def process_intent(bot: Bcbot, *, intent_id: int) -> None:
                 uow.rollback()
                 _refuse(bot, intent.id, intent.tell, message)
                 return
+            uow.outbox.serving(intent.id, intent.actor)  # whom to tell if Slack refuses its effects for good
             use_case(bot, uow, command, actor=intent.actor)
             uow.intents.finish(intent.id, status="done", now=bot.clock())
             uow.commit()

@@ -9,12 +9,14 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.bcbot import Bcbot
+from bot.domain.errors import SlackUnavailable
 from bot.usecases import incident, phases
 from bot.worker import reminders
 from bot.worker.intents import sweep_intents
 
 log = logging.getLogger("bcbot.jobs")
 INCIDENT_EVERY_SECONDS = 60
+HELD_LOOK_EVERY_SECONDS = 300
 
 
 def take_over(bot: Bcbot) -> None:
@@ -23,6 +25,24 @@ def take_over(bot: Bcbot) -> None:
     sweep_intents(bot)
     if bot.effects is not None:
         bot.effects.sweep()
+
+
+def look_at_held_channels(bot: Bcbot) -> int:
+    """Channels that outbox tasks wait for (archived, bcbot removed) that are usable again: what waited
+    goes out. The events (channel_unarchive, member_joined_channel) say so at once; this catches a missed one."""
+    with bot.uow(read_only=True) as uow:
+        channels = uow.outbox.held_channels()
+    released = 0
+    for channel in channels:
+        try:
+            usable = bot.slack.channel_usable(channel)
+        except SlackUnavailable:
+            return released  # Slack is away: the next look
+        if usable:
+            with bot.uow() as uow:
+                released += len(uow.outbox.release(channel))
+                uow.commit()
+    return released
 
 
 def nudge_due_updates(bot: Bcbot) -> int:
@@ -64,5 +84,6 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     every(INCIDENT_EVERY_SECONDS, "update-nudges", nudge_due_updates)
     every(INCIDENT_EVERY_SECONDS, "overdue-steps", show_newly_overdue_steps)
     every(reminders.SWEEP_EVERY_SECONDS, "reminders", reminders.sweep)
+    every(HELD_LOOK_EVERY_SECONDS, "held-channels", look_at_held_channels)
     jobs.start()
     return jobs

@@ -2,8 +2,11 @@
 
 A task is claimed with a lease (renewed every third of it while it runs, so a dead worker's task is
 taken over within one lease), run, and marked done with its result. A failure is tried again at once
-with a short pause, then left to the sweep with a growing pause. A re-armed task ("render from the
-current state") runs again when it was re-armed during its run, so the last render reads the last commit.
+with a short pause, then left to the sweep with a growing pause, for as long as Slack is away. A refusal
+that retrying cannot fix (an archived channel, a deactivated user, blocks Slack rejects) is held at once,
+never retried, and the person whose action it served is told (see docs/durable-road.md). A re-armed task
+("render from the current state") runs again when it was re-armed during its run, so the last render reads
+the last commit.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from functools import partial
 from typing import Callable, Mapping
 
 from bot.bcbot import Bcbot
-from bot.domain.outbox import MAX_ATTEMPTS, ClaimedTask, retry_pause
+from bot.domain.errors import SlackRefused, SlackUnavailable
+from bot.domain.outbox import MAX_ATTEMPTS, TELL_HELD, ClaimedTask, refused_for_good, retry_pause
 
 log = logging.getLogger("bcbot.outbox")
 INLINE_PAUSES_S = (0.5, 1.5)  # a passing Slack error is tried again at once before the sweep takes over
@@ -66,6 +70,8 @@ class OutboxRunner:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self.clock: Callable[[], datetime] = wall_clock  # leases and retry pauses (a test may move it by hand)
+        self.inline_pauses: tuple[float, ...] = INLINE_PAUSES_S
 
     def start(self) -> None:
         """Renew the leases of running tasks until stopped."""
@@ -78,7 +84,7 @@ class OutboxRunner:
     def kick(self, subject: str) -> None:
         """Start whatever tasks of `subject` are ready (their dependency done, nobody holding them)."""
         with self._bot.uow(read_only=True) as uow:
-            names = uow.outbox.ready(subject, wall_clock(), MAX_ATTEMPTS)
+            names = uow.outbox.ready(subject, self.clock())
         for name in names:
             self._submit(partial(self._run, subject, name))
 
@@ -87,21 +93,33 @@ class OutboxRunner:
             self.kick(subject)
 
     def sweep(self) -> int:
-        """Take over what a dead worker left, and what waited out its retry pause."""
+        """Take over what a dead worker left, and what waited out its retry pause: one subject's tasks one
+        at a time, oldest first, so that after an outage they go out in the order they were owed."""
         with self._bot.uow(read_only=True) as uow:
-            subjects = uow.outbox.subjects_ready(wall_clock(), MAX_ATTEMPTS, SWEEP_LIMIT)
+            subjects = uow.outbox.subjects_ready(self.clock(), SWEEP_LIMIT)
         for subject in subjects:
-            self.kick(subject)
+            self._submit(partial(self._drain, subject))
         return len(subjects)
 
+    def _drain(self, subject: str) -> None:
+        last = None
+        while True:  # a task that fails holds back the newer ones (see _ready): the loop ends there
+            with self._bot.uow(read_only=True) as uow:
+                names = uow.outbox.ready(subject, self.clock())
+            if not names or names[0] == last:
+                return
+            last = names[0]
+            self._run(subject, last, kick_after=False)
+
     def _claim(self, subject: str, name: str) -> ClaimedTask | None:
-        now = wall_clock()
+        now = self.clock()
         with self._bot.uow() as uow:
-            claimed = uow.outbox.claim(subject, name, self.worker_id, now, now + self._lease, MAX_ATTEMPTS)
+            claimed = uow.outbox.claim(subject, name, self.worker_id, now, now + self._lease)
             uow.commit()
         return claimed
 
-    def _run(self, subject: str, name: str) -> None:
+    def _run(self, subject: str, name: str, *, kick_after: bool = True) -> None:
+        """Run the task (again if it was re-armed meanwhile), then start what waited on it."""
         claimed = self._claim(subject, name)
         while claimed is not None:
             with self._lock:
@@ -115,39 +133,57 @@ class OutboxRunner:
                 return
             # Re-armed while it ran: render again from what is committed now.
             claimed = None if finished else self._claim(subject, name)
-        self.kick(subject)  # whatever waited on this task
+        if kick_after:
+            self.kick(subject)  # whatever waited on this task
 
     def _attempt(self, claimed: ClaimedTask) -> bool | None:
         """Run the task (with short inline retries). True: done; False: re-armed meanwhile; None: failed."""
         function = self._tasks.get(claimed.kind)
-        error = f"unknown task kind {claimed.kind!r}"
+        error, slack_away = f"unknown task kind {claimed.kind!r}", False
         if function is not None:
             retry = claimed.attempts > 1
-            for pause in (*INLINE_PAUSES_S, None):
+            for pause in (*self.inline_pauses, None):
                 try:
                     result = function(TaskContext(self._bot, claimed, retry)) or {}
-                except Exception as exc:  # any failure is retried; the task looks before it acts again
+                except SlackRefused as exc:
+                    if refused_for_good(exc.code):  # retrying cannot fix it: held, and the person told
+                        self._hold(claimed, exc)
+                        return None
+                    error, slack_away = f"{type(exc).__name__}: {exc}"[:2000], True
+                except Exception as exc:  # any other failure is retried; the task looks before it acts again
                     error = f"{type(exc).__name__}: {exc}"[:2000]
-                    log.warning("outbox task %s %s failed: %s", claimed.subject, claimed.name, error)
-                    if pause is None or self._stop.is_set():
-                        break
-                    time.sleep(pause)
-                    retry = True
-                    continue
-                with self._bot.uow() as uow:
-                    finished = uow.outbox.done(claimed, self.worker_id, wall_clock(), result)
-                    uow.commit()
-                return finished
-        now = wall_clock()
-        given_up = function is None or claimed.attempts >= MAX_ATTEMPTS
+                    slack_away = isinstance(exc, SlackUnavailable)
+                else:
+                    with self._bot.uow() as uow:
+                        finished = uow.outbox.done(claimed, self.worker_id, self.clock(), result)
+                        uow.commit()
+                    return finished
+                log.warning("outbox task %s %s failed: %s", claimed.subject, claimed.name, error)
+                if pause is None or self._stop.is_set():
+                    break
+                time.sleep(pause)
+                retry = True
+        # Slack being away is waited out, however long; anything else (a bug, bad data) has a limit.
+        given_up = function is None or (not slack_away and claimed.attempts >= MAX_ATTEMPTS)
         with self._bot.uow() as uow:
-            uow.outbox.failed(claimed, self.worker_id, error, None if given_up else now + retry_pause(claimed.attempts),
-                              give_up=given_up)
+            uow.outbox.failed(claimed, self.worker_id, error,
+                              None if given_up else self.clock() + retry_pause(claimed.attempts))
             uow.commit()
         if given_up:
             log.error("outbox task %s %s given up after %d attempts: %s", claimed.subject, claimed.name,
                       claimed.attempts, error)
         return None
+
+    def _hold(self, claimed: ClaimedTask, exc: SlackRefused) -> None:
+        now = self.clock()
+        with self._bot.uow() as uow:
+            mine = uow.outbox.hold(claimed, self.worker_id, f"{type(exc).__name__}: {exc}", code=exc.code,
+                                   channel=exc.channel, now=now)
+            if mine and claimed.kind != TELL_HELD:  # words that cannot be delivered are not told about
+                uow.outbox.owe_held_tells(claimed.subject, exc.code, exc.channel, claimed.intent_id, claimed.actor, now)
+            uow.commit()
+        log.warning("outbox task %s %s held: Slack answered %s%s", claimed.subject, claimed.name, exc.code,
+                    f" for channel {exc.channel}" if exc.channel else "")
 
     def _renew_loop(self) -> None:
         every = max(self._lease.total_seconds() / 3, 0.2)
@@ -158,7 +194,7 @@ class OutboxRunner:
                 continue
             try:
                 with self._bot.uow() as uow:
-                    uow.outbox.renew(ids, self.worker_id, wall_clock() + self._lease)
+                    uow.outbox.renew(ids, self.worker_id, self.clock() + self._lease)
                     uow.commit()
             except Exception as exc:  # a busy database: the next beat tries again, well within the lease
                 log.warning("could not renew outbox leases: %s", exc)

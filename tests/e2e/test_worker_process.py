@@ -39,11 +39,13 @@ def click_first_step(running, incident, action="bcbot.step.done"):
 
 
 def healthz(running) -> dict:
+    """/healthz's verdicts (what waits in the outbox aside)."""
     try:
         with urllib.request.urlopen(running.url + "/healthz", timeout=5) as r:
-            return json.loads(r.read())
+            found = json.loads(r.read())
     except urllib.error.HTTPError as err:
-        return json.loads(err.read())
+        found = json.loads(err.read())
+    return {k: v for k, v in found.items() if k != "outbox"}
 
 
 

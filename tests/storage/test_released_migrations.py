@@ -26,6 +26,7 @@ RELEASED = {
     "0005_decisions_count.py": "26334f57b3c5df91e56e8f0e1ff4c1c2c34d0df62683a5ce2a3e33c0e812059b",
     "0006_intents_and_outbox.py": "9375e84995c82f33813857d663f89a16c3ca1a612cfbe29af00aa050e98095ec",
     "0007_repair_old_databases.py": "b227c1c6de3862208bc5c79bf9e9db17629ec974d86b8576179c596be7b61459",
+    "0008_outbox_held.py": "7dc72491dea654d09cc3f3686c153dd9b2674571eff2865645f3d2e197ee2436",
 }
 
 

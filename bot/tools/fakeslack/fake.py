@@ -35,6 +35,7 @@ class FakeSlack(SlackMethods):
         self.ephemerals: list[dict] = []
         self.files: dict[str, dict] = {}  # file ID -> filename, length, content, title, channel
         self._faults: dict[str, list[Fault]] = {}
+        self.down: int | None = None  # an outage: every call answered with this HTTP status until cleared
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.RLock()
@@ -47,6 +48,22 @@ class FakeSlack(SlackMethods):
     def add_channel(self, channel_id: str, name: str) -> None:
         self.channels[channel_id] = Channel(channel_id, name)
         self.messages.setdefault(channel_id, [])
+
+    def archive(self, channel_id: str, archived: bool = True) -> None:
+        """Someone archives the channel (or, with False, unarchives it): Slack answers `is_archived` to changes."""
+        with self._lock:
+            self.channels[channel_id].archived = archived
+
+    def remove_bot(self, channel_id: str) -> None:
+        """Someone removes bcbot from the channel: Slack answers `not_in_channel`."""
+        with self._lock:
+            self.channels[channel_id].members.discard(self.bot_user_id)
+
+    def delete_channel(self, channel_id: str) -> None:
+        """Someone deletes the channel: Slack answers `channel_not_found`, and its messages are gone."""
+        with self._lock:
+            self.channels.pop(channel_id, None)
+            self.messages.pop(channel_id, None)
 
     def fail(self, method: str, *, error: str | None = None, status: int = 200, retry_after: int | None = None,
              times: int = 1, after_work: bool = False) -> None:
@@ -99,6 +116,9 @@ class FakeSlack(SlackMethods):
         with self._lock:
             call = Call(method, params, time.time(), started=arrived)
             self.calls.append(call)
+            if self.down is not None:
+                call.status, call.error = self.down, f"http_{self.down}"
+                return self.down, {"ok": False, "error": "service_unavailable"}, {}
             queued = self._faults.get(method)
             if queued:
                 fault = queued.pop(0)

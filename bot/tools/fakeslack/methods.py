@@ -42,6 +42,20 @@ class SlackMethods:
             raise SlackError("channel_not_found")
         return channel
 
+    def _writable(self, params: dict) -> Channel:
+        """A channel bcbot may post in or change, or Slack's error: archived, bcbot not a member, gone."""
+        channel = self._channel(params)
+        if channel.archived:
+            raise SlackError("is_archived")
+        if not channel.is_im and self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def _m_conversations_info(self, p):
+        channel = self._channel(p)
+        return {"channel": {"id": channel.id, "name": channel.name, "is_channel": not channel.is_im,
+                            "is_archived": channel.archived, "is_member": self.bot_user_id in channel.members}}
+
     def _m_auth_test(self, p):
         return {"url": "https://bcbot-test.slack.com/", "team": "Test", "user": "bcbot", "team_id": self.team_id,
                 "user_id": self.bot_user_id, "bot_id": "B0BCBOT"}
@@ -88,14 +102,14 @@ class SlackMethods:
         return {"channel": {"id": channel_id, "name": name, "is_channel": True}}
 
     def _m_conversations_setTopic(self, p):
-        channel = self._channel(p)
+        channel = self._writable(p)
         if len(p.get("topic", "")) > 250:
             raise SlackError("too_long")
         channel.topic = p.get("topic", "")
         return {"channel": {"id": channel.id, "topic": {"value": channel.topic}}}
 
     def _m_conversations_invite(self, p):
-        channel = self._channel(p)
+        channel = self._writable(p)
         users = [u for u in str(p.get("users", "")).split(",") if u]
         if not users:
             raise SlackError("no_user")
@@ -129,7 +143,10 @@ class SlackMethods:
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _m_conversations_history(self, p):
-        messages = list(reversed(self.messages.get(self._channel(p).id, [])))
+        channel = self._channel(p)
+        if not channel.is_im and self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        messages = list(reversed(self.messages.get(channel.id, [])))
         if not p.get("include_all_metadata"):
             messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
         return {"messages": messages[: int(p.get("limit", 100))], "has_more": False}
@@ -138,9 +155,7 @@ class SlackMethods:
         channel_id = p.get("channel", "")
         if channel_id in self.users:  # posting to a user ID goes to the DM with the app
             channel_id = self._m_conversations_open({"users": channel_id})["channel"]["id"]
-        channel = self._channel({"channel": channel_id})
-        if not channel.is_im and self.bot_user_id not in channel.members:
-            raise SlackError("not_in_channel")
+        channel = self._writable({"channel": channel_id})
         check_message(p)
         message = {"type": "message", "ts": self._next_ts(), "text": p.get("text", ""), "blocks": p.get("blocks", []),
                    "user": self.bot_user_id}
@@ -150,7 +165,7 @@ class SlackMethods:
         return {"channel": channel.id, "ts": message["ts"], "message": message}
 
     def _m_chat_update(self, p):
-        channel = self._channel(p)
+        channel = self._writable(p)
         message = next((m for m in self.messages[channel.id] if m["ts"] == p.get("ts")), None)
         if message is None:
             raise SlackError("message_not_found")
@@ -159,7 +174,7 @@ class SlackMethods:
         return {"channel": channel.id, "ts": message["ts"]}
 
     def _m_chat_postEphemeral(self, p):
-        self._channel(p)
+        self._writable(p)
         if p.get("user") not in self.users:
             raise SlackError("user_not_in_channel")
         check_message(p)
@@ -171,7 +186,7 @@ class SlackMethods:
         return {"permalink": f"https://bcbot-test.slack.com/archives/{channel.id}/p{p.get('message_ts', '').replace('.', '')}"}
 
     def _m_pins_add(self, p):
-        channel = self._channel(p)
+        channel = self._writable(p)
         key = (channel.id, p.get("timestamp"))
         if key in self.pins:
             raise SlackError("already_pinned")
@@ -213,9 +228,7 @@ class SlackMethods:
                 raise SlackError("file_not_found")
         channel = None
         if p.get("channel_id"):
-            channel = self._channel({"channel": p["channel_id"]})
-            if not channel.is_im and self.bot_user_id not in channel.members:
-                raise SlackError("not_in_channel")
+            channel = self._writable({"channel": p["channel_id"]})
         shared = []
         for f in files:
             upload = self.files[f["id"]]

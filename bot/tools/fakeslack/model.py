@@ -38,6 +38,7 @@ class Channel:
     members: set = field(default_factory=set)
     is_im: bool = False
     creator: str = "U0SOMEONE"
+    archived: bool = False
 
 
 class SlackError(Exception):

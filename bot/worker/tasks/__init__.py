@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from bot.worker.outbox import TaskFunction
-from bot.worker.tasks import checklist, governance, incident, requests, setup, tell
+from bot.worker.tasks import checklist, governance, held, incident, requests, setup, tell
 
 
 def _setup(function: Callable[..., dict]) -> TaskFunction:
@@ -31,6 +31,7 @@ TASKS: dict[str, TaskFunction] = {
     "post_nudge": incident.post_nudge,
     "ephemeral": incident.ephemeral,
     "tell": tell.tell,
+    "tell_held": held.tell_held,
     "reminders_done": governance.reminders_done,
     "reminder_snoozed": governance.reminder_snoozed,
     "test_recorded_dm": governance.test_recorded_dm,
