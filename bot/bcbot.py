@@ -12,6 +12,7 @@ from bot.usecases.ports import (
     Background,
     Directory,
     Effects,
+    IntakeQueue,
     IntentRecorder,
     PlanCatalog,
     ReminderSweeps,
@@ -43,6 +44,7 @@ class Bcbot:
     # Hands a view request (or a recorded intent's ID) to where work after the ack runs: the worker
     # process, or this process's threads. Set by the composition root.
     send: Callable[[ViewRequest, ReplyTo | None, bool], None] = lambda request, reply_to, urgent: None
+    intake: IntakeQueue | None = None  # on SQLite: where the ack path's intents wait for the worker
     effects: "Effects | None" = None  # the outbox runner, where this process runs outbox tasks
     bot_user_id: str | None = None
     team_id: str | None = None  # None until auth.test has answered: every request is refused until then

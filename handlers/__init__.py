@@ -35,7 +35,7 @@ def submit(ack, bot: Bcbot, body: dict, command: Command, **ack_args) -> None:
                                        dedupe_key=dedupe_key(body), tell=tell, now=utcnow())
     ack(**ack_args)
     if new:
-        bot.send(RunIntent(intent_id), None, False)
+        bot.send(RunIntent(intent_id, from_intake=bot.record_intent.intake), None, False)
     else:
         log.info("%s: already recorded as intent %s (a retry or a replay), so recorded once", command.kind, intent_id)
 

@@ -160,6 +160,7 @@ class RunIntent(ViewRequest):
 
     kind = "run_intent"
     intent_id: int
+    from_intake: bool = False  # an intake row's ID (storage/intake.py), not an `intents` row's
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ def explain(exc: BaseException, logger) -> str:
 
 
 def is_database_busy(exc: BaseException) -> bool:
-    # Duck-typed so the domain need not import sqlalchemy: OperationalError and friends.
+    # Duck-typed so the domain need not import sqlalchemy: OperationalError and friends (the intake's
+    # writer, storage/intake.py, talks to sqlite3 directly).
     return (type(exc).__name__ in {"OperationalError", "DisconnectionError", "TimeoutError"}
-            and type(exc).__module__.startswith("sqlalchemy"))
+            and type(exc).__module__.startswith(("sqlalchemy", "sqlite3")))

@@ -115,3 +115,4 @@ class ClaimedIntent:
     payload: dict
     tell: dict
     attempts: int  # including this one
+    dedupe_key: str = ""

@@ -78,6 +78,8 @@ class BcbotApp:
             self.bot.worker.stop()
         self.bot.background.shutdown()
         self.engine.dispose()
+        if self.bot.intake is not None:
+            self.bot.intake.dispose()
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> BcbotApp:

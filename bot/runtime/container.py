@@ -17,18 +17,22 @@ from bot.worker.tasks import TASKS
 from bot.worker.views import run
 from config.settings import Settings
 from storage.db import make_engine, make_session_factory, patient_locks, ping
+from storage.intake import Intake, intake_url
 from storage.repositories.intents import IntentWriter
 from storage.uow import uow_factory
 
 
 def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
-              modal_workers: int = 4) -> tuple[Bcbot, Engine]:
+              modal_workers: int = 4, idle_lane: bool = False) -> tuple[Bcbot, Engine]:
     """The bot's parts (plans, database, Slack client, worker threads, outbox runner) and its engine.
-    `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s)."""
+    `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s). `idle_lane`: the
+    general lane's threads get a core only when nothing else wants it (the worker process: acks first)."""
     plans = load_plans(settings.bcbot_plans)  # PlanError names every problem
     engine = make_engine(settings.database_url)
+    url = intake_url(settings.database_url)
+    intake = Intake(url) if url else None  # SQLite: the ack path writes a file of its own (storage/intake.py)
     slack = SlackApi(make_client(token=settings.bot_token, base_url=settings.slack_api_url))
-    background = Background(urgent_workers=modal_workers, initializer=patient_locks)
+    background = Background(urgent_workers=modal_workers, initializer=patient_locks, idle_lane=idle_lane)
 
     def committed(subjects: set[str]) -> None:
         # Work a commit owes Slack starts at once, where the outbox is run (the worker, or threads mode).
@@ -45,7 +49,8 @@ def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
         background=background,
         healthy=lambda: ping(engine),
         clock=clock,
-        record_intent=IntentWriter(engine),
+        record_intent=intake.writer if intake else IntentWriter(engine),
+        intake=intake,
         permalink=slack.permalink,
     )
     bot.send = partial(run, bot)  # threads mode; a worker process replaces it (BcbotApp.start)

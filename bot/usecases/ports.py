@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 
 from bot.domain.commands import ReplyTo, ViewRequest
 from bot.domain.errors import NotFound
+from bot.domain.outbox import ClaimedIntent
 from bot.domain.plan import Person, Plan
 
 if TYPE_CHECKING:  # types only: the use cases are handed these, they do not build them
@@ -123,10 +124,24 @@ class Directory:
 
 
 class IntentRecorder(Protocol):
-    """The ack path's one write (storage.repositories.intents.IntentWriter): (intent ID, whether it is new)."""
+    """The ack path's one write (storage.repositories.intents.IntentWriter): (intent ID, whether it is new).
+    `intake`: the ID is an intake row's (storage/intake.py), not an `intents` row's."""
+
+    intake: bool
 
     def __call__(self, *, kind: str, actor: str | None, payload: dict, dedupe_key: str, tell: dict,
                  now: datetime) -> tuple[int, bool]: ...
+
+
+class IntakeQueue(Protocol):
+    """Intents waiting in the intake file, as the worker sees them (storage.intake.Intake)."""
+
+    def get(self, intake_id: int) -> tuple[ClaimedIntent, datetime] | None: ...
+    def forget(self, intake_id: int) -> None: ...
+    def failed_attempt(self, intake_id: int, *, retry_at: datetime) -> None: ...
+    def unfinished(self, now: datetime) -> list[int]: ...
+    def flush(self) -> int: ...
+    def dispose(self) -> None: ...
 
 
 class Background(Protocol):

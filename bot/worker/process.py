@@ -38,7 +38,7 @@ SOURCE_ROOT = str(Path(__file__).resolve().parents[2])  # where `bot` was import
 # the standard library when it is already on the path (an installed bcbot: site-packages).
 _BOOT = ("import sys; root = sys.argv[1]; root in sys.path or sys.path.insert(0, root); "
          "from bot.runtime.main import main; main(int(sys.argv[2]), int(sys.argv[3]))")
-MODAL_WORKERS = 32
+MODAL_WORKERS = 128  # views.open calls in flight: a burst of /activate at 1.5 s a call (bench/README.md)
 
 
 class WorkerProcess:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Callable
 
 from bot.domain.errors import explain
@@ -18,8 +20,10 @@ class Background:
     never queues behind slow checklist updates or set-up.
     """
 
-    def __init__(self, workers: int = 8, urgent_workers: int = 4, initializer: Callable[[], None] | None = None):
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work", initializer=initializer)
+    def __init__(self, workers: int = 8, urgent_workers: int = 4, initializer: Callable[[], None] | None = None,
+                 *, idle_lane: bool = False):
+        general = partial(_start_idle_thread, initializer) if idle_lane else initializer
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work", initializer=general)
         self._urgent = ThreadPoolExecutor(max_workers=urgent_workers, thread_name_prefix="bcbot-modal",
                                           initializer=initializer)
         self.thread_initializer = initializer  # for other pools doing background work (set-up, scheduler)
@@ -58,6 +62,20 @@ class Background:
     def shutdown(self) -> None:
         self._urgent.shutdown(wait=True, cancel_futures=False)
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def _start_idle_thread(initializer: Callable[[], None] | None) -> None:
+    """A general-lane thread of the worker process runs only when a core would otherwise idle (Linux's
+    SCHED_IDLE, per thread): a burst of acks in the serving process never waits for renders and set-up,
+    which wait out the burst instead (the outbox makes waiting safe). The modal lane keeps its priority:
+    a trigger ID lives 3 s. Elsewhere the process's lower nice value is all there is."""
+    if initializer is not None:
+        initializer()
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:
+            pass
 
 
 def freeze_startup_objects() -> None:

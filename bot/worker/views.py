@@ -124,7 +124,7 @@ def publish_home(bot: Bcbot, request: PublishHome) -> None:
 
 
 def run_intent(bot: Bcbot, request: RunIntent) -> None:
-    process_intent(bot, intent_id=request.intent_id)
+    process_intent(bot, intent_id=request.intent_id, from_intake=request.from_intake)
 
 
 def tell(bot: Bcbot, reply_to: ReplyTo | None, text: str) -> None:

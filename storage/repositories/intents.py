@@ -65,6 +65,19 @@ class IntentRepository:
         return ClaimedIntent(id=intent_id, kind=row.kind, actor=row.actor, payload=dict(row.payload or {}),
                              tell=dict(row.tell or {}), attempts=row.attempts)
 
+    def adopt(self, taken: ClaimedIntent, created_at: datetime, until: datetime) -> ClaimedIntent | None:
+        """An intent from the intake, recorded here by its key in the transaction that runs it (so the
+        intake row may go once this commits); None when its key is here already (it ran, or was refused)."""
+        i = m.Intent
+        insert = postgresql.insert(i) if self.s.bind and self.s.bind.dialect.name == "postgresql" else sqlite.insert(i)
+        intent_id = self.s.scalar(insert.values(
+            kind=taken.kind, actor=taken.actor, payload=taken.payload, dedupe_key=taken.dedupe_key, tell=taken.tell,
+            status=RECEIVED, attempts=taken.attempts, claimed_until=until, created_at=created_at,
+        ).on_conflict_do_nothing().returning(i.id))
+        return None if intent_id is None else ClaimedIntent(
+            id=intent_id, kind=taken.kind, actor=taken.actor, payload=taken.payload, tell=taken.tell,
+            attempts=taken.attempts, dedupe_key=taken.dedupe_key)
+
     def finish(self, intent_id: int, *, status: str, now: datetime, outcome: str | None = None) -> bool:
         """Mark it done or failed; False if somebody else already finished it."""
         i = m.Intent
@@ -96,8 +109,10 @@ class IntentWriter:
     more arrived. A burst of clicks takes the database's write lock a few times, not once per click
     (under SQLite, each lock hold also pays for the GIL between its statements: measured in bench/)."""
 
+    intake = False  # the IDs it returns are `intents` rows' (on SQLite files: storage/intake.py instead)
+
     def __init__(self, engine: Engine):
-        self._engine = engine
+        self.engine = engine
         self._lock = threading.Lock()
         self._queued: list[tuple[dict, Future[tuple[int, bool]]]] = []
         self._writing = False
@@ -120,7 +135,7 @@ class IntentWriter:
                     self._writing = False
                     return
             try:
-                with self._engine.begin() as connection:
+                with self.engine.begin() as connection:
                     results = record_intents(connection, [fields for fields, _ in batch])
             except OperationalError as err:  # the database is locked or away: every intent is refused at once
                 for _, done in batch:
@@ -134,7 +149,7 @@ class IntentWriter:
     def _write_one_by_one(self, batch: list[tuple[dict, Future[tuple[int, bool]]]]) -> None:
         for fields, done in batch:
             try:
-                with self._engine.begin() as connection:
+                with self.engine.begin() as connection:
                     done.set_result(record_intent(connection, **fields))
             except Exception as err:
                 done.set_exception(err)

@@ -10,6 +10,7 @@ from collections import Counter
 from storage import models
 from tests.e2e.helpers import activate, button, open_modal, outbox_tasks, rows, steps_of, submit, take_over
 from tests.support import people
+from tests.support.processes import wait_until
 
 
 def posted_keys(fake) -> Counter:
@@ -67,7 +68,12 @@ def locked(db_path: str) -> sqlite3.Connection:
     return conn
 
 
-def test_a_locked_database_answers_try_again_in_time_and_writes_nothing(running, db_url):
+def test_a_locked_database_keeps_the_form_and_activates_once_the_lock_goes(start_app, db_url, monkeypatch):
+    from storage import db
+    from tests.support.slack_requests import filled_view
+
+    monkeypatch.setattr(db, "BACKGROUND_BUSY_TIMEOUT_MS", 300)  # the worker's wait for the lock, short in a test
+    running = start_app()
     view = open_modal(running, people.PARKS)
     lock = locked(db_url.removeprefix("sqlite:///"))
     try:
@@ -75,8 +81,10 @@ def test_a_locked_database_answers_try_again_in_time_and_writes_nothing(running,
         assert status.status == 200 and status.elapsed < 3.0
         # A read takes no write lock (WAL): /activate status still answers from the last committed state.
         assert "No open incidents" in status.json()["text"]
-        reply = submit(running, people.PARKS, view)
-        assert reply.elapsed < 3.0 and "try again" in json.dumps(reply.json())
+        filled = filled_view(view, circumstance="Loss of critical systems", summary="Power cut", lead=people.PARKS,
+                             services=[])
+        reply = running.slack.view_submission(people.PARKS, filled)  # the intake took it: the form closes
+        assert reply.status == 200 and reply.elapsed < 3.0 and "errors" not in reply.body
         try:
             urllib.request.urlopen(running.url + "/healthz", timeout=5)
             raise AssertionError("healthz should be 503 while the database is locked")
@@ -85,8 +93,26 @@ def test_a_locked_database_answers_try_again_in_time_and_writes_nothing(running,
     finally:
         lock.rollback()
         lock.close()
+    # The worker's attempt during the lock waited and gave up; the sweep (once its pause is over) runs it.
+    assert wait_until(lambda: take_over(running) or len(rows(running, models.Incident)) == 1, timeout=20)
+    reply = running.slack.view_submission(people.PARKS, filled)  # the same form again (a replay): recorded once
+    running.settle()
+    assert reply.status == 200 and len(rows(running, models.Incident)) == 1
+
+
+def test_a_form_the_intake_cannot_take_answers_try_again_in_time_and_writes_nothing(running, db_url):
+    view = open_modal(running, people.PARKS)
+    lock = locked(db_url.removeprefix("sqlite:///") + "-intake")
+    try:
+        reply = submit(running, people.PARKS, view)
+        assert reply.elapsed < 3.0 and "try again" in json.dumps(reply.json())  # a field error: the form stays
+    finally:
+        lock.rollback()
+        lock.close()
+    running.settle()
     assert rows(running, models.ActivationRequest) == []  # nothing half-written
-    reply = submit(running, people.PARKS, view)  # the same form, once the database is back
+    reply = submit(running, people.PARKS, view)  # the same form, once the intake is free
+    running.settle()
     assert reply.status == 200 and len(rows(running, models.Incident)) == 1
 
 

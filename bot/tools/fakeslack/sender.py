@@ -69,8 +69,10 @@ class SlackSender:
 
     def block_action(self, user: str, action_id: str, value: str | None = None, *, channel: str | None = None,
                      message_ts: str | None = None, view: dict | None = None, team: str = TEAM_ID,
-                     selected: str | None = None, **kw) -> Reply:
-        action: dict = {"action_id": action_id, "block_id": "b", "type": "button", "action_ts": str(time.time())}
+                     selected: str | None = None, action_ts: str | None = None, **kw) -> Reply:
+        """A click; the same `action_ts` is the same click delivered again."""
+        action: dict = {"action_id": action_id, "block_id": "b", "type": "button",
+                        "action_ts": action_ts or str(time.time())}
         if value is not None:
             action["value"] = value
         if selected is not None:
