@@ -7,6 +7,7 @@ import time
 from http.server import ThreadingHTTPServer
 
 from bot.slack.api import REQUIRED_SCOPES as DEFAULT_SCOPES
+from bot.tools.fakeslack.live import live_tokens
 from bot.tools.fakeslack.methods import SlackMethods
 from bot.tools.fakeslack.model import Call, Channel, Fault, SlackError, User
 from bot.tools.fakeslack.server import serve
@@ -35,6 +36,8 @@ class FakeSlack(SlackMethods):
         self.ephemerals: list[dict] = []
         self.files: dict[str, dict] = {}  # file ID -> filename, length, content, title, channel
         self._faults: dict[str, list[Fault]] = {}
+        self._forbidden: tuple[str, ...] = ()  # tokens a test injected (forbid_live)
+        self.live: list[str] = []  # where one of them reached Slack live
         self.down: int | None = None  # an outage: every call answered with this HTTP status until cleared
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -71,6 +74,24 @@ class FakeSlack(SlackMethods):
         with self._lock:
             self._faults.setdefault(method, []).extend(Fault(status, error, retry_after, after_work)
                                                        for _ in range(times))
+
+    def forbid_live(self, *tokens: str) -> None:
+        """Look for these injected tokens (`<!channel>`, `<@U0EVIL>`, `<https://evil|click>`) in everything
+        sent from now on, wherever Slack would make them live (bot.tools.fakeslack.live); each find is in `live`."""
+        with self._lock:
+            self._forbidden = tuple(dict.fromkeys((*self._forbidden, *tokens)))
+
+    def look(self, method: str, params: dict) -> list[str]:
+        """Record (in `live`) and return where a forbidden token is live in what was sent: every call the
+        fake receives passes here; a test passes bcbot's HTTP replies (an ack's text, a view it answered with)."""
+        found = live_tokens(method, params, self._forbidden) if self._forbidden else []
+        if found:
+            with self._lock:
+                self.live.extend(found)
+        return found
+
+    def assert_nothing_live(self) -> None:
+        assert not self.live, f"{len(self.live)} injected tokens reached Slack live:\n" + "\n".join(self.live[:60])
 
     def answer_late(self, method: str, seconds: float) -> None:
         """Do `method`'s work at once but answer only after `seconds` (a reply lost in a crash)."""
@@ -116,6 +137,7 @@ class FakeSlack(SlackMethods):
         with self._lock:
             call = Call(method, params, time.time(), started=arrived)
             self.calls.append(call)
+            self.look(method, params)
             if self.down is not None:
                 call.status, call.error = self.down, f"http_{self.down}"
                 return self.down, {"ok": False, "error": "service_unavailable"}, {}

@@ -44,6 +44,7 @@ def serve(fake: FakeSlack) -> ThreadingHTTPServer:
             if self.path.startswith("/response/"):
                 with fake._lock:
                     fake.responses.append(params | {"_path": self.path})
+                fake.look("response_url", params)
                 return self._send(200, {"ok": True})
             status, body, headers = fake._handle(method, params, self.headers.get("Authorization", ""))
             self._send(status, body, headers)
