@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.domain.commands import DecisionInChannel, OpenActivation, OpenDecisionInChannel
 from bot.slack import plan_view, replies
 from bot.slack.governance_parse import trigger_of
-from bot.slack.parse import actor, subcommand
+from bot.slack.parse import actor, decision_text, subcommand
 from bot.usecases import reads
 from handlers import hand_over, submit
 
@@ -25,7 +25,7 @@ def activate_command(ack, command, context):
         hand_over(ack, bot, command, OpenActivation(trigger_id=trigger_id, user_id=person.user_id,
                                                     exercise=name == "exercise"))
     elif name == "decision" and rest.strip():
-        submit(ack, bot, command, DecisionInChannel(channel_id=channel_id, text=rest))
+        submit(ack, bot, command, DecisionInChannel(channel_id=channel_id, text=decision_text(rest)))
     elif name == "decision":  # no text: it opens the decision form
         hand_over(ack, bot, command, OpenDecisionInChannel(trigger_id=trigger_id, channel_id=channel_id,
                                                            user_id=person.user_id))

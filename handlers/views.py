@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.domain.commands import LogDecision, PostUpdate, SetStep, SetStepDetail, StandDown, SubmitActivation
 from bot.domain.errors import InvalidInput
 from bot.domain.records import StepStatus
+from bot.domain.text import REASON_MAX
 from bot.slack.ids import Callback
 from bot.slack.parse import activation_form, decision_input, exercise_report, modal_text, private_int, update_input, view_id
 from handlers import submit
@@ -33,7 +34,7 @@ def step_note_submitted(ack, body, view, context):
 
 def step_na_submitted(ack, body, view, context):
     step_id = private_int(view, "s")
-    reason = modal_text(view, required_message="Say why this step does not apply.")
+    reason = modal_text(view, required_message="Say why this step does not apply.", limit=REASON_MAX)
     submit(ack, context["bcbot"], body, SetStep(step_id, StepStatus.NOT_APPLICABLE, reason=reason))
 
 

@@ -14,6 +14,7 @@ from bot.domain.plan import Plan
 from bot.domain.records import ActivationRequest, Incident, Step, StepStatus, progress
 from bot.slack.ids import INPUT_ACTION, OTHER_VALUE, Action, Callback, Field
 from bot.slack.mrkdwn import channel_link, plain, safe, user_mention
+from bot.slack.mrkdwn import link as link_to
 
 SECTION_MAX = 3000
 HEADER_MAX = 150
@@ -169,7 +170,7 @@ def header_blocks(incident: Incident, plan: Plan, steps: list[Step]) -> list[dic
 def contacts_mrkdwn(plan: Plan, label: str = "Contact details") -> str | None:
     """The plan's contacts link; a relative one with no handbook_url to join it to is shown as text."""
     if link := plan.contacts_link:
-        return f"<{safe(link, 1000)}|{label}>"
+        return link_to(link[:1000], label)
     if plan.activation.contacts_url:
         return f"{label}: {safe(plan.activation.contacts_url, 1000)}"
     return None
@@ -272,7 +273,8 @@ def checklist_pages(incident: Incident, plan: Plan, phase: str, steps: list[Step
 
 
 def checklist_text(incident: Incident, plan: Plan, phase: str, steps: list[Step]) -> str:
-    return plain(f"{plan.phase(phase).title} checklist for {incident.ref}: {progress(steps)}", 3000)
+    # A message's text is mrkdwn (it is the notification): the plan's phase title is escaped like in blocks.
+    return f"{safe(plan.phase(phase).title, 300)} checklist for {safe(incident.ref, 20)}: {progress(steps)}"
 
 
 # Announcement, approvals, notices ------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import date
 
 from bot.domain.errors import InvalidInput
 from bot.domain.reminders import OUTSIDE_TEST_TYPES, Kind, MessageRef, RecordTestForm, ReminderRef
-from bot.domain.text import clean
+from bot.domain.text import clean, too_long
 from bot.slack.ids import INPUT_ACTION, Input
 from bot.slack.plan_blocks import NOTES_MAX
 
@@ -102,7 +102,7 @@ def record_test_form(view: dict, *, today: date) -> RecordTestForm:
         errors[Input.TEST_DATE] = "A test is recorded once it has been held: choose today or a past day."
     notes = clean(text(element(Input.TEST_NOTES).get("value"))).strip()
     if len(notes) > NOTES_MAX:
-        errors[Input.TEST_NOTES] = "Keep the notes under 3,000 characters."
+        errors[Input.TEST_NOTES] = too_long(NOTES_MAX)
     if not _plan_id(plan_id):
         message = "This form is missing its plan; open it again from the reminder."
         raise InvalidInput(message, {Input.TEST_TYPE: message})

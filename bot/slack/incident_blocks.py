@@ -7,9 +7,10 @@ from datetime import datetime
 from bot.domain.incident import STATE_LABELS, IncidentState
 from bot.domain.plan import Plan
 from bot.domain.records import SNOOZE_MINUTES, Decision, Incident, Step
+from bot.domain.text import REASON_MAX, TEXT_MAX
 from bot.slack.blocks import _plain, button, context, section, slack_date
 from bot.slack.ids import INPUT_ACTION, Action, Callback, Input
-from bot.slack.mrkdwn import channel_link, safe, user_mention
+from bot.slack.mrkdwn import channel_link, link, safe, user_mention
 
 UPDATE_INTERVALS = {"30": "In 30 minutes", "60": "In 1 hour", "120": "In 2 hours", "240": "In 4 hours",
                     "480": "In 8 hours", "1440": "Tomorrow, same time", "none": "No further update planned"}
@@ -21,7 +22,7 @@ def _modal(callback: str, title: str, submit: str, blocks: list[dict], meta: dic
             "close": _plain("Cancel", 24), "private_metadata": json.dumps(meta), "blocks": blocks}
 
 
-def _text_input(block_id: str, label: str, *, multiline=True, optional=False, max_length=3000, initial: str | None = None,
+def _text_input(block_id: str, label: str, *, multiline=True, optional=False, max_length=TEXT_MAX, initial: str | None = None,
                 placeholder: str | None = None) -> dict:
     element = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": multiline, "max_length": max_length}
     if initial:
@@ -42,7 +43,7 @@ def step_note_modal(step: Step) -> dict:
 def step_na_modal(step: Step) -> dict:
     return _modal(Callback.STEP_NA, "Not applicable", "Mark N/A", [
         section(f"*{step.position}.* {safe(step.title, 600)}"),
-        _text_input(Input.TEXT, "Why does this step not apply?", max_length=500),
+        _text_input(Input.TEXT, "Why does this step not apply?", max_length=REASON_MAX),
     ], {"s": step.id})
 
 
@@ -82,7 +83,7 @@ def decision_blocks(incident: Incident, decision: Decision) -> list[dict]:
     footer = [f"Decided by {user_mention(decision.decided_by)} · logged by {user_mention(decision.logged_by)} · "
               f"{slack_date(decision.at)}"]
     if decision.source_link and decision.source_link.startswith("https://"):
-        footer.append(f"<{safe(decision.source_link, 500)}|From this message>")
+        footer.append(link(decision.source_link[:500], "From this message"))
     blocks.append(context(*footer))
     return blocks
 
@@ -140,7 +141,7 @@ def stand_down_modal(incident: Incident, *, open_steps: int) -> dict:
     blocks = [section(f"Stand down *{incident.ref}*? This closes the incident: its buttons stop working, "
                       "nudges stop, and the report is posted." + (f"\n⚠️ {open_steps} checklist steps are still open."
                                                                  if open_steps else "")),
-              _text_input(Input.TEXT, "Closing summary", max_length=3000, placeholder="How it ended and what comes next")]
+              _text_input(Input.TEXT, "Closing summary", max_length=TEXT_MAX, placeholder="How it ended and what comes next")]
     if incident.is_exercise:
         blocks += [
             _text_input(Input.OBJECTIVES_MET, "Objectives met?", optional=True),

@@ -27,6 +27,12 @@ def user_mention(user_id: str | None) -> str:
     return f"<@{user_id}>"
 
 
+def link(url: str, label: str) -> str:
+    """A link with a label of bcbot's own: the address escaped, and a `|` in it encoded so that it cannot
+    end the address early and put text of its own in the label."""
+    return f"<{escape(url).replace('|', '%7C')}|{escape(label)}>"
+
+
 def channel_link(channel_id: str | None) -> str:
     if not channel_id or not re.fullmatch(r"[CGD][A-Z0-9]{2,}", channel_id):
         return "(channel not created yet)"

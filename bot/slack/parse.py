@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from bot.domain.errors import InvalidInput
 from bot.domain.plan import Plan
 from bot.domain.records import ActivationForm, DecisionInput, UpdateInput
-from bot.domain.text import clean
+from bot.domain.text import OTHER_MAX, TEXT_MAX, clean, too_long
 from bot.slack.home_blocks import HomePage
 from bot.slack.ids import INPUT_ACTION, OTHER_VALUE, Field
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}\Z")  # Slack user IDs; \Z: no trailing newline
-OTHER_MAX = 75  # the activation modal's "Other" input allows this many characters
 _OBJECTS = ("view", "container", "message", "event")  # objects when present
 _NAMED = ("team", "enterprise", "user", "channel")  # an object or an ID
 
@@ -124,13 +123,13 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
         errors[Field.CIRCUMSTANCE] = "Choose a circumstance from the list (or Other)."
 
     if len(other) > OTHER_MAX:
-        errors[Field.OTHER] = f"Keep it under {OTHER_MAX} characters."
+        errors[Field.OTHER] = too_long(OTHER_MAX)
 
     summary = clean(_str(_element(values, Field.SUMMARY).get("value"))).strip()
     if len(summary) < 3:
         errors[Field.SUMMARY] = "Say briefly what happened (a sentence is enough)."
-    elif len(summary) > 3000:
-        errors[Field.SUMMARY] = "Keep it under 3,000 characters."
+    elif len(summary) > TEXT_MAX:
+        errors[Field.SUMMARY] = too_long(TEXT_MAX)
 
     selected = _element(values, Field.SERVICES).get("selected_options")
     services = tuple(_str(o.get("value")) for o in selected if isinstance(o, dict)) if isinstance(selected, list) else ()
@@ -222,11 +221,28 @@ def _text(values: dict, key: str) -> str:
     return clean(value).strip() if isinstance(value, str) else ""
 
 
+def _within(values: dict, keys: tuple[str, ...], limit: int = TEXT_MAX) -> None:
+    """Every free-text field is capped here, whatever the form's max_length let through: a field error names
+    the limit and nothing is recorded."""
+    over = {key: too_long(limit) for key in keys if len(_text(values, key)) > limit}
+    if over:
+        raise InvalidInput("Please shorten the highlighted fields.", over)
+
+
+def decision_text(text: str | None) -> str:
+    """`/activate decision TEXT`: the text, within the decision's limit."""
+    text = clean(text).strip()
+    if len(text) > TEXT_MAX:
+        raise InvalidInput(f"That decision is {len(text):,} characters long. {too_long(TEXT_MAX)}")
+    return text
+
+
 def decision_input(view: dict) -> DecisionInput:
     values = modal_values(view)
     text = _text(values, "decision")
     if not text:
         raise InvalidInput("Say what was decided.", {"decision": "Say what was decided."})
+    _within(values, ("decision", "rationale", "options"))
     corrects = values.get("corrects")
     decided_by = values.get("decided_by")
     meta = json_object(view.get("private_metadata"))
@@ -242,15 +258,18 @@ def update_input(view: dict) -> UpdateInput:
     situation = _text(values, "situation")
     if not situation:
         raise InvalidInput("Say where things stand.", {"situation": "Say where things stand."})
+    _within(values, ("situation", "actions"))
     interval = values.get("next_update")
     minutes = int(interval) if isinstance(interval, str) and interval.isdigit() else None
     return UpdateInput(situation=situation, actions=_text(values, "actions") or None, next_update_minutes=minutes)
 
 
-def modal_text(view: dict, field: str = "text", *, required_message: str | None = None) -> str:
-    text = _text(modal_values(view), field)
+def modal_text(view: dict, field: str = "text", *, required_message: str | None = None, limit: int = TEXT_MAX) -> str:
+    values = modal_values(view)
+    text = _text(values, field)
     if required_message and not text:
         raise InvalidInput(required_message, {field: required_message})
+    _within(values, (field,), limit)
     return text
 
 
@@ -259,6 +278,7 @@ def exercise_report(view: dict) -> dict | None:
     keys = ("objectives_met", "what_worked", "gaps", "follow_ups")
     if not any(k in values for k in keys):
         return None
+    _within(values, keys)
     return {("actions" if k == "follow_ups" else k): _text(values, k) or None for k in keys}
 
 

@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 from bot.domain.plan import Plan
 from bot.domain.reminders import OUTSIDE_TEST_TYPES, TEST_TYPE_LABELS, DueReminder, Governance, Kind, PlanTestType, describe_due
 from bot.domain.report import EXERCISE_REPORT_PARTS  # noqa: F401  (also used by bot.usecases.governance)
+from bot.domain.text import TEXT_MAX
 from bot.slack.blocks import MODAL_TITLE_MAX, _option, _plain, button, context, section
 from bot.slack.ids import INPUT_ACTION, Action, Callback, Input
-from bot.slack.mrkdwn import plain, safe, user_mention
+from bot.slack.mrkdwn import safe, user_mention
 
 KIND_LABELS = {Kind.REVIEW: "review", Kind.TEST: "test"}
 # The post-exercise report's parts, in the order they are shown.
-NOTES_MAX = 3000
+NOTES_MAX = TEXT_MAX
 
 
 def day(d: date | None) -> str:
@@ -33,9 +34,15 @@ def reminder_value(plan_id: str, kind: Kind | str, due_on: date) -> dict:
 
 
 # Reminder DMs ------------------------------------------------------------------------------------
+# A message's `text` is mrkdwn too (it is the notification and the fallback): plan text in it is escaped.
 def reminder_text(plan: Plan, reminder: DueReminder, *, today: date) -> str:
     what = KIND_LABELS[reminder.kind]
-    return plain(f"{plan.title}: {what} {describe_due(reminder.due_on, today)} ({day(reminder.due_on)})", 3000)
+    return f"{safe(plan.title, 150)}: {what} {describe_due(reminder.due_on, today)} ({day(reminder.due_on)})"
+
+
+def reminder_outcome_text(plan: Plan, outcome: str) -> str:
+    """The text of a reminder once acted on ("marked reviewed", "test recorded", "reminder snoozed …")."""
+    return f"{safe(plan.title, 150)}: {safe(outcome, 100)}"
 
 
 def _headline(plan: Plan, kind: Kind, due_on: date, today: date) -> str:
@@ -159,7 +166,7 @@ def exercise_report_lines(report: dict) -> list[str]:
 
 def post_incident_text(plan: Plan, ref: str, *, exercise: bool) -> str:
     what = "exercise" if exercise else "incident"
-    return plain(f"{ref} ({what}, {plan.title}) is stood down: please review the plan", 3000)
+    return f"{safe(ref, 20)} ({what}, {safe(plan.title, 150)}) is stood down: please review the plan"
 
 
 def post_incident_blocks(plan: Plan, *, ref: str, exercise: bool, review_due: date | None, today: date,

@@ -68,7 +68,7 @@ def plan_blocks(plan: Plan, *, limit: int) -> list[dict]:
 
 def plan_message(plan: Plan) -> dict:
     """The ephemeral answer to `/activate plan`."""
-    return {"text": f"{plan.title}: the plan", "blocks": plan_blocks(plan, limit=MESSAGE_BLOCKS)}
+    return {"text": f"{safe(plan.title, 150)}: the plan", "blocks": plan_blocks(plan, limit=MESSAGE_BLOCKS)}
 
 
 def plan_modal(plan: Plan) -> dict:

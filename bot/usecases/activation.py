@@ -3,12 +3,14 @@ effect (the team's DMs, the set-up of a new incident) is owed to the outbox in t
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.commands import DecideRequest, SubmitActivation
 from bot.domain.errors import NotAllowed
 from bot.domain.outbox import Task, incident_subject, request_subject
 from bot.domain.records import RequestStatus
+from bot.domain.text import OTHER_MAX, capped
 from bot.slack.mrkdwn import safe, user_mention
 from bot.usecases.access import plan_of, team_ids
 from bot.usecases.ports import Parts, UnitOfWork
@@ -36,6 +38,8 @@ def submit_activation(bot: Parts, uow: UnitOfWork, command: SubmitActivation, *,
     member's request activates at once; anyone else's goes to the team, its DMs owed to the outbox with
     the request, in one transaction. The incident's ID when it activated."""
     form = command.form
+    # Parsing capped what was typed; the record is cut as well, whatever reached it.
+    form = replace(form, summary=capped(form.summary), circumstance=capped(form.circumstance, OTHER_MAX))
     plan = bot.plans.get(form.plan_id)  # NotFound, in words, if it was removed since the form opened
     now = bot.clock()
     request_id = uow.requests.add(view_id=command.view_id, plan_version_id=bot.plans.version_ids[plan.id],

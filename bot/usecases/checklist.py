@@ -5,7 +5,7 @@ from bot.domain.commands import SetStep, SetStepDetail
 from bot.domain.errors import IncidentStoodDown, InvalidInput
 from bot.domain.incident import is_open
 from bot.domain.records import Incident, Step, StepStatus
-from bot.domain.text import clean
+from bot.domain.text import REASON_MAX, capped
 from bot.slack.ids import Input
 from bot.usecases import effects
 from bot.usecases.ports import Parts, UnitOfWork
@@ -18,7 +18,7 @@ def set_step(bot: Parts, uow: UnitOfWork, command: SetStep, *, actor: str) -> bo
     """Mark a step done, not applicable (with a reason) or open again; the checklist and header are
     re-rendered from this commit. A second identical click changes nothing and logs nothing."""
     step_id, new_status = command.step_id, command.status
-    why = clean(command.reason).strip()
+    why = capped(command.reason, REASON_MAX)
     if new_status is StepStatus.NOT_APPLICABLE and not why:
         raise InvalidInput("Say why the step does not apply.", {Input.TEXT.value: "Give a reason."})
     now = bot.clock()
@@ -44,7 +44,7 @@ def set_step_detail(bot: Parts, uow: UnitOfWork, command: SetStepDetail, *, acto
         changed = uow.incidents.set_step_detail(step_id, assignee=assignee)
         kind, summary, data = "step_assigned", f"Step {step.position} ({step.phase}) assigned to {assignee}", {"assignee": assignee}
     else:
-        text = clean(note).strip() or None
+        text = capped(note) or None
         changed = uow.incidents.set_step_detail(step_id, note=text)
         kind, summary, data = "step_note", f"Note on step {step.position} ({step.phase}): {text or '(removed)'}", {"note": text}
     if changed:

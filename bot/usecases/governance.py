@@ -28,9 +28,9 @@ from bot.domain.reminders import (
     next_test_after,
     snooze_until,
 )
-from bot.domain.text import clean
+from bot.domain.text import capped
 from bot.slack import plan_blocks as render
-from bot.slack.mrkdwn import user_mention
+from bot.slack.mrkdwn import safe, user_mention
 from bot.usecases.ports import Parts, UnitOfWork
 
 log = logging.getLogger("bcbot.governance")
@@ -43,14 +43,15 @@ class AlreadyDone(BcbotError):
 def require_steward(bot: Parts, plan: Plan, user_id: str, doing: str) -> None:
     """Only the plan's owners and its activation team look after its reviews and tests."""
     if user_id not in bot.directory.user_ids([*plan.owners, *plan.activation.team]):
-        raise NotAllowed(f"Only the owners of {plan.title} and its Business Continuity Team can {doing}. "
-                         f"The owners are {', '.join(o.name for o in plan.owners)}.")
+        # Told in mrkdwn: plan text is escaped.
+        raise NotAllowed(f"Only the owners of {safe(plan.title, 150)} and its Business Continuity Team can {doing}. "
+                         f"The owners are {safe(', '.join(o.name for o in plan.owners), 500)}.")
 
 
 def governance_of(uow: UnitOfWork, plan: Plan) -> Governance:
     gov = uow.governance.get(plan.id)
     if gov is None:
-        raise NotFound(f"bcbot has no record of {plan.title} yet; try again in a minute.")
+        raise NotFound(f"bcbot has no record of {safe(plan.title, 150)} yet; try again in a minute.")
     return gov
 
 
@@ -74,7 +75,7 @@ def mark_reviewed(bot: Parts, uow: UnitOfWork, command: MarkReviewed, *, actor: 
         last = (f" It was last marked reviewed by {user_mention(gov.last_review_by)} on "
                 f"{render.day(gov.last_review_at.astimezone(tz).date())}."
                 if gov.last_review_by and gov.last_review_at else "")
-        raise AlreadyDone(f"This reminder is out of date: the next review of {plan.title} is due "
+        raise AlreadyDone(f"This reminder is out of date: the next review of {safe(plan.title, 150)} is due "
                           f"{render.day(gov.next_review)}.{last}")
     log.info("plan %s marked reviewed by %s; next review %s", plan.id, actor, next_review)
     clicked = command.message
@@ -97,7 +98,7 @@ def snooze(bot: Parts, uow: UnitOfWork, command: SnoozeReminder, *, actor: str) 
     if not uow.governance.snooze(plan.id, reminder.kind, due=reminder.due_on, until=until, now=now):
         gov = governance_of(uow, plan)
         what = "review" if reminder.kind == Kind.REVIEW else "test"
-        raise AlreadyDone(f"This reminder is out of date: the next {what} of {plan.title} is due "
+        raise AlreadyDone(f"This reminder is out of date: the next {what} of {safe(plan.title, 150)} is due "
                           f"{render.day(gov.next_date(reminder.kind))}.")
     log.info("plan %s %s reminders snoozed by %s until %s", plan.id, reminder.kind, actor, until)
     clicked = command.message
@@ -119,7 +120,7 @@ def record_test(bot: Parts, uow: UnitOfWork, command: RecordTest, *, actor: str)
     before = governance_of(uow, plan)
     now = bot.clock()
     test = PlanTest(plan_key=plan.id, test_type=test_form.test_type, held_on=test_form.held_on, recorded_by=actor,
-                    notes=test_form.notes)
+                    notes=capped(test_form.notes, render.NOTES_MAX))
     uow.governance.record_test(test, next_test=next_test_after(test_form.held_on, plan.review.interval_months),
                                now=now)
     after = governance_of(uow, plan)
@@ -142,7 +143,7 @@ def record_test(bot: Parts, uow: UnitOfWork, command: RecordTest, *, actor: str)
 def _clean_report(report: dict | None) -> dict:
     if not report:
         return {}
-    return {key: clean(str(report.get(key) or "")).strip()[:render.NOTES_MAX]
+    return {key: capped(str(report.get(key) or ""), render.NOTES_MAX)
             for key, _ in render.EXERCISE_REPORT_PARTS}
 
 

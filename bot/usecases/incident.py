@@ -11,7 +11,7 @@ from bot.domain.commands import DecisionFromMessage, DecisionInChannel, LogDecis
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.outbox import Task, incident_subject
 from bot.domain.records import SNOOZE_MINUTES, Decision, DecisionInput
-from bot.domain.text import clean
+from bot.domain.text import capped
 from bot.slack.mrkdwn import from_slack, user_mention
 from bot.slack.parse import USER_ID
 from bot.usecases import effects
@@ -24,7 +24,7 @@ def log_decision(bot: Parts, uow: UnitOfWork, command: LogDecision, *, actor: st
     incident_id, decision_input = command.incident_id, command.entry
     incident, plan = load(bot, uow, incident_id)
     require_responder(bot, incident, plan, actor, "log decisions")
-    text = clean(decision_input.decision).strip()
+    text = capped(decision_input.decision)  # a quoted message may be longer than a form lets anyone type
     if not text:
         raise InvalidInput("A decision needs some text.", {"decision": "Say what was decided."})
     corrects = decision_input.corrects
@@ -32,8 +32,8 @@ def log_decision(bot: Parts, uow: UnitOfWork, command: LogDecision, *, actor: st
         raise InvalidInput(f"There is no decision D{corrects} in {incident.ref}.", {"corrects": "No such decision."})
     now = bot.clock()
     decision = uow.decisions.add(
-        incident_id=incident_id, decision=text, rationale=clean(decision_input.rationale).strip() or None,
-        options=clean(decision_input.options).strip() or None, decided_by=decision_input.decided_by or actor,
+        incident_id=incident_id, decision=text, rationale=capped(decision_input.rationale) or None,
+        options=capped(decision_input.options) or None, decided_by=decision_input.decided_by or actor,
         logged_by=actor, corrects=corrects, source_link=decision_input.source_link, now=now)
     uow.log.append(incident_id=incident_id, at=now, actor=actor, kind="decision",
                    summary=f"{decision.label}: {text}" + (f" (corrects D{corrects})" if corrects else ""),
@@ -72,10 +72,10 @@ def post_update(bot: Parts, uow: UnitOfWork, command: PostUpdate, *, actor: str)
     incident_id, update_input = command.incident_id, command.update
     incident, plan = load(bot, uow, incident_id)
     require_responder(bot, incident, plan, actor, "post status updates")
-    situation = clean(update_input.situation).strip()
+    situation = capped(update_input.situation)
     if not situation:
         raise InvalidInput("An update needs the situation.", {"situation": "Say where things stand."})
-    actions = clean(update_input.actions).strip() or None
+    actions = capped(update_input.actions) or None
     now = bot.clock()
     due = now + timedelta(minutes=update_input.next_update_minutes) if update_input.next_update_minutes else None
     uow.incidents.set_next_update_due(incident_id, due)

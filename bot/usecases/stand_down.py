@@ -7,7 +7,7 @@ from bot.domain.incident import IncidentState
 from bot.domain.outbox import Task, incident_subject
 from bot.domain.plan import PHASE_ORDER
 from bot.domain.records import Incident, StepStatus
-from bot.domain.text import clean
+from bot.domain.text import capped
 from bot.usecases import effects
 from bot.usecases.access import load, require_lead_or_team
 from bot.usecases.governance import stand_down_follow_ups
@@ -29,7 +29,7 @@ def stand_down(bot: Parts, uow: UnitOfWork, command: StandDown, *, actor: str) -
     incident_id, exercise_report = command.incident_id, command.exercise_report
     incident, plan = load(bot, uow, incident_id)
     require_lead_or_team(bot, incident, plan, actor, "stand down")
-    summary = clean(command.closing_summary).strip()
+    summary = capped(command.closing_summary)
     if not summary:
         raise InvalidInput("Add a short closing summary.", {"text": "Say how the incident ended."})
     now = bot.clock()

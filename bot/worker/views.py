@@ -27,6 +27,7 @@ from bot.domain.commands import (
 from bot.domain.errors import NotFound, SlackUnavailable
 from bot.domain.reminders import local_today
 from bot.slack import blocks, incident_blocks, plan_blocks
+from bot.slack.mrkdwn import safe
 from bot.slack.plan_view import plan_modal
 from bot.usecases import access
 from bot.usecases import reads as queries
@@ -105,7 +106,7 @@ def open_record_test(bot: Bcbot, request: OpenRecordTest) -> None:
     with bot.uow(read_only=True) as uow:
         gov = governance_of(uow, plan)
     if gov.next_test is None:
-        raise NotFound(f"bcbot has no test date for {plan.title} yet; try again in a minute.")
+        raise NotFound(f"bcbot has no test date for {safe(plan.title, 150)} yet; try again in a minute.")
     view = plan_blocks.record_test_modal(plan, today=local_today(bot.clock(), bot.settings.timezone),
                                          next_test=gov.next_test)
     _open(bot, request.trigger_id, view, again="press Record test")

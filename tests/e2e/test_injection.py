@@ -16,6 +16,7 @@ import logging
 
 import pytest
 
+from bot.domain.text import REASON_MAX, TEXT_MAX
 from bot.slack.ids import OTHER_VALUE, Action, Callback
 from bot.slack.mrkdwn import escape
 from storage import models
@@ -74,8 +75,10 @@ def text_input(value):
 replies: list[str] = []  # HTTP replies bcbot gave (ephemeral texts, field errors)
 
 
-def run_incident(running, text: str, *, exercise: bool) -> None:
-    """Every free-text field of an incident, from activation to stand-down, filled with `text`."""
+def run_incident(running, whole: str, *, exercise: bool) -> None:
+    """Every free-text field of an incident, from activation to stand-down, filled with the text, cut to the
+    field's cap (longer is refused: tests/e2e/test_caps_and_replays.py); a quoted message carries it whole."""
+    text, reason = whole[:TEXT_MAX], whole[:REASON_MAX]
     summary = ("What happened: " + text)[:3000]
     other = text[:75] if text[:75].strip() else "x" + text[:74]
     if exercise:  # a team member starts an exercise: activated at once
@@ -106,7 +109,7 @@ def run_incident(running, text: str, *, exercise: bool) -> None:
     shortcut = {"type": "message_action", "callback_id": Callback.SHORTCUT_LOG_DECISION, "team": {"id": TEAM_ID},
                 "user": _user(people.LEAD), "channel": {"id": channel}, "trigger_id": running.slack.trigger_id(),
                 # A message's text arrives encoded as Slack encodes what a person typed (&, <, > as entities).
-                "message": {"ts": running.bot.slack.post(channel, text="something"), "text": escape(text),
+                "message": {"ts": running.bot.slack.post(channel, text="something"), "text": escape(whole),
                             "user": people.HUNTON},
                 "response_url": running.fake.response_url + "inj"}
     replies.append(running.slack.interactive(shortcut).body)
@@ -120,14 +123,14 @@ def run_incident(running, text: str, *, exercise: bool) -> None:
         "next_update": {"type": "static_select", "selected_option": {"value": "60"}}})
     steps = sorted((s for s in rows(running, models.ChecklistStep) if s.incident_id == incident.id), key=lambda s: s.id)
     submit_view(running, people.LEAD, Callback.STEP_NOTE, {"s": steps[0].id}, {"text": text_input(text)})
-    submit_view(running, people.LEAD, Callback.STEP_NA, {"s": steps[1].id}, {"text": text_input(text)})
+    submit_view(running, people.LEAD, Callback.STEP_NA, {"s": steps[1].id}, {"text": text_input(reason)})
     running.slack.block_action(people.LEAD, Action.STEP_MORE, None, channel=channel,
                                selected=json.dumps({"s": steps[0].id, "op": "note"}))
     running.settle()
 
     # Where people look: /activate status, an unknown subcommand echoed back, App Home.
     replies.append(running.slack.command(people.OUTSIDER, "status").body)
-    replies.append(running.slack.command(people.OUTSIDER, text).body)
+    replies.append(running.slack.command(people.OUTSIDER, whole).body)
     running.slack.event({"type": "app_home_opened", "user": people.PARKS, "tab": "home"}, event_id=f"EvINJ{next(_numbers)}")
     running.settle()
 

@@ -71,7 +71,7 @@ def reminders_done(ctx: TaskContext) -> dict:
         sent = uow.reminders.messages(plan.id, kind, date.fromisoformat(args["due_on"]))
     what, line = _outcome(args)
     clicked = [(m["channel"], m["ts"]) for m in args.get("messages", [])]
-    updated = _update(ctx, [*clicked, *sent], text=f"{plan.title}: {what}",
+    updated = _update(ctx, [*clicked, *sent], text=render.reminder_outcome_text(plan, what),
                       blocks=render.reminder_done_blocks(plan, kind, line))
     return {"updated": updated}
 
@@ -86,7 +86,7 @@ def reminder_snoozed(ctx: TaskContext) -> dict:
     blocks = render.reminder_snoozed_blocks(plan, Kind(args["kind"]), due_on, today=today, by=args["by"], until=until)
     message = args["message"]
     return {"updated": _update(ctx, [(message["channel"], message["ts"])],
-                               text=f"{plan.title}: reminder snoozed for a week", blocks=blocks)}
+                               text=render.reminder_outcome_text(plan, "reminder snoozed for a week"), blocks=blocks)}
 
 
 def test_recorded_dm(ctx: TaskContext) -> dict:
@@ -98,7 +98,7 @@ def test_recorded_dm(ctx: TaskContext) -> dict:
     what, line = _outcome(ctx.args)
     channel = ctx.bot.slack.open_dm(ctx.args["by"])
     ts = ctx.bot.slack.post_once(channel, f"{ctx.task.subject}:{ctx.task.name}", retry=ctx.retry,
-                                 text=f"{plan.title}: {what}", blocks=render.reminder_done_blocks(plan, Kind.TEST, line))
+                                 text=render.reminder_outcome_text(plan, what), blocks=render.reminder_done_blocks(plan, Kind.TEST, line))
     return {"channel": channel, "ts": ts}
 
 
