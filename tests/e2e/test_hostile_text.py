@@ -178,3 +178,80 @@ def test_hostile_plan_profile_and_input_text_never_reach_slack_live(start_app, f
     refused = [f"{c.method}: {c.error}" for c in fake.calls if c.error]
     assert not refused, f"Slack refused what bcbot sent: {refused}"
     fake.assert_nothing_live()
+
+
+def test_the_fake_slack_finds_an_injected_token_live_and_only_that(fake_slack):
+    """The check itself: a live token (whole or cut before its `>`) is found in a message's text, a block, a
+    view and a response_url post; escaped, in plain text, or a mention bcbot writes of a real person, it is not."""
+    from slack_sdk import WebClient
+
+    fake_slack.forbid_live(*TOKENS)
+    client = WebClient(token=fake_slack.token, base_url=fake_slack.url)
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "Cut short: <https://evil.example|cl"}}
+    client.chat_postMessage(channel=people.ANNOUNCE, text="Hi <!channel>", blocks=[section])
+    client.views_publish(user_id=people.PARKS, view={"type": "home", "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "<@U0EVIL99> and <#C0EVIL99>"}}]})
+    assert len(fake_slack.live) == 3
+    assert "<!channel>" in fake_slack.live[0] and "<https://evil.example|click>" in fake_slack.live[1]
+    fake_slack.look("response_url", {"text": "&lt;!channel&gt; told by <@U0SPARKS01> in <#C0GENERAL>"})
+    client.chat_postMessage(channel=people.ANNOUNCE, text=escape(HOSTILE), blocks=[
+        {"type": "header", "text": {"type": "plain_text", "text": HOSTILE}}])
+    assert len(fake_slack.live) == 3
+
+
+def test_a_link_address_cannot_write_its_own_label():
+    from bot.slack.mrkdwn import link
+
+    assert link("https://contacts.example/who|<!channel>", "Contacts") == (
+        "<https://contacts.example/who%7C&lt;!channel&gt;|Contacts>")
+
+
+def test_hostile_text_through_an_exercise_a_declined_request_a_nudge_and_a_held_effect(start_app, fake_slack, tmp_path):
+    """The rest of the ways plan text and input reach people: an exercise (its announcement, report and the
+    owners' post-exercise DMs), a request declined, a status-update nudge, and the DMs telling people that
+    Slack holds an effect (the incident channel archived)."""
+    from bot.worker import jobs
+
+    fake = fake_slack
+    fake.forbid_live(*TOKENS)
+    clock = FakeClock(datetime(2027, 3, 1, 10, tzinfo=timezone.utc))
+    running = start_app(clock=clock, bcbot_plans=hostile_plan(tmp_path / "plans"), bcbot_timezone="Europe/London")
+    running.settle()
+
+    view = open_modal(running, people.OUTSIDER)  # a request the team declines
+    submit(running, people.OUTSIDER, view, circumstance=f"Fire {HOSTILE}", summary=f"Smoke {HOSTILE}",
+           lead=people.LEAD, services=[f"Mail {MORE}"])
+    [request] = rows(running, models.ActivationRequest)
+    running.slack.block_action(people.BAKER, Action.DECLINE_REQUEST, json.dumps({"r": request.id}))
+    running.settle()
+    assert len(dms(running, people.OUTSIDER)) == 2  # where it went, then that it was declined
+
+    view = open_modal(running, people.PARKS, "exercise")
+    replied(running, submit(running, people.PARKS, view, circumstance=f"Flood {MORE}", summary=f"Drill {HOSTILE}",
+                            lead=people.LEAD, services=[f"Web {HOSTILE}"]))
+    [incident] = rows(running, models.Incident)
+    channel, value = incident.channel_id, json.dumps({"i": incident.id})
+    running.slack.block_action(people.LEAD, Action.POST_UPDATE, value, channel=channel)
+    running.settle()
+    submit_view(running, people.LEAD, opened(running, Callback.STATUS_UPDATE), {
+        "situation": text_input(HOSTILE), "next_update": {"type": "static_select", "selected_option": {"value": "30"}}})
+    clock.advance(minutes=31)
+    assert jobs.nudge_due_updates(running.bot) == 1
+    running.settle()
+
+    fake.archive(channel)  # someone archives the channel: the decision is held and the person told
+    running.slack.block_action(people.LEAD, Action.LOG_DECISION, value, channel=channel)
+    running.settle()
+    submit_view(running, people.LEAD, opened(running, Callback.DECISION), {
+        "decision": text_input(HOSTILE), "decided_by": {"type": "users_select", "selected_user": people.LEAD}})
+    assert any("archived" in m["text"] for m in dms(running, people.LEAD))
+    fake.archive(channel, False)
+
+    running.slack.block_action(people.LEAD, Action.STAND_DOWN, value, channel=channel)
+    running.settle()
+    submit_view(running, people.LEAD, opened(running, Callback.STAND_DOWN), {
+        "text": text_input(HOSTILE), **{k: text_input(f"{k} {HOSTILE}")
+                                        for k in ("objectives_met", "what_worked", "gaps", "follow_ups")}})
+    assert rows(running, models.Incident)[0].state == "stood_down" and rows(running, models.PlanTest)
+    assert any("Post-exercise report" in json.dumps(m["blocks"]) for m in dms(running, people.HUNTON))
+    fake.assert_nothing_live()
