@@ -3,6 +3,8 @@
 Used by the tests (over real HTTP, through SLACK_API_URL) and by `bcbot demo`. It records every call,
 keeps channels, messages, pins, views and uploaded files, and can be told to answer with Slack's errors:
 `name_taken`, `users_not_found`, `expired_trigger_id`, HTTP 429 with Retry-After, HTTP 5xx, or slowly.
+A test can name the hostile tokens it injected (`forbid_live`): every place one reaches the fake where Slack
+would make it a live mention or link is recorded in `live` (bot.tools.fakeslack.live).
 
 The fake itself is in `fake`, the methods it answers in `methods` (Slack's limits in `limits`), its HTTP server
 in `server`; `sender` posts to a bcbot as Slack does, and `plaintext` shows a message as a person would see it.
