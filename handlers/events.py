@@ -51,9 +51,12 @@ def channel_usable_again(body, event, context):
         log.info("refused %s without a valid channel", event.get("type"))
         return
     if event.get("type") == "member_joined_channel" and event.get("user") != bot.bot_user_id:
-        return  # someone else joined: nothing changes for bcbot
+        log.debug("someone else joined %s: nothing changes for bcbot", channel)
+        return
     with bot.uow() as uow:
         subjects = uow.outbox.release(channel)
         uow.commit()
     if subjects:
         log.info("channel %s is usable again: %d subject(s) released", channel, len(subjects))
+    else:
+        log.debug("channel %s is usable again: nothing was held for it", channel)

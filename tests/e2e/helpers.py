@@ -93,5 +93,5 @@ def run_intent(running, command, actor: str) -> None:
 
     intent_id, _ = running.bot.record_intent(kind=command.kind, actor=actor, payload=encode(command),
                                              dedupe_key=f"test:{uuid.uuid4().hex}", tell={"user_id": actor}, now=utcnow())
-    process_intent(running.bot, intent_id=intent_id)
+    process_intent(running.bot, intent_id=intent_id, from_intake=running.bot.record_intent.intake)
     running.settle()

@@ -196,6 +196,17 @@ def _home_event(world) -> Listener:
     return Listener("event", base, {"processed_events"}, (("type",), ("event",), ("event", "type"), ("event", "user")))
 
 
+def _channel_event(kind: str):
+    """A channel usable again (unarchived, bcbot invited back): held effects are released, nothing else."""
+    def build(world) -> Listener:
+        base = {"token": "unused", "team_id": TEAM_ID, "api_app_id": "A0BCBOT", "type": "event_callback",
+                "event": {"type": kind, "channel": "C0GENERAL", "user": people.OUTSIDER, "event_ts": "1700000000.2"},
+                "event_id": f"EvFUZZ{kind}", "event_time": 1_700_000_000,
+                "authorizations": [{"team_id": TEAM_ID, "user_id": "U0BCBOT", "is_bot": True}]}
+        return Listener("event", base, {"outbox"}, (("type",), ("event",), ("event", "type"), ("event", "channel")))
+    return build
+
+
 def _plan_selected(world) -> Listener:
     view = world.view()
     base = block_action(world, Action.PLAN_SELECTED, user=people.OUTSIDER, view=view, type="static_select",
@@ -305,6 +316,8 @@ LISTENERS = {
         set(), (USER, ("type",), ("callback_id",))),
     Callback.SHORTCUT_LOG_DECISION: _decision_shortcut,
     "app_home_opened": _home_event,
+    "channel_unarchive": _channel_event("channel_unarchive"),
+    "member_joined_channel": _channel_event("member_joined_channel"),
 }
 
 
