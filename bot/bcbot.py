@@ -15,6 +15,7 @@ from bot.usecases.ports import (
     IntakeQueue,
     IntentRecorder,
     PlanCatalog,
+    PlanWatch,
     ReminderSweeps,
     UnitOfWork,
     WorkerPipe,
@@ -58,6 +59,10 @@ class Bcbot:
     status_cache: tuple | None = None  # (incidents_version, monotonic time, lines)
     status_lock: threading.Lock = field(default_factory=threading.Lock)  # one reader refills it, the rest wait
     reminder_sweeps: ReminderSweeps = field(default_factory=ReminderSweeps)
+    plan_watch: PlanWatch = field(default_factory=PlanWatch)
+    # Told the served plan versions ({plan ID: version ID}) after the plan files changed them: the worker
+    # process passes them on to the serving process.
+    plan_listeners: list[Callable[[dict[str, int]], None]] = field(default_factory=list)
     _version_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def incidents_changed(self) -> None:

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     bcbot_lease_seconds: int = Field(default=6, ge=1, le=3600)
     # How often the worker looks for intents and outbox tasks nobody holds (left by a dead worker or server).
     bcbot_sweep_seconds: float = Field(default=2, gt=0, le=3600)
+    # How often the worker looks at the plan files for a change (SIGHUP makes it look at once).
+    bcbot_plans_poll_seconds: float = Field(default=5, gt=0, le=3600)
     # Where work after the ack runs: a worker process of its own (acks never compete with it for the
     # GIL), or threads of the serving process (one process; tests that fake the clock need this).
     bcbot_worker: Literal["process", "threads"] = "process"

@@ -56,6 +56,21 @@ class PlanVersion(Base):
     created_at: Mapped[datetime]
 
 
+class PlanServed(Base):
+    """The version of each plan the bot serves, and its file's trouble: a plan whose file breaks or goes keeps
+    its last valid version, after restarts too (bot.worker.plan_watch)."""
+
+    __tablename__ = "plan_served"
+
+    plan_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
+    file: Mapped[str] = mapped_column(Text)
+    broken_hash: Mapped[str | None] = mapped_column(String(64))  # the broken file content's sha256 ("removed")
+    broken_problem: Mapped[str | None] = mapped_column(Text)  # its first problem, as `bcbot plan check` says it
+    broken_since: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
 class ActivationRequest(Base):
     """A submitted activation form; activated at once (team) or after a team member approves."""
 

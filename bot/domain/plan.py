@@ -221,6 +221,7 @@ class PlanCheck:
     plans: list[Plan] = field(default_factory=list)
     problems: list[PlanProblem] = field(default_factory=list)
     warnings: list[PlanProblem] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # plan ID -> the file it was read from
 
 
 def plan_files(path: Path) -> list[Path]:
@@ -283,7 +284,7 @@ def inspect_plans(path: Path, today: date | None = None) -> PlanCheck:
             result.problems.append(PlanProblem(name, "id", f"plan id {plan.id!r} is also used by {seen[plan.id]}",
                                                plan_messages.line_of(root, ("id",))))
             continue
-        seen[plan.id] = name
+        seen[plan.id] = result.files[plan.id] = name
         result.plans.append(plan)
         if today is not None:
             result.warnings += [PlanProblem(name, plan_messages.where(loc), text, plan_messages.line_of(root, loc))

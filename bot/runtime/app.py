@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +27,7 @@ from bot.slack.api import make_client
 from bot.slack.ids import Field
 from bot.usecases.ports import utcnow
 from bot.worker.jobs import start_background_jobs
+from bot.worker.plan_watch import adopt, sync_plans, watch
 from bot.worker.process import WorkerProcess
 from config.settings import Settings
 from storage.migrate import upgrade
@@ -44,11 +47,9 @@ class BcbotApp:
         """Migrate, record the plan versions, learn who the bot is, then start background jobs (in the
         worker process, when the settings ask for one)."""
         upgrade(self.engine)
-        with self.bot.uow() as uow:
-            for plan in self.bot.plans.all():
-                self.bot.plans.version_ids[plan.id] = uow.plans.version_id(
-                    plan, source=str(self.bot.settings.bcbot_plans), now=self.bot.clock())
-            uow.commit()
+        # The worker records each plan's trouble and tells its owners; here only what to serve (PlanError
+        # when no plan can be served at all).
+        sync_plans(self.bot, owe_messages=False)
         identity = ask(self.bot)
         if identity is not None:
             self._serve_as(identity, scheduler)
@@ -60,15 +61,25 @@ class BcbotApp:
         bot = self.bot
         if bot.settings.bcbot_worker == "process":
             bot.effects = None  # the worker process runs the outbox; this one only records and acks
-            bot.worker = worker = WorkerProcess(bot.settings, identity=(identity.user_id, identity.team_id),
-                                                version_ids=bot.plans.version_ids, scheduler=scheduler,
-                                                on_incidents_changed=bot.incidents_changed)
+            bot.worker = worker = WorkerProcess(
+                bot.settings, identity=(identity.user_id, identity.team_id), version_ids=bot.plans.version_ids,
+                scheduler=scheduler, on_incidents_changed=bot.incidents_changed,
+                # the worker found the plan files changed: serve the versions it recorded (off its reader thread)
+                on_plans_changed=lambda ids: bot.background.submit(lambda: adopt(bot, ids)))
             bot.send = lambda request, reply_to, urgent: worker.submit(request, reply_to, urgent=urgent)
             bot.bot_user_id, bot.enterprise_id = identity.user_id, identity.enterprise_id
         else:
             bot.bot_user_id, bot.enterprise_id = identity.user_id, identity.enterprise_id
             self.scheduler = start_background_jobs(bot, scheduler=scheduler)
         bot.team_id = identity.team_id  # last: the requests' gate (inject_bot) opens here
+
+    def check_plans_now(self) -> None:
+        """Look at the plan files at once (SIGHUP), where they are watched: the worker, or these threads."""
+        process = getattr(self.bot.worker, "process", None)
+        if process is not None:
+            os.kill(process.pid, signal.SIGHUP)
+        else:
+            self.bot.background.submit(lambda: watch(self.bot, force=True))
 
     def stop(self) -> None:
         self._stopping.set()

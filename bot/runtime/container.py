@@ -8,7 +8,7 @@ from typing import Callable
 from sqlalchemy import Engine
 
 from bot.bcbot import Bcbot
-from bot.domain.plan import load_plans
+from bot.domain.plan import inspect_plans
 from bot.slack.api import SlackApi, make_client
 from bot.usecases.ports import Directory, PlanCatalog, utcnow
 from bot.worker.outbox import OutboxRunner
@@ -27,7 +27,9 @@ def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
     """The bot's parts (plans, database, Slack client, worker threads, outbox runner) and its engine.
     `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s). `idle_lane`: the
     general lane's threads get a core only when nothing else wants it (the worker process: acks first)."""
-    plans = load_plans(settings.bcbot_plans)  # PlanError names every problem
+    # The valid plans only: a broken file's plan is served at its last valid version from the database
+    # (bot.worker.plan_watch.sync_plans, at start), and start-up refuses only when nothing can be served.
+    plans = inspect_plans(settings.bcbot_plans).plans
     engine = make_engine(settings.database_url)
     url = intake_url(settings.database_url)
     intake = Intake(url) if url else None  # SQLite: the ack path writes a file of its own (storage/intake.py)

@@ -13,6 +13,7 @@ from multiprocessing.connection import Connection
 from bot.runtime import logs
 from bot.runtime.container import build_bot
 from bot.worker.jobs import start_background_jobs
+from bot.worker.plan_watch import adopt, watch
 from bot.worker.process import MODAL_WORKERS, NICENESS
 from bot.worker.runner import freeze_startup_objects
 from bot.worker.views import run
@@ -37,8 +38,16 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
     # while their trigger IDs live (3 s), even when Slack takes over a second a call.
     bot, _ = build_bot(settings, modal_workers=MODAL_WORKERS, idle_lane=True)
     bot.bot_user_id, bot.team_id = identity
-    bot.plans.version_ids.update(version_ids)
     send_lock = threading.Lock()
+
+    def plans_changed(served: dict[str, int]) -> None:  # the serving process must serve the same versions
+        with send_lock:
+            answers.send(("plans", 0, served))
+
+    bot.plan_listeners.append(plans_changed)
+    _serve_plans(bot, version_ids)
+    if hasattr(signal, "SIGHUP"):  # `kill -HUP`: look at the plan files now, not at the next poll
+        signal.signal(signal.SIGHUP, lambda *_: bot.background.submit(lambda: watch(bot, force=True)))
 
     def answer(number: int, question: str, argument) -> None:
         value = bot.background.wait_idle(argument) if question == "idle" else bot.background.pending()
@@ -76,6 +85,21 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
                     jobs.shutdown(wait=False)
                 bot.background.shutdown()
                 sys.exit(0)
+
+
+def _serve_plans(bot, version_ids: dict[str, int]) -> None:
+    """What the plan files say now (a broken one's plan at its last valid version), before any work runs;
+    the serving process is told if that differs from what it serves."""
+    try:
+        watch(bot, force=True)
+        return
+    except Exception:  # the database is away: serve what the serving process serves; the next poll retries
+        log.exception("could not look at the plan files; serving the versions the server serves")
+    try:
+        adopt(bot, version_ids)
+    except Exception:
+        log.exception("could not read the served plan versions; serving the valid plan files")
+        bot.plans.version_ids.update(version_ids)
 
 
 def _die_with_parent(parent_pid: int) -> None:

@@ -30,6 +30,12 @@ def cmd_serve(args) -> int:
 
     checks = list(preflight(settings))
     problems = [check for check in checks if not check.ok]
+    if problems and all(check.name == "plans" for check in problems) and _plans_on_record(settings):
+        # Broken plan files, but their plans have valid versions on record: serve those, and say so.
+        for check in problems:
+            log.warning("setup problem: %s; serving the last valid version of each plan whose file is broken",
+                        check.line())
+        problems = []
     for check in problems:
         print(f"bcbot: {check.line()}", file=sys.stderr)
     if problems:
@@ -44,6 +50,8 @@ def cmd_serve(args) -> int:
     freeze_startup_objects()
     app.bot.background.submit(lambda: _log_setup_problems(settings))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if hasattr(signal, "SIGHUP"):  # `kill -HUP`: look at the plan files now
+        signal.signal(signal.SIGHUP, lambda *_: app.check_plans_now())
     try:
         if http:
             from bot.runtime.http import make_server
@@ -62,6 +70,12 @@ def cmd_serve(args) -> int:
     finally:
         app.stop()
     return 0
+
+
+def _plans_on_record(settings) -> bool:
+    from bot.tools.doctor_plans import served_rows
+
+    return bool(served_rows(settings.database_url))
 
 
 def _log_setup_problems(settings) -> None:

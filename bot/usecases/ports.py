@@ -78,9 +78,23 @@ class PlanCatalog:
             plan = self._snapshots[version_id] = load()
         return plan
 
+    def replace(self, plans: dict[str, Plan], version_ids: dict[str, int]) -> None:
+        """Serve these plans from now on (the plan files changed): new dicts, so a reader that already
+        holds the old ones (a reminder sweep's schedules) keeps a consistent set."""
+        self.plans, self.version_ids = plans, version_ids
+
     def title(self, plan_key: str) -> str:
         plan = self.plans.get(plan_key)
         return plan.title if plan else plan_key
+
+
+@dataclass
+class PlanWatch:
+    """What this process's look at the plan files remembers (bot.worker.plan_watch): the files' sizes and
+    times at the last look that went through, so an unchanged folder costs a few stat calls."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    seen: tuple | None = None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.bcbot import Bcbot
 from bot.domain.errors import SlackUnavailable
 from bot.usecases import incident, phases
-from bot.worker import reminders
+from bot.worker import plan_watch, reminders
 from bot.worker.intents import sweep_intents
 
 log = logging.getLogger("bcbot.jobs")
@@ -69,6 +69,7 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     once; see docs/reminders.md), and start the periodic jobs. Returns the scheduler, if started."""
     if bot.effects is not None:
         bot.effects.start()
+    bot.background.submit(lambda: plan_watch.watch(bot))
     bot.background.submit(lambda: take_over(bot))
     bot.background.submit(lambda: reminders.on_start(bot))
     if not scheduler:
@@ -85,5 +86,6 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     every(INCIDENT_EVERY_SECONDS, "overdue-steps", show_newly_overdue_steps)
     every(reminders.SWEEP_EVERY_SECONDS, "reminders", reminders.sweep)
     every(HELD_LOOK_EVERY_SECONDS, "held-channels", look_at_held_channels)
+    every(bot.settings.bcbot_plans_poll_seconds, "plan-files", plan_watch.watch)
     jobs.start()
     return jobs

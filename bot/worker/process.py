@@ -49,7 +49,8 @@ class WorkerProcess:
     (after a pause that grows while it keeps dying young, so a worker that cannot start does not spin)."""
 
     def __init__(self, settings, *, identity: tuple[str | None, str | None], version_ids: dict[str, int],
-                 scheduler: bool, on_incidents_changed: Callable[[], None] = lambda: None):
+                 scheduler: bool, on_incidents_changed: Callable[[], None] = lambda: None,
+                 on_plans_changed: Callable[[dict[str, int]], None] = lambda version_ids: None):
         self._args = (os.getpid(), settings, identity, dict(version_ids), scheduler, logging.getLogger().level)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._replaced = threading.Condition()  # guards _conn, process, _stopping
@@ -57,6 +58,7 @@ class WorkerProcess:
         self._ids = itertools.count(1)
         self._stopping = False
         self._on_incidents_changed = on_incidents_changed
+        self._on_plans_changed = on_plans_changed
         self.restarts = 0
         self.process: subprocess.Popen[bytes] | None = None  # set (with _conn) before __init__ returns
         self._conn: Connection | None = None
@@ -227,6 +229,8 @@ class WorkerProcess:
                 return
             if kind == "changed":  # the worker committed a change to an incident
                 self._on_incidents_changed()
+            elif kind == "plans":  # the worker serves other plan versions now (the plan files changed)
+                self._on_plans_changed(value)
             elif kind == "answer" and number in self._answers:
                 done, answer = self._answers[number]
                 answer.append(value)

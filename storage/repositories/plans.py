@@ -39,3 +39,23 @@ class PlanRepository:
 
     def content_hash(self, version_id: int) -> str:
         return self.s.get_one(m.PlanVersion, version_id).content_hash
+
+    def served(self) -> dict[str, m.PlanServed]:
+        """Each plan's served version and its file's trouble, by plan ID."""
+        return {row.plan_key: row for row in self.s.scalars(select(m.PlanServed))}
+
+    def serve(self, plan_key: str, version_id: int, *, file: str, now: datetime) -> None:
+        """Serve this version from a valid file: any trouble its file had is over."""
+        row = self.s.get(m.PlanServed, plan_key)
+        if row is None:
+            self.s.add(m.PlanServed(plan_key=plan_key, version_id=version_id, file=file, updated_at=now))
+            return
+        row.version_id, row.file, row.updated_at = version_id, file, now
+        row.broken_hash = row.broken_problem = row.broken_since = None
+
+    def broken(self, plan_key: str, *, content_hash: str, problem: str, now: datetime) -> None:
+        """The plan's file is broken (or gone): its served version stays, the trouble is recorded."""
+        row = self.s.get_one(m.PlanServed, plan_key)
+        if row.broken_hash != content_hash:
+            row.broken_since = row.broken_since or now
+        row.broken_hash, row.broken_problem, row.updated_at = content_hash, problem, now

@@ -27,6 +27,7 @@ RELEASED = {
     "0006_intents_and_outbox.py": "9375e84995c82f33813857d663f89a16c3ca1a612cfbe29af00aa050e98095ec",
     "0007_repair_old_databases.py": "b227c1c6de3862208bc5c79bf9e9db17629ec974d86b8576179c596be7b61459",
     "0008_outbox_held.py": "7dc72491dea654d09cc3f3686c153dd9b2674571eff2865645f3d2e197ee2436",
+    "0009_plan_served.py": "43b8a656eaae98bbb9fcd40ba669e9204d116911408aa942e838cc9cc5076cbd",
 }
 
 
