@@ -60,6 +60,10 @@ def explain(exc: BaseException, logger) -> str:
     import uuid
 
     error_id = uuid.uuid4().hex[:8]
+    if is_disk_full(exc):
+        logger.error("the database has no space left (error id %s): %s", error_id, str(exc).splitlines()[0][:300])
+        return ("Not saved: bcbot's database has no space left, so nothing was recorded. Please try again in a "
+                f"few minutes; if it keeps happening, give your admin error id {error_id}.")
     if is_database_busy(exc):
         logger.warning("database unavailable (error id %s): %s", error_id, str(exc).splitlines()[0][:300])
         return ("bcbot's database is busy or unavailable right now: nothing was changed. "
@@ -67,6 +71,13 @@ def explain(exc: BaseException, logger) -> str:
     logger.exception("unexpected error (error id %s)", error_id)
     return ("Something went wrong and nothing was changed. Please try again; if it keeps happening, "
             f"give your admin error id {error_id}.")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100) or the OS's ENOSPC, however the driver words it."""
+    text = str(exc).lower()
+    return type(exc).__module__.startswith("sqlalchemy") and any(
+        words in text for words in ("database or disk is full", "no space left on device", "diskfull", "disk full"))
 
 
 def is_database_busy(exc: BaseException) -> bool:

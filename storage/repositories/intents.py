@@ -117,6 +117,11 @@ class IntentWriter:
         self._queued: list[tuple[dict, Future[tuple[int, bool]]]] = []
         self._writing = False
 
+    @property
+    def engine(self) -> Engine:
+        """The database the ack path writes to (tests fill it to see a full disk refused in words)."""
+        return self._engine
+
     def __call__(self, **fields) -> tuple[int, bool]:
         """(ID, whether it is new) of the intent, once it is committed."""
         done: Future[tuple[int, bool]] = Future()
