@@ -45,9 +45,9 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
             answers.send(("plans", 0, served))
 
     bot.plan_listeners.append(plans_changed)
-    _serve_plans(bot, version_ids)
     if hasattr(signal, "SIGHUP"):  # `kill -HUP`: look at the plan files now, not at the next poll
         signal.signal(signal.SIGHUP, lambda *_: bot.background.submit(lambda: watch(bot, force=True)))
+    _serve_plans(bot, version_ids)
 
     def answer(number: int, question: str, argument) -> None:
         value = bot.background.wait_idle(argument) if question == "idle" else bot.background.pending()
