@@ -96,6 +96,11 @@ class IntakeWriter:
                 raise
         return found[0], new
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """Its sqlite3 connection (tests make its disk full); use it only while no ack writes."""
+        return self._conn
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

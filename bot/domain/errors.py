@@ -76,7 +76,7 @@ def explain(exc: BaseException, logger) -> str:
 def is_disk_full(exc: BaseException) -> bool:
     """SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100) or the OS's ENOSPC, however the driver words it."""
     text = str(exc).lower()
-    return type(exc).__module__.startswith("sqlalchemy") and any(
+    return type(exc).__module__.startswith(("sqlalchemy", "sqlite3")) and any(
         words in text for words in ("database or disk is full", "no space left on device", "diskfull", "disk full"))
 
 

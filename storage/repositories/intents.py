@@ -112,15 +112,10 @@ class IntentWriter:
     intake = False  # the IDs it returns are `intents` rows' (on SQLite files: storage/intake.py instead)
 
     def __init__(self, engine: Engine):
-        self.engine = engine
+        self.engine = engine  # the database the ack path writes to (tests fill it to see a full disk refused)
         self._lock = threading.Lock()
         self._queued: list[tuple[dict, Future[tuple[int, bool]]]] = []
         self._writing = False
-
-    @property
-    def engine(self) -> Engine:
-        """The database the ack path writes to (tests fill it to see a full disk refused in words)."""
-        return self._engine
 
     def __call__(self, **fields) -> tuple[int, bool]:
         """(ID, whether it is new) of the intent, once it is committed."""

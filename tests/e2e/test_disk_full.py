@@ -28,7 +28,7 @@ def test_a_decision_form_on_a_full_disk_stays_open_and_records_once_when_space_r
     [incident] = rows(running, models.Incident)
     form = decision_form(incident.id, "VDISKFULL1")
 
-    with disk_full(running.bot.record_intent.engine):
+    with disk_full(running.bot.record_intent):
         reply = running.slack.view_submission(people.LEAD, form)
         running.settle()
     assert reply.status == 200

@@ -2,6 +2,7 @@
 and its free space is used up. One helper, so the test follows the ack path's database wherever it lives."""
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -17,7 +18,32 @@ def _no_growth(dbapi_connection, _record) -> None:
 
 
 @contextmanager
-def disk_full(engine: Engine) -> Iterator[None]:
+def disk_full(writer) -> Iterator[None]:
+    """The ack path's writer (`bot.record_intent`) finds its database full until the block ends (the space
+    returns): the intake's own sqlite3 connection (storage/intake.py), or an engine's connections."""
+    connection = getattr(writer, "connection", None)
+    if connection is None:
+        with engine_full(writer.engine):
+            yield
+        return
+    connection.execute("CREATE TABLE IF NOT EXISTS test_filler (junk BLOB)")
+    pages = connection.execute("PRAGMA page_count").fetchone()[0]
+    connection.execute(f"PRAGMA max_page_count = {pages}")
+    try:
+        while True:  # use up the free space left in the pages it has
+            try:
+                connection.execute("INSERT INTO test_filler VALUES (randomblob(64))")
+            except sqlite3.OperationalError as err:
+                assert "full" in str(err), err
+                break
+        yield
+    finally:
+        connection.execute("DELETE FROM test_filler")
+        connection.execute("PRAGMA max_page_count = 1073741823")
+
+
+@contextmanager
+def engine_full(engine: Engine) -> Iterator[None]:
     """Every connection of `engine` finds the database full until the block ends (the space returns)."""
     assert engine.dialect.name == "sqlite", "max_page_count is SQLite's"
     with engine.begin() as conn:
