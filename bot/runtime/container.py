@@ -26,7 +26,7 @@ def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
               modal_workers: int = 4, idle_lane: bool = False) -> tuple[Bcbot, Engine]:
     """The bot's parts (plans, database, Slack client, worker threads, outbox runner) and its engine.
     `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s). `idle_lane`: the
-    general lane's threads get a core only when nothing else wants it (the worker process: acks first)."""
+    general lane's threads run at the lowest priority (the worker process: acks first)."""
     # The valid plans only: a broken file's plan is served at its last valid version from the database
     # (bot.worker.plan_watch.sync_plans, at start), and start-up refuses only when nothing can be served.
     plans = inspect_plans(settings.bcbot_plans).plans

@@ -19,6 +19,49 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+def _has_bcbot_tables(path: Path) -> bool:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def _existing_database(database_url: str):
+    """An engine on the bot's database for a command that only reads it, or (None, the one line that says
+    which database was looked at and how to point at the right one). Creates nothing: a missing SQLite
+    file is not made, and a database without bcbot's tables is not upgraded into a second, empty one."""
+    from sqlalchemy.engine import make_url
+
+    from storage.db import make_engine
+    from storage.migrate import current_revision
+
+    url = make_url(database_url)
+    where = url.render_as_string(hide_password=True)
+    fix = "run bcbot from the folder holding the bot's .env, or set DATABASE_URL to the bot's database"
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database).resolve()
+        if not path.exists():
+            return None, f"no bcbot database at {path} (DATABASE_URL {where}): {fix}"
+        if not _has_bcbot_tables(path):  # looked at read-only: not even switched to WAL
+            return None, f"the database {path} has no bcbot tables: {fix}"
+    engine = make_engine(database_url)
+    try:
+        revision = current_revision(engine)
+    except Exception as err:
+        engine.dispose()
+        return None, f"cannot read the database {where}: {str(err).splitlines()[0][:200]} ({fix})"
+    if revision is None:
+        engine.dispose()
+        return None, f"the database {where} has no bcbot tables: {fix}"
+    return engine, None
+
+
 def cmd_serve(args) -> int:
     from bot.runtime.app import create_app
 
@@ -158,13 +201,15 @@ def cmd_plan_status(args) -> int:
     from bot.domain.plan import load_plans
     from bot.slack.plan_blocks import status_json, status_text
     from bot.usecases.governance import plan_status
-    from storage.db import make_engine, make_session_factory
+    from storage.db import make_session_factory
     from storage.migrate import current_revision, head_revision
     from storage.uow import uow_factory
 
     settings = load_settings()
     plans = load_plans(settings.bcbot_plans)
-    engine = make_engine(settings.database_url)
+    engine, problem = _existing_database(settings.database_url)
+    if engine is None:
+        return _fail(problem or "no database", 1)
     try:
         if current_revision(engine) != head_revision():
             return _fail("the database is not up to date: run `bcbot db upgrade` (or start the bot) first", 1)
@@ -181,12 +226,17 @@ def cmd_plan_status(args) -> int:
 
 def cmd_report(args) -> int:
     from bot.domain.report import build_report, render_json, render_markdown
-    from storage.db import make_engine, make_session_factory
+    from storage.db import make_session_factory
     from storage.uow import SqlUnitOfWork
 
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    report = build_report(lambda: SqlUnitOfWork(make_session_factory(engine)), args.incident, tz=settings.timezone)
+    engine, problem = _existing_database(settings.database_url)
+    if engine is None:
+        return _fail(problem or "no database", 1)
+    try:
+        report = build_report(lambda: SqlUnitOfWork(make_session_factory(engine)), args.incident, tz=settings.timezone)
+    finally:
+        engine.dispose()
     print(render_json(report) if args.format == "json" else render_markdown(report))
     return 0
 

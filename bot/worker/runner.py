@@ -11,6 +11,7 @@ from typing import Callable
 from bot.domain.errors import explain
 
 log = logging.getLogger("bcbot")
+LOWEST_PRIORITY = 19
 
 
 class Background:
@@ -65,15 +66,16 @@ class Background:
 
 
 def _start_idle_thread(initializer: Callable[[], None] | None) -> None:
-    """A general-lane thread of the worker process runs only when a core would otherwise idle (Linux's
-    SCHED_IDLE, per thread): a burst of acks in the serving process never waits for renders and set-up,
-    which wait out the burst instead (the outbox makes waiting safe). The modal lane keeps its priority:
-    a trigger ID lives 3 s. Elsewhere the process's lower nice value is all there is."""
+    """A general-lane thread of the worker process yields the CPU to everything else at its lowest
+    priority (nice 19, per thread on Linux): a burst of acks in the serving process does not wait for
+    renders and set-up, which catch up after it, yet are never starved (SCHED_IDLE starved them for
+    tens of seconds on a busy 2-core machine). The modal lane keeps the process's priority: a trigger ID
+    lives 3 s."""
     if initializer is not None:
         initializer()
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+    if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
         try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
         except OSError:
             pass
 

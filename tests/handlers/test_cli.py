@@ -66,8 +66,7 @@ def test_db_upgrade_alone(tmp_path):
 
 
 def test_report_accepts_the_incident_reference(tmp_path):
-    result = bcbot("report", "BC-99", env={"DATABASE_URL": f"sqlite:///{tmp_path}/r.db"})
-    bcbot("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/r.db"})
+    assert bcbot("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/r.db"}).returncode == 0
     result = bcbot("report", "BC-99", env={"DATABASE_URL": f"sqlite:///{tmp_path}/r.db"})
     assert result.returncode == 1 and "There is no incident BC-99" in result.stderr
 
@@ -118,3 +117,25 @@ def test_plan_show_prints_the_plan_as_a_handbook_page():
     assert text.returncode == 0 and "Business Continuity Team: Steve Parks, Managing Director (UK)" in text.stdout
     missing = bcbot("plan", "show", "nope", "--path", str(BUNDLED_PLANS))
     assert missing.returncode == 1 and "no plan 'nope'" in missing.stderr and "wunderroot-bcp" in missing.stderr
+
+
+def test_reading_commands_from_a_folder_without_the_database_say_where_they_looked_and_create_nothing(tmp_path):
+    for command in (("report", "BC-1"), ("plan", "status")):
+        result = bcbot(*command, cwd=tmp_path)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1 and len(lines) == 1, result.stderr
+        assert str(tmp_path / "bcbot.db") in lines[0] and "DATABASE_URL" in lines[0] and ".env" in lines[0]
+        assert "Traceback" not in result.stderr and "db upgrade" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no stray empty database
+
+
+def test_reading_commands_refuse_a_database_without_bcbots_tables_and_leave_it_as_it_was(tmp_path):
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE notes (x TEXT)").connection.close()
+    before = other.read_bytes()
+    for command in (("report", "BC-1"), ("plan", "status")):
+        result = bcbot(*command, env={"DATABASE_URL": f"sqlite:///{other}"}, cwd=tmp_path)
+        assert result.returncode == 1 and "has no bcbot tables" in result.stderr, result.stderr
+    assert other.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]

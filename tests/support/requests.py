@@ -33,6 +33,6 @@ def run_recorded(running, intent_id: int) -> int:
 
     from storage import models
 
-    process_intent(running.bot, intent_id=intent_id)
+    process_intent(running.bot, intent_id=intent_id, from_intake=running.bot.record_intent.intake)
     with running.bot.uow(read_only=True) as uow:
         return uow.session.scalars(select(models.ActivationRequest.id)).one()
