@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.domain.commands import (
     AdvancePhase,
     DecideRequest,
+    NewChannel,
     OpenIncidentForm,
     OpenStepForm,
     SetStep,
@@ -32,6 +33,7 @@ def register(app) -> None:
     app.action(Action.POST_UPDATE.value)(post_update)
     app.action(Action.STAND_DOWN.value)(stand_down)
     app.action(Action.SNOOZE_NUDGE.value)(snooze_nudge)
+    app.action(Action.NEW_CHANNEL.value)(new_channel)
     app.action(Action.OPEN_CHANNEL.value)(lambda ack: ack())  # a link button: Slack opens the URL
 
 
@@ -110,3 +112,12 @@ def snooze_nudge(ack, body, context):
     minutes = value.get("m")
     submit(ack, context["bcbot"], body, SnoozeNudge(int_field(value, "i"),
                                                     minutes if type(minutes) is int else None))
+
+
+def new_channel(ack, body, context):
+    """The lead's **Create a new channel**: the value names the incident and the channel that was deleted."""
+    value = action_value(body)
+    channel = value.get("c")
+    if not isinstance(channel, str) or not channel:
+        raise InvalidInput("This button's data is not valid.")
+    submit(ack, context["bcbot"], body, NewChannel(int_field(value, "i"), channel[:32]))

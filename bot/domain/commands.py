@@ -132,6 +132,15 @@ class StandDown(Command):
     exercise_report: dict[str, str | None] | None = None
 
 
+@dataclass(frozen=True)
+class NewChannel(Command):
+    """The lead's **Create a new channel** for an incident whose channel (`channel_id`) was deleted."""
+
+    kind = "new_channel"
+    incident_id: int
+    channel_id: str
+
+
 # Plan governance -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MarkReviewed(Command):
@@ -258,7 +267,7 @@ class Tell(ViewRequest):
 
 RECORDED: tuple[type[Command], ...] = (
     SubmitActivation, DecideRequest, SetStep, SetStepDetail, AdvancePhase, LogDecision, DecisionInChannel,
-    DecisionFromMessage, PostUpdate, SnoozeNudge, StandDown, MarkReviewed, SnoozeReminder, RecordTest)
+    DecisionFromMessage, PostUpdate, SnoozeNudge, StandDown, NewChannel, MarkReviewed, SnoozeReminder, RecordTest)
 VIEWS: tuple[type[ViewRequest], ...] = (
     RunIntent, OpenActivation, SwitchPlan, OpenPlan, OpenStepForm, OpenIncidentForm, OpenDecisionInChannel,
     OpenRecordTest, StartExercise, PublishHome, Tell)

@@ -20,6 +20,12 @@ REFUSED_FOR_GOOD = frozenset({
     "cant_update_message", "edit_window_closed", "restricted_action_read_only_channel", "channel_is_archived",
     "too_long",
 })
+# When a deleted incident channel is replaced (Create a new channel): held posts of these kinds go out in the
+# new channel; every other held effect (an edit of a message that is gone, a pin, an ephemeral) is dropped, and
+# so is unfinished set-up work of these `REDONE` kinds: the new set-up posts the header and checklists as they stand.
+REPOSTED = frozenset({"post_decision", "post_update", "phase_notice", "post_nudge", "post_stood_down", "upload_report"})
+REDONE = frozenset({"set_topic", "invite", "post_header", "pin_header", "post_checklist", "notify_people",
+                    "render_checklist", "render_header", "render_incident"})
 GAVE_UP = "error"  # `held` of a task given up after MAX_ATTEMPTS failures that were not Slack's answer
 TELL_HELD = "tell_held"  # the task kind that tells people an effect is held
 

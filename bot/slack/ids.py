@@ -17,6 +17,7 @@ class Action(StrEnum):
     POST_UPDATE = "bcbot.incident.update"
     STAND_DOWN = "bcbot.incident.stand_down"
     SNOOZE_NUDGE = "bcbot.incident.snooze"
+    NEW_CHANNEL = "bcbot.incident.new_channel"  # in the lead's DM when the incident channel was deleted
     # Plan governance: review and test reminders
     MARK_REVIEWED = "bcbot.plan.reviewed"
     RECORD_TEST = "bcbot.plan.record_test"

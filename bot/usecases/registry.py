@@ -13,6 +13,7 @@ from bot.domain.commands import (
     DecisionInChannel,
     LogDecision,
     MarkReviewed,
+    NewChannel,
     PostUpdate,
     RecordTest,
     SetStep,
@@ -22,7 +23,7 @@ from bot.domain.commands import (
     StandDown,
     SubmitActivation,
 )
-from bot.usecases import activation, checklist, governance, incident, phases, stand_down
+from bot.usecases import activation, checklist, governance, incident, new_channel, phases, stand_down
 
 UseCase = Callable[..., Any]  # (parts, uow, command, *, actor): each typed with its own command
 
@@ -38,6 +39,7 @@ USE_CASES: Mapping[type[Command], UseCase] = MappingProxyType({
     PostUpdate: incident.post_update,
     SnoozeNudge: incident.snooze_nudge,
     StandDown: stand_down.stand_down,
+    NewChannel: new_channel.new_channel,
     MarkReviewed: governance.mark_reviewed,
     SnoozeReminder: governance.snooze,
     RecordTest: governance.record_test,

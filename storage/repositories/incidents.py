@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import records
@@ -111,6 +111,17 @@ class IncidentRepository:
             raise ValueError(f"not settable here: {set(values) - allowed}")
         self.s.execute(update(m.Incident).where(m.Incident.id == incident_id).values(**values))
         self.changed = True
+
+    def forget_channel(self, incident_id: int, channel_id: str) -> bool:
+        """The incident leaves `channel_id` (deleted) for a channel its set-up will make: its header and
+        checklist messages there are forgotten, so they are posted anew. False if it had left it already."""
+        result = self.s.execute(update(m.Incident).where(m.Incident.id == incident_id, m.Incident.channel_id == channel_id)
+                                .values(channel_id=None, channel_name=None, header_ts=None))
+        if rowcount(result) != 1:
+            return False
+        self.s.execute(delete(m.ChecklistMessage).where(m.ChecklistMessage.incident_id == incident_id))
+        self.changed = True
+        return True
 
     # Checklist -----------------------------------------------------------------------------
     def steps(self, incident_id: int, phase: str | None = None) -> list[records.Step]:

@@ -149,6 +149,36 @@ class OutboxRepository:
             self.touched |= subjects
         return subjects
 
+    def held_for(self, subject: str, code: str, channel: str) -> int:
+        """How many of `subject`'s tasks are held because Slack answered `code` for `channel`."""
+        o = m.OutboxTask
+        return int(self.s.scalar(select(func.count()).where(
+            o.subject == subject, o.done_at.is_(None), o.held == code, o.held_channel == channel)) or 0)
+
+    def move_to_new_channel(self, subject: str, channel: str, *, repost: frozenset[str], redone: frozenset[str],
+                            after: str, now: datetime) -> list[str]:
+        """`subject` moves from `channel` (deleted) to a channel its new set-up (ending with task `after`)
+        makes. Held posts of a kind in `repost` are let go, to go out there after `after`, one after
+        another in the order they were owed; every other task held for `channel`, and any unfinished task
+        of a kind in `redone` (the new set-up does it again), is dropped. The names let go."""
+        o = m.OutboxTask
+        unfinished = (o.subject == subject, o.done_at.is_(None))
+        held_there = and_(o.held == "channel_not_found", o.held_channel == channel)
+        rows = self.s.execute(select(o.id, o.name, o.kind).where(*unfinished, held_there).order_by(o.id)).all()
+        moved = [row for row in rows if row.kind in repost]
+        previous = after
+        for row in moved:  # chained: after an outage-like wait they still go out in the order they were owed
+            self.s.execute(update(o).where(o.id == row.id).values(
+                held=None, held_channel=None, held_since=None, last_error=None, not_before=None, attempts=0,
+                depends_on=previous))
+            previous = row.name
+        keep = [row.id for row in moved]
+        self.s.execute(update(o).where(*unfinished, or_(held_there, o.kind.in_(sorted(redone))), o.id.not_in(keep))
+                       .values(done_at=now, claimed_by=None, claimed_until=None, held=None, held_channel=None,
+                               result={"dropped": f"channel {channel} was deleted; a new channel was made"}))
+        self.touched.add(subject)
+        return [row.name for row in moved]
+
     def held_channels(self) -> list[str]:
         """Channels some task waits for (archived, or bcbot removed): for the periodic look."""
         o = m.OutboxTask

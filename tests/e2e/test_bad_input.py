@@ -141,6 +141,13 @@ def _incident_action(world, action, allowed=(), **value) -> Listener:
     return Listener("interactive", base, set(allowed), (USER, ACTION, VALUE), (VALUE,))
 
 
+def _new_channel(world) -> Listener:
+    """Create a new channel, for a channel Slack never said was deleted: refused in words, nothing changes."""
+    incident, _ = world.incident()
+    base = block_action(world, Action.NEW_CHANNEL, user=people.LEAD, value={"i": incident.id, "c": incident.channel_id})
+    return Listener("interactive", base, set(), (USER, ACTION, VALUE), (VALUE,))
+
+
 def _step_action(world, action) -> Listener:
     incident, steps = world.incident()
     base = block_action(world, action, user=people.BAKER, value={"s": steps[0].id}, channel=incident.channel_id)
@@ -281,6 +288,7 @@ LISTENERS = {
     Action.POST_UPDATE: lambda w: _incident_action(w, Action.POST_UPDATE),
     Action.STAND_DOWN: lambda w: _incident_action(w, Action.STAND_DOWN),
     Action.SNOOZE_NUDGE: lambda w: _incident_action(w, Action.SNOOZE_NUDGE, {"incidents", "incident_log"}, m=30),
+    Action.NEW_CHANNEL: _new_channel,
     Action.MARK_REVIEWED: lambda w: _reminder_action(w, Action.MARK_REVIEWED, "review", REVIEW_DUE, GOVERNANCE),
     Action.RECORD_TEST: lambda w: _reminder_action(w, Action.RECORD_TEST, "test", TEST_DUE),
     Action.SNOOZE_REMINDER: lambda w: _reminder_action(w, Action.SNOOZE_REMINDER, "review", REVIEW_DUE, GOVERNANCE),

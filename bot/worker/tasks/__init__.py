@@ -8,8 +8,8 @@ from bot.worker.tasks import checklist, governance, held, incident, plans, reque
 
 
 def _setup(function: Callable[..., dict]) -> TaskFunction:
-    """A set-up task written as (bot, incident_id, *, retry)."""
-    return lambda ctx: function(ctx.bot, int(ctx.subject_id), retry=ctx.retry)
+    """A set-up task written as (bot, incident_id, *, retry, **args)."""
+    return lambda ctx: function(ctx.bot, int(ctx.subject_id), retry=ctx.retry, **ctx.args)
 
 
 TASKS: dict[str, TaskFunction] = {
@@ -32,6 +32,7 @@ TASKS: dict[str, TaskFunction] = {
     "ephemeral": incident.ephemeral,
     "tell": tell.tell,
     "tell_held": held.tell_held,
+    "tell_new_channel": held.tell_new_channel,
     "reminders_done": governance.reminders_done,
     "reminder_snoozed": governance.reminder_snoozed,
     "test_recorded_dm": governance.test_recorded_dm,

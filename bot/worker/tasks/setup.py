@@ -36,14 +36,16 @@ def _post_once(bot: Bcbot, channel: str, key: str, *, retry: bool, text: str, bl
     return bot.slack.post_once(channel, key, retry=retry, text=text, blocks=blocks_)
 
 
-def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
+def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool, generation: int = 1) -> dict:
+    """The incident's channel; `generation` 2, 3 ... for the one made after its channel was deleted."""
     incident, _ = _incident_and_plan(bot, incident_id)
     if incident.channel_id:
         # An earlier attempt created and recorded the channel, then died before the task was marked done.
         return {"channel": incident.channel_id, "name": incident.channel_name}
     on = incident.activated_at.astimezone(bot.settings.timezone).date()
     names = channel_names(on=on, circumstance=incident.circumstance, exercise=incident.is_exercise,
-                          incident_id=incident.id, salt=incident.activated_at.isoformat())
+                          incident_id=incident.id,
+                          salt=incident.activated_at.isoformat() + (f":{generation}" if generation > 1 else ""))
     for name in names:
         try:
             channel_id: str | None = bot.slack.create_channel(name)
@@ -61,7 +63,8 @@ def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
         with bot.uow() as uow:
             uow.incidents.set_fields(incident_id, channel_id=channel_id, channel_name=name)
             uow.log.append(incident_id=incident_id, at=bot.clock(), actor=None, kind="channel_created",
-                           summary=f"Channel #{name} created", data={"channel": channel_id})
+                           summary=f"Channel #{name} created",
+                           data={"channel": channel_id, **({"generation": generation} if generation > 1 else {})})
             uow.commit()
         return {"channel": channel_id, "name": name}
     raise SlackUnavailable("every channel name for this incident is taken")
