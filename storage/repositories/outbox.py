@@ -204,6 +204,14 @@ class OutboxRepository:
                               .where(o.done_at.is_(None), o.held.is_not(None)).order_by(o.id).limit(limit))
         return [(subject, name, held or "", channel, since) for subject, name, held, channel, since in rows]
 
+    def held_groups(self, limit: int = 20) -> list[tuple[str, str, str | None, int, datetime | None]]:
+        """(subject, reason, channel, how many, held since) of what is held, per subject and reason: for the doctor."""
+        o = m.OutboxTask
+        rows = self.s.execute(select(o.subject, o.held, o.held_channel, func.count(), func.min(o.held_since))
+                              .where(o.done_at.is_(None), o.held.is_not(None))
+                              .group_by(o.subject, o.held, o.held_channel).order_by(func.min(o.id)).limit(limit))
+        return [(subject, held or "", channel, int(n), since) for subject, held, channel, n, since in rows]
+
     def backlog(self) -> tuple[int, datetime | None, int]:
         """(tasks waiting to go out, since when the oldest has waited, tasks held): for /healthz and the doctor."""
         o = m.OutboxTask

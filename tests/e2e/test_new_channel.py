@@ -36,7 +36,9 @@ def created(running) -> int:
     return len(running.fake.calls_to("conversations.create"))
 
 
-def test_a_deleted_channel_is_replaced_by_a_new_one_set_up_again_with_what_was_held(running):
+def test_a_deleted_channel_is_replaced_by_a_new_one_set_up_again_with_what_was_held(running, make_settings):
+    from bot.tools.doctor import run_checks
+
     activate(running, people.PARKS, lead=people.LEAD)
     [old] = rows(running, models.Incident)
     checklist = next(m for m in channel_messages(running, old.channel_id) if "bcbot.step" in str(m.get("blocks")))
@@ -55,6 +57,9 @@ def test_a_deleted_channel_is_replaced_by_a_new_one_set_up_again_with_what_was_h
     assert value and json.loads(value)["c"] == old.channel_id, dms(running, people.LEAD)
     assert offer(running.fake, people.BAKER) is None  # the lead's DM offers it
     before = created(running)
+    held = [c for c in run_checks(make_settings()) if c.name == "database" and "held" in c.line()]
+    assert any(f"for BC-1: channel {old.channel_id} deleted" in c.line() and "Create a new channel" in c.line()
+               for c in held), [c.line() for c in held]
 
     running.slack.block_action(people.OUTSIDER, Action.NEW_CHANNEL.value, value, channel="D" + people.LEAD[1:])
     running.settle()
@@ -82,6 +87,7 @@ def test_a_deleted_channel_is_replaced_by_a_new_one_set_up_again_with_what_was_h
     announced = channel_messages(running, people.ANNOUNCE)[-1]
     assert f"<#{row.channel_id}>" in announced["text"]
     assert any(f"carries on in <#{row.channel_id}>" in t for t in dms(running, people.LEAD))
+    assert not [c for c in run_checks(make_settings()) if c.name == "database" and "held" in c.line()]
     assert all(t.done_at and not t.held for t in outbox_tasks(running)), [
         (t.name, t.held, t.last_error) for t in outbox_tasks(running) if not t.done_at or t.held]
 
