@@ -183,7 +183,15 @@ def test_a_deactivated_person_is_given_up_on_at_once_and_doctor_lists_it(inciden
     assert any("1 Slack effect(s) held" in line and "invalid_blocks" in line for line in lines), lines
 
 
-def test_a_twelve_hour_outage_gives_nothing_up_and_then_everything_goes_out_once_in_order(start_app):
+OUTAGES = {  # how Slack is away: answering 503, refusing connections, or taking requests and never answering
+    "503": lambda fake, on: setattr(fake, "down", 503 if on else None),
+    "refused": lambda fake, on: fake.unreachable("refused" if on else None),
+    "not answering": lambda fake, on: fake.unreachable("silent" if on else None),
+}
+
+
+@pytest.mark.parametrize("outage", OUTAGES)
+def test_a_twelve_hour_outage_gives_nothing_up_and_then_everything_goes_out_once_in_order(start_app, outage):
     import json
     import urllib.request
 
@@ -192,13 +200,14 @@ def test_a_twelve_hour_outage_gives_nothing_up_and_then_everything_goes_out_once
     running.bot.effects.clock = clock  # retry pauses follow the test's clock
     running.bot.effects.inline_pauses = ()
     for client in (running.bot.slack.client, running.bot.slack.once_client):
+        client.timeout = 1  # a Slack that never answers costs a second a call, not 15
         for handler in client.retry_handlers:
             handler.interval_calculator = FixedValueRetryIntervalCalculator(0)
     activate(running, people.PARKS, lead=people.LEAD)
     [row] = rows(running, models.Incident)
     advance = header_value(running, row, "bcbot.incident.advance")
 
-    running.fake.down = 503
+    OUTAGES[outage](running.fake, True)
     started = clock()
     running.slack.command(people.BAKER, "decision Close the office", channel=row.channel_id)
     running.settle()
@@ -216,7 +225,7 @@ def test_a_twelve_hour_outage_gives_nothing_up_and_then_everything_goes_out_once
     assert health["outbox"]["waiting"] == len(pending) and health["outbox"]["held"] == 0
     assert health["outbox"]["since"] <= (started + (clock() - started) / 2).isoformat()
 
-    running.fake.down = None
+    OUTAGES[outage](running.fake, False)
     clock.advance(minutes=6)
     take_over(running, pauses_over=False)
     assert all(t.done_at for t in outbox_tasks(running)), [t.name for t in outbox_tasks(running) if not t.done_at]

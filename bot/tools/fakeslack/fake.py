@@ -39,10 +39,14 @@ class FakeSlack(SlackMethods):
         self._forbidden: tuple[str, ...] = ()  # tokens a test injected (forbid_live)
         self.live: list[str] = []  # where one of them reached Slack live
         self.down: int | None = None  # an outage: every call answered with this HTTP status until cleared
+        self._unreachable: str | None = None  # an outage where Slack does not answer at all (see unreachable)
+        self._reachable = threading.Event()
+        self._reachable.set()
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
+        self._port = 0
 
     # Control -------------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, email: str | None = None, team_id: str | None = None) -> None:
@@ -97,6 +101,31 @@ class FakeSlack(SlackMethods):
         """Do `method`'s work at once but answer only after `seconds` (a reply lost in a crash)."""
         self._respond_after[method] = seconds
 
+    def unreachable(self, how: str | None) -> None:
+        """An outage where Slack does not answer at all: "refused" stops accepting connections (the port is
+        closed), "silent" takes every request and never answers (the caller times out); None ends it."""
+        assert how in (None, "refused", "silent"), how
+        with self._lock:
+            was, self._unreachable = self._unreachable, how
+            if how == "silent":
+                self._reachable.clear()
+            else:
+                self._reachable.set()  # requests held silent are dropped unanswered
+            if was != "refused" and how == "refused" and self._server is not None:
+                self._port = self._server.server_address[1]
+                self._server.shutdown()
+                self._server.server_close()
+                self._server = None
+            elif was == "refused" and how != "refused":
+                self._server = serve(self, self._port)  # the same address: clients keep theirs
+
+    def _silent(self) -> bool:
+        """Whether this request is never answered (held until the silence ends, then dropped)."""
+        if self._reachable.is_set():
+            return False
+        self._reachable.wait(120)
+        return True
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.status == 200 and c.error is None]
 
@@ -105,7 +134,8 @@ class FakeSlack(SlackMethods):
 
     @property
     def url(self) -> str:
-        assert self._server is not None
+        if self._server is None:  # refusing connections: the address it had
+            return f"http://127.0.0.1:{self._port}/api/"
         host, port = self._server.server_address[:2]
         assert isinstance(host, str)  # bound to a host given as text
         return f"http://{host}:{port}/api/"

@@ -16,8 +16,9 @@ FORM_ONLY_METHODS = {"users.info", "conversations.info", "users.lookupByEmail", 
                      "conversations.list", "auth.test"}
 
 
-def serve(fake: FakeSlack) -> ThreadingHTTPServer:
-    """Start answering for `fake` on a free port of 127.0.0.1, on a daemon thread; the caller shuts the server down."""
+def serve(fake: FakeSlack, port: int = 0) -> ThreadingHTTPServer:
+    """Start answering for `fake` on 127.0.0.1 (a free port by default), on a daemon thread; the caller shuts the
+    server down."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):  # keep test output quiet
@@ -26,6 +27,8 @@ def serve(fake: FakeSlack) -> ThreadingHTTPServer:
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             data = self.rfile.read(length)
+            if fake._silent():  # the request was taken and never answered: the caller times out
+                return
             if self.path.startswith("/upload/"):  # step 2 of files_upload_v2: the file's bytes
                 status = fake._receive_upload(self.path.removeprefix("/upload/"), data)
                 return self._send(status, {"ok": status == 200})
@@ -50,6 +53,8 @@ def serve(fake: FakeSlack) -> ThreadingHTTPServer:
             self._send(status, body, headers)
 
         def do_GET(self):
+            if fake._silent():
+                return
             method, _, query = self.path.removeprefix("/api/").partition("?")
             status, body, headers = fake._handle(method, dict(parse_qsl(query)), self.headers.get("Authorization", ""))
             self._send(status, body, headers)
@@ -64,7 +69,7 @@ def serve(fake: FakeSlack) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="fake-slack", daemon=True).start()
     return server
