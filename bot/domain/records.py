@@ -114,6 +114,25 @@ class Step:
         return phase_started_at + timedelta(minutes=self.due_within_minutes)
 
 
+def carried_over(steps: list[Step], current: str, since: datetime) -> list[Step]:
+    """Earlier phases' steps that the current phase's checklist shows too: still open, or finished since the
+    current phase began (so the click that finished one shows there)."""
+    order = [state.value for state in IncidentState if state is not IncidentState.STOOD_DOWN]
+    if current not in order:
+        return []
+    earlier = set(order[:order.index(current)])
+    return [s for s in steps if s.phase in earlier
+            and (s.status is StepStatus.OPEN or (s.changed_at is not None and s.changed_at >= since))]
+
+
+def phase_starts(incident: "Incident", changes: list[tuple[str, datetime]]) -> dict[str, datetime]:
+    """When each phase the incident reached began: the activation, then each phase change (to, at)."""
+    started = {IncidentState.INCIDENT_MANAGEMENT.value: incident.activated_at}
+    for phase, at in changes:
+        started[phase] = at
+    return started
+
+
 
 @dataclass(frozen=True)
 class Progress:

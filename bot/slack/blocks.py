@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from bot.domain.incident import STATE_LABELS, IncidentState, is_open
@@ -21,7 +22,7 @@ HEADER_MAX = 150
 FIELD_MAX = 2000
 BUTTON_TEXT_MAX = 75
 MESSAGE_BLOCKS_MAX = 50
-STEPS_PER_PAGE = 24  # two blocks a step plus the page heading: 49 of Slack's 50
+MAX_BLOCKS = 50  # a message's blocks, Slack's limit
 MODAL_TITLE_MAX = 24
 
 
@@ -208,12 +209,14 @@ def header_text(incident: Incident, plan: Plan) -> str:
 STATUS_ICONS = {StepStatus.OPEN: "⬜", StepStatus.DONE: "✅", StepStatus.NOT_APPLICABLE: "➖"}
 
 
-def _step_line(step: Step, *, phase_started_at: datetime | None, now: datetime) -> str:
+def _step_line(step: Step, *, phase_started_at: datetime | None, now: datetime, carried_from: str | None = None) -> str:
     title = safe(step.title, 600)
     if step.status is StepStatus.DONE:
         title = f"~{title}~"
     line = f"{STATUS_ICONS[step.status]} *{step.position}.* {title}"
     details = []
+    if carried_from:
+        details.append(f"from {safe(carried_from, 80).lower()}")
     if step.owner_role:
         details.append(safe(step.owner_role, 80))
     due = step.due_at(phase_started_at) if phase_started_at else None
@@ -232,8 +235,9 @@ def _step_line(step: Step, *, phase_started_at: datetime | None, now: datetime) 
     return line
 
 
-def _step_blocks(step: Step, *, incident: Incident, phase_started_at: datetime | None, now: datetime) -> list[dict]:
-    text = section(_step_line(step, phase_started_at=phase_started_at, now=now))
+def _step_blocks(step: Step, *, incident: Incident, phase_started_at: datetime | None, now: datetime,
+                 carried_from: str | None = None) -> list[dict]:
+    text = section(_step_line(step, phase_started_at=phase_started_at, now=now, carried_from=carried_from))
     if not is_open(incident.state):
         return [text]
     value = {"s": step.id}
@@ -252,12 +256,23 @@ def _step_blocks(step: Step, *, incident: Incident, phase_started_at: datetime |
     return [text, {"type": "actions", "block_id": f"step:{step.id}", "elements": [toggle, assign, more]}]
 
 
-def checklist_pages(incident: Incident, plan: Plan, phase: str, steps: list[Step], *, now: datetime) -> list[list[dict]]:
-    """The phase's checklist as one or more messages, each within Slack's 50-block limit."""
+def checklist_pages(incident: Incident, plan: Plan, phase: str, steps: list[Step], *, now: datetime,
+                    started: Mapping[str, datetime] | None = None, carried: Sequence[Step] = ()) -> list[list[dict]]:
+    """The phase's checklist as one or more messages, each within Slack's 50-block limit. `started`: when
+    each phase began (a step is due that long after its own phase began, carried over or not); `carried`:
+    earlier phases' steps shown below this phase's, still open (or finished since), with their buttons."""
     phase_def = plan.phase(phase)
-    chunks = [steps[i:i + STEPS_PER_PAGE] for i in range(0, len(steps), STEPS_PER_PAGE)] or [[]]
-    # Due times count from the start of the current phase; an earlier phase's steps are carried over.
-    started = incident.phase_started_at if phase == incident.state else None
+    started = started or {incident.state.value: incident.phase_started_at}
+    items: list[Step | None] = [*steps, *([None, *carried] if carried else [])]  # None: the carried-over heading
+    chunks: list[list[Step | None]] = [[]]
+    used = 1  # the page heading
+    for item in items:
+        size = 1 if item is None else 2
+        if used + size > MAX_BLOCKS and chunks[-1]:
+            chunks.append([])
+            used = 1
+        chunks[-1].append(item)
+        used += size
     pages = []
     for number, chunk in enumerate(chunks, start=1):
         heading = f"*{safe(phase_def.title, 150)} checklist* · {incident.ref} · {progress(steps)}"
@@ -266,8 +281,13 @@ def checklist_pages(incident: Incident, plan: Plan, phase: str, steps: list[Step
         if number == 1 and phase_def.purpose:
             heading += f"\n_{safe(phase_def.purpose, 2000)}_"
         blocks = [section(heading)]
-        for step in chunk:
-            blocks += _step_blocks(step, incident=incident, phase_started_at=started, now=now)
+        for item in chunk:
+            if item is None:
+                blocks.append(section("*Carried over* from earlier phases: still to do here"))
+                continue
+            carried_from = plan.phase(item.phase).title if item.phase != phase else None
+            blocks += _step_blocks(item, incident=incident, phase_started_at=started.get(item.phase), now=now,
+                                   carried_from=carried_from)
         pages.append(blocks)
     return pages
 
@@ -315,7 +335,9 @@ def approval_request_text(request: ActivationRequest, plan: Plan) -> str:
 
 def request_decided_blocks(request: ActivationRequest, plan: Plan, *, approved: bool, by: str,
                            incident: Incident | None = None) -> list[dict]:
-    outcome = (f"✅ Approved by {user_mention(by)}" + (f": {incident.ref} in {channel_link(incident.channel_id)}" if incident else "")
+    where = (f" in {channel_link(incident.channel_id)}" if incident.channel_id else " (its channel is being opened)") \
+        if incident else ""
+    outcome = (f"✅ Approved by {user_mention(by)}" + (f": {incident.ref}{where}" if incident else "")
                if approved else f"❌ Declined by {user_mention(by)}")
     return [
         section(f"{user_mention(request.requested_by)} asked to activate *{safe(plan.title, 150)}* "

@@ -106,6 +106,9 @@ def activate_in(bot: Parts, uow: UnitOfWork, *, request_id: int, activated_by: s
                          "services": list(request.form.services), "lead": request.form.lead_user_id,
                          "plan_version": uow.plans.content_hash(request.plan_version_id)})
     names = [t for stage in SETUP_STAGES for t in stage if t != "announce" or bot.settings.bcbot_announce_channel]
-    uow.outbox.add(incident_subject(incident_id), [Task(t, depends_on=DEPENDS_ON.get(t)) for t in names], now)
+    tasks = [Task(t, depends_on=DEPENDS_ON.get(t)) for t in names]
+    if approved_by:  # the team's approval DMs get the new channel's link once it exists
+        tasks.append(Task("link_approvals", depends_on=CREATE_CHANNEL, args={"request_id": request_id}))
+    uow.outbox.add(incident_subject(incident_id), tasks, now)
     log.info("activated incident %s from request %s", incident_id, request_id)
     return incident_id

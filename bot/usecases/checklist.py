@@ -30,7 +30,7 @@ def set_step(bot: Parts, uow: UnitOfWork, command: SetStep, *, actor: str) -> bo
                        summary=f"Step {step.position} ({step.phase}) {words}: {step.title}" + (f" — {why}" if why else ""),
                        data={"step_id": step.id, "phase": step.phase, "position": step.position,
                              **({"reason": why} if why else {})})
-        effects.rerender(uow, incident.id, now, phases=(step.phase,))
+        effects.rerender(uow, incident.id, now, phases=_shown_in(step, incident))
     return changed
 
 
@@ -50,8 +50,13 @@ def set_step_detail(bot: Parts, uow: UnitOfWork, command: SetStepDetail, *, acto
     if changed:
         uow.log.append(incident_id=incident.id, at=now, actor=actor, kind=kind, summary=summary,
                        data={"step_id": step.id, "phase": step.phase, "position": step.position, **data})
-        effects.rerender(uow, incident.id, now, phases=(step.phase,), header=False)
+        effects.rerender(uow, incident.id, now, phases=_shown_in(step, incident), header=False)
     return changed
+
+
+def _shown_in(step: Step, incident: Incident) -> tuple[str, ...]:
+    """The checklists a step is shown in: its phase's, and the current phase's when carried over into it."""
+    return tuple(dict.fromkeys((step.phase, incident.state.value)))
 
 
 def open_step(uow: UnitOfWork, step_id: int) -> tuple[Step, Incident]:

@@ -178,6 +178,14 @@ class LogRepository:
         self.s.flush()
         return row.id
 
+    def phase_changes(self, incident_id: int) -> list[tuple[str, datetime]]:
+        """(the phase moved to, when), oldest first."""
+        rows = self.s.execute(select(m.IncidentLogEntry.data, m.IncidentLogEntry.at)
+                              .where(m.IncidentLogEntry.incident_id == incident_id,
+                                     m.IncidentLogEntry.kind == "phase_changed")
+                              .order_by(m.IncidentLogEntry.id))
+        return [(str((data or {}).get("to")), at) for data, at in rows]
+
     def entries(self, incident_id: int) -> list[records.LogEntry]:
         rows = self.s.scalars(select(m.IncidentLogEntry).where(m.IncidentLogEntry.incident_id == incident_id)
                               .order_by(m.IncidentLogEntry.id))

@@ -132,7 +132,9 @@ def test_phases_move_on_with_carried_over_steps_and_permissions(incident):
     assert entry.data == {"from": "incident_management", "to": "business_continuity", "carried_over": [1, 2, 3, 4, 5, 6, 7]}
     assert "Business continuity" in running.fake.channels[row.channel_id].topic
     [bc_page] = checklists(running, row, "business_continuity")
-    assert len(steps_of(bc_page)) == 6
+    texts = [text for text, _ in steps_of(bc_page)]
+    assert len(texts) == 6 + 1 + 7 and texts[6].startswith("*Carried over*")  # this phase's, then the carried
+    assert all("from incident management" in t for t in texts[7:])
     assert told(running, "Carried over from incident management: steps 1, 2, 3, 4, 5, 6, 7")
 
     # A team member (not the lead) moves on again; in the last phase there is no next phase.
@@ -142,6 +144,31 @@ def test_phases_move_on_with_carried_over_steps_and_permissions(incident):
     assert rows(running, models.Incident)[0].state == "resumption_recovery"
     assert all(e["action_id"] != "bcbot.incident.advance"
                for b in header(running, row)["blocks"] if b["type"] == "actions" for e in b["elements"])
+
+
+def test_carried_over_steps_keep_their_due_times_and_can_be_done_from_the_new_checklist(incident, clock):
+    running, row = incident
+    advance = header_button(running, row, "bcbot.incident.advance")
+    clock.advance(minutes=5)
+    running.slack.block_action(people.LEAD, "bcbot.incident.advance", advance["value"], channel=row.channel_id)
+    running.settle()
+    [im_page] = checklists(running, row, "incident_management")
+    [bc_page] = checklists(running, row, "business_continuity")
+    first_im = steps_of(im_page)[0]
+    carried = [(text, actions) for text, actions in steps_of(bc_page) if "from incident management" in text]
+    assert len(carried) == 7
+    # Step 1 is due 15 minutes after the incident began, wherever it is shown (not lost with the phase change).
+    assert "due <!date^" in first_im[0] and "due <!date^" in carried[0][0], (first_im[0], carried[0][0])
+
+    value = button(carried[0][1], "bcbot.step.done")["value"]
+    running.slack.block_action(people.LEAD, "bcbot.step.done", value, channel=row.channel_id, message_ts=bc_page["ts"])
+    running.settle()
+    [im_page] = checklists(running, row, "incident_management")
+    [bc_page] = checklists(running, row, "business_continuity")
+    carried = [text for text, _ in steps_of(bc_page) if "from incident management" in text]
+    assert carried[0].startswith("✅") and f"done by <@{people.LEAD}>" in carried[0]  # shown done where it was clicked
+    assert steps_of(im_page)[0][0].startswith("✅")  # and in its own phase's checklist
+    assert "0/6 done" in bc_page["blocks"][0]["text"]["text"]  # the phase's own progress is its own steps'
 
 
 # 3. Decisions --------------------------------------------------------------------------------------

@@ -47,9 +47,11 @@ def test_first_approval_activates_crediting_both(running):
     header = running.fake.messages[incident.channel_id][0]
     assert f"requested by <@{people.OUTSIDER}>, approved by <@{people.BAKER}>" in str(header["blocks"])
     assert people.OUTSIDER in running.fake.channels[incident.channel_id].members
-    # Every team member's request DM now says who approved it.
+    # Every team member's request DM now says who approved it, and links the incident's channel once it exists.
     for member in TEAM:
-        assert "Approved by" in str(dms_to(running.fake, member)[0]["blocks"])
+        decided = str(dms_to(running.fake, member)[0]["blocks"])
+        assert "Approved by" in decided and f"<#{incident.channel_id}>" in decided, decided
+        assert "not created yet" not in decided and "being opened" not in decided
 
 
 def test_two_members_approving_at_once_activate_once(running):

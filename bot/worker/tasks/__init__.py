@@ -17,6 +17,7 @@ TASKS: dict[str, TaskFunction] = {
     "set_topic": incident.set_topic,
     "ask_team": requests.ask_team,
     "request_decided": requests.request_decided,
+    "link_approvals": requests.link_approvals,
     "post_checklist": checklist.post_checklist,
     "render_checklist": checklist.render_checklist,
     "render_header": checklist.render_header,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.bcbot import Bcbot
 from bot.domain.plan import Plan
-from bot.domain.records import Incident
+from bot.domain.records import Incident, Step, carried_over, phase_starts
 from bot.slack import blocks
 from bot.usecases.access import plan_of
 from bot.worker.outbox import TaskContext
@@ -16,9 +16,12 @@ def post_phase_checklist(bot: Bcbot, incident: Incident, plan: Plan, *, retry: b
     phase = phase or incident.state.value
     assert incident.channel_id
     with bot.uow(read_only=True) as uow:
-        steps = uow.incidents.steps(incident.id, phase)
+        all_steps = uow.incidents.steps(incident.id)
+        started = phase_starts(incident, uow.log.phase_changes(incident.id))
         posted = uow.incidents.checklist_messages(incident.id, phase)
-    pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock())
+    steps = [s for s in all_steps if s.phase == phase]
+    pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock(), started=started,
+                                   carried=_carried(incident, phase, all_steps, started))
     text = blocks.checklist_text(incident, plan, phase, steps)
     for number, page in enumerate(pages, start=1):
         if number in posted:
@@ -37,12 +40,14 @@ def render_messages(bot: Bcbot, incident_id: int, phases: list[str], *, header: 
         incident = uow.incidents.get(incident_id)
         plan = plan_of(bot, uow, incident.plan_version_id)
         all_steps = uow.incidents.steps(incident_id)
+        started = phase_starts(incident, uow.log.phase_changes(incident_id))
         messages = {phase: uow.incidents.checklist_messages(incident_id, phase) for phase in phases}
     for phase in phases:
         if not messages[phase]:
             continue
         steps = [s for s in all_steps if s.phase == phase]
-        pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock())
+        pages = blocks.checklist_pages(incident, plan, phase, steps, now=bot.clock(), started=started,
+                                       carried=_carried(incident, phase, all_steps, started))
         text = blocks.checklist_text(incident, plan, phase, steps)
         # Every page heading shows progress, so a change re-renders all pages of the phase.
         for number, page_blocks in enumerate(pages, start=1):
@@ -52,6 +57,13 @@ def render_messages(bot: Bcbot, incident_id: int, phases: list[str], *, header: 
     if header and incident.header_ts and incident.channel_id:
         bot.slack.update(incident.channel_id, incident.header_ts, text=blocks.header_text(incident, plan),
                          blocks=blocks.header_blocks(incident, plan, all_steps))
+
+
+def _carried(incident: Incident, phase: str, steps: list[Step], started: dict) -> list[Step]:
+    """The current phase's checklist also shows earlier phases' steps still to do (see records.carried_over)."""
+    if phase != incident.state.value or phase not in started:
+        return []
+    return carried_over(steps, phase, started[phase])
 
 
 def post_checklist(ctx: TaskContext) -> dict:

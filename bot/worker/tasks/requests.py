@@ -46,6 +46,19 @@ def ask_team(ctx: TaskContext) -> dict:
     return {"asked": len(sent)}
 
 
+def link_approvals(ctx: TaskContext) -> dict:
+    """Once an approved request's incident has its channel: the team's approval DMs link to it."""
+    bot = ctx.bot
+    with bot.uow(read_only=True) as uow:
+        incident = uow.incidents.get(int(ctx.subject_id))
+        request = uow.requests.get(int(ctx.args["request_id"]))
+        plan = plan_of(bot, uow, request.plan_version_id)
+    decided = blocks.request_decided_blocks(request, plan, approved=True, by=request.decided_by or "", incident=incident)
+    for channel, ts in request.approval_messages:
+        bot.slack.update(channel, ts, text=f"Activation request approved: {incident.ref}", blocks=decided)
+    return {"linked": len(request.approval_messages)}
+
+
 def request_decided(ctx: TaskContext) -> dict:
     """The team's DMs say who decided (and link the incident); a declined requester is told."""
     bot, request_id = ctx.bot, int(ctx.subject_id)
