@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.tools.fakeslack.live import mrkdwn_texts
+from bot.tools.fakeslack.live import objects as _objects
+
 # Slack's documented limits (Block Kit reference; chat.postMessage).
 MESSAGE_TEXT_MAX = 40_000
 SECTION_TEXT_MAX = 3000
@@ -56,24 +59,9 @@ def _strings(value, path=""):
 
 
 def _mrkdwn_texts(item: Outgoing):
-    """Every string Slack parses as mrkdwn (mentions and links work there)."""
-    params = item.params
-    if item.method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url") and isinstance(params.get("text"), str):
-        yield "text", params["text"]  # a message's text (the notification fallback) is mrkdwn too
-    # Not a channel topic: Slack's conversations.setTopic "does not support formatting or linkification".
-    for path, obj in _objects(params):
-        if obj.get("type") == "mrkdwn" and isinstance(obj.get("text"), str):
-            yield path, obj["text"]
-
-
-def _objects(value, path=""):
-    if isinstance(value, dict):
-        yield path, value
-        for k, v in value.items():
-            yield from _objects(v, f"{path}.{k}" if path else str(k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _objects(v, f"{path}[{i}]")
+    """Every string Slack parses as mrkdwn (mentions and links work there): the fake's own walker. Not a channel
+    topic: Slack's conversations.setTopic "does not support formatting or linkification"."""
+    yield from mrkdwn_texts(item.method, item.params)
 
 
 def injection_problems(sent: list[Outgoing], raw: list[str]) -> list[str]:

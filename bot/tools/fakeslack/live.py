@@ -18,14 +18,15 @@ MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "cha
 VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
 
 
-def _objects(value, path: str = "") -> Iterator[tuple[str, dict]]:
+def objects(value, path: str = "") -> Iterator[tuple[str, dict]]:
+    """Every object (dict) inside `value`, with its path."""
     if isinstance(value, dict):
         yield path, value
         for key, inner in value.items():
-            yield from _objects(inner, f"{path}.{key}" if path else str(key))
+            yield from objects(inner, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for i, inner in enumerate(value):
-            yield from _objects(inner, f"{path}[{i}]")
+            yield from objects(inner, f"{path}[{i}]")
 
 
 def mrkdwn_texts(method: str, params: dict) -> Iterator[tuple[str, str]]:
@@ -40,7 +41,7 @@ def mrkdwn_texts(method: str, params: dict) -> Iterator[tuple[str, str]]:
         found = params.get("view")
     else:
         return
-    for path, obj in _objects(found):
+    for path, obj in objects(found):
         if obj.get("type") == "mrkdwn" and isinstance(obj.get("text"), str):
             yield path, obj["text"]
 
