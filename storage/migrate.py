@@ -12,8 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# Any fixed number: the key of PostgreSQL's advisory lock that serialises migrations.
-PG_MIGRATION_LOCK = 0x6263626F74
+# Any fixed 32-bit number: with the schema's hash, the key of PostgreSQL's advisory lock that serialises
+# migrations of one schema (advisory locks are per database; other schemas' migrations need not wait).
+PG_MIGRATION_LOCK = 0x6263626F
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -89,7 +90,7 @@ def _migrate(engine: Engine, run) -> None:
         return
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({PG_MIGRATION_LOCK}, hashtext(current_schema()))")
             conn.commit()
         try:
             cfg.attributes["connection"] = conn
@@ -97,7 +98,7 @@ def _migrate(engine: Engine, run) -> None:
             conn.commit()
         finally:
             if engine.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({PG_MIGRATION_LOCK}, hashtext(current_schema()))")
                 conn.commit()
 
 

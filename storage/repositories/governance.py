@@ -22,8 +22,10 @@ _GOVERNANCE_COLUMNS = (
     m.PlanGovernance.review_flagged_after_incident, m.PlanGovernance.unresolved_owners,
     m.PlanGovernance.unresolved_checked_at,
 )
-# Any fixed number: the key of PostgreSQL's advisory lock that lets one replica sweep at a time.
-PG_SWEEP_LOCK = 0x62636272656D
+# Any fixed 32-bit number: with the schema's hash, the key of PostgreSQL's advisory lock that lets one replica
+# sweep at a time. Advisory locks are per database: bots in other schemas of it (tests in parallel, another
+# deployment) must not take each other's turn.
+PG_SWEEP_LOCK = 0x62637277
 
 
 # Reminders by the thousand as one JSON parameter: a statement about them stays one statement and
@@ -222,7 +224,8 @@ class GovernanceRepository:
         SQLite: always True, and no transaction is started (it would block every writer)."""
         if self.s.get_bind().dialect.name != "postgresql":
             return True
-        return bool(self.s.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": PG_SWEEP_LOCK}))
+        return bool(self.s.scalar(text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                                  {"key": PG_SWEEP_LOCK}))
 
 
 def _claim(row) -> Claim:

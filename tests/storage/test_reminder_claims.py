@@ -439,3 +439,28 @@ def test_the_first_sweep_after_a_mass_send_runs_as_many_sql_statements_at_any_si
         assert len(steady) < len(first)
         counts.append((len(first), len(steady)))
     assert counts[0] == counts[1], counts
+
+
+def test_bots_in_other_schemas_of_one_postgresql_database_do_not_take_each_others_sweep_turn():
+    # Advisory locks are per database: keyed by the schema too, another deployment's (or a parallel test's)
+    # sweep in another schema never makes this one skip.
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+    from storage.uow import uow_factory
+    from tests.support.postgres import postgres_schema_url
+
+    schemas = [postgres_schema_url(), postgres_schema_url()]
+    engines = [make_engine(next(schema)) for schema in schemas]
+    try:
+        for engine in engines:
+            upgrade(engine)
+        with uow_factory(make_session_factory(engines[0]))() as here, \
+                uow_factory(make_session_factory(engines[1]))() as there:
+            assert here.governance.try_sweep_lock() and there.governance.try_sweep_lock()
+            with uow_factory(make_session_factory(engines[0]))() as rival:  # the same schema: one at a time
+                assert not rival.governance.try_sweep_lock()
+    finally:
+        for engine in engines:
+            engine.dispose()
+        for schema in schemas:
+            schema.close()
