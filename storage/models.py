@@ -71,6 +71,21 @@ class PlanServed(Base):
     updated_at: Mapped[datetime]
 
 
+class PersonName(Base):
+    """What each person was called, and from when: the plan's name for them, else Slack's real name (the
+    worker asks Slack about anyone a record names that it does not know). A record's name is the one its
+    person had at its time (bot.domain.people.Names), so a report names people as they were."""
+
+    __tablename__ = "person_names"
+    __table_args__ = (Index("ix_person_names_user_id_seen_at", "user_id", "seen_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(8))  # "plan" or "slack"
+    seen_at: Mapped[datetime]
+
+
 class ActivationRequest(Base):
     """A submitted activation form; activated at once (team) or after a team member approves."""
 

@@ -12,6 +12,7 @@ from storage.repositories.home import HomeRepository
 from storage.repositories.incidents import DecisionRepository, IncidentRepository, LogRepository
 from storage.repositories.intents import IntentRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.people import NameRepository
 from storage.repositories.plans import PlanRepository
 from storage.repositories.requests import RequestRepository
 
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     home: HomeRepository
     governance: GovernanceRepository
     reminders: ReminderClaimRepository
+    names: NameRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
                  on_incidents_changed: Callable[[], None] | None = None,
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
         self.home = HomeRepository(self.session)
         self.governance = GovernanceRepository(self.session)
         self.reminders = ReminderClaimRepository(self.session)
+        self.names = NameRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.errors import NotFound
 from bot.domain.incident import STATE_LABELS, IncidentState, is_open, parse_reference, reference
+from bot.domain.people import USER_ID_IN_TEXT, Names, ids_in
 from bot.domain.plan import PHASE_ORDER, Plan
 from bot.domain.records import Decision, Incident, LogEntry, Step, StepStatus
 from bot.domain.text import clean
@@ -39,8 +40,12 @@ def build_report(uow_factory, incident_ref: str | int, *, tz: ZoneInfo) -> dict:
         steps = uow.incidents.steps(incident_id)
         entries = uow.log.entries(incident_id)
         decisions = uow.decisions.list(incident_id)
+        names = uow.names.history(ids_in(
+            (incident.lead_user_id, incident.activated_by, incident.approved_by), (e.actor for e in entries),
+            (d.decided_by for d in decisions), (d.logged_by for d in decisions), (s.changed_by for s in steps),
+            (s.assignee for s in steps), *(USER_ID_IN_TEXT.findall(e.summary) for e in entries)))
     return assemble(incident=incident, plan=plan, plan_version=plan_version, steps=steps, entries=entries,
-                    decisions=decisions, tz=tz)
+                    decisions=decisions, tz=tz, names=names)
 
 
 def _times(at: datetime | None, tz: ZoneInfo) -> dict | None:
@@ -60,8 +65,10 @@ def _parse_time(value) -> datetime | None:
 
 
 def assemble(*, incident: Incident, plan: Plan, plan_version: str, steps: list[Step], entries: list[LogEntry],
-             decisions: list[Decision], tz: ZoneInfo) -> dict:
-    """The report as plain data (pure: records in, dict out)."""
+             decisions: list[Decision], tz: ZoneInfo, names: Names | None = None) -> dict:
+    """The report as plain data (pure: records in, dict out). Each person is named as they were called at
+    the record's time (`names`); the IDs stay beside the names."""
+    names = names or Names()
 
     def seconds_since_activation(at: datetime | None) -> int | None:
         return int((at - incident.activated_at).total_seconds()) if at else None
@@ -81,7 +88,7 @@ def assemble(*, incident: Incident, plan: Plan, plan_version: str, steps: list[S
     history: dict[int, list[dict]] = {}
     for e in entries:
         if e.kind in STEP_KINDS and isinstance(e.data.get("step_id"), int):
-            item = {"at": _times(e.at, tz), "who": e.actor, "kind": e.kind}
+            item = {"at": _times(e.at, tz), "who": e.actor, "who_name": names.at(e.actor, e.at), "kind": e.kind}
             item |= {k: e.data[k] for k in ("assignee", "note", "reason") if k in e.data}
             history.setdefault(e.data["step_id"], []).append(item)
 
@@ -106,9 +113,11 @@ def assemble(*, incident: Incident, plan: Plan, plan_version: str, steps: list[S
             "carried_over": carried.get(key, []),
             "steps": [{
                 "position": s.position, "title": s.title, "owner_role": s.owner_role, "status": s.status.value,
-                "changed_by": s.changed_by, "changed_at": _times(s.changed_at, tz),
+                "changed_by": s.changed_by, "changed_by_name": names.at(s.changed_by, s.changed_at),
+                "changed_at": _times(s.changed_at, tz),
                 "due_at": _times(s.due_at(start), tz) if start else None,
-                "assignee": s.assignee, "note": s.note, "na_reason": s.na_reason,
+                "assignee": s.assignee, "assignee_name": names.at(s.assignee, s.changed_at), "note": s.note,
+                "na_reason": s.na_reason,
                 "history": history.get(s.id, []),
             } for s in sorted(phase_steps, key=lambda s: s.position)],
         })
@@ -125,6 +134,7 @@ def assemble(*, incident: Incident, plan: Plan, plan_version: str, steps: list[S
         stand_down = {
             "at": _times(incident.stood_down_at or (entry.at if entry else None), tz),
             "by": entry.actor if entry else None,
+            "by_name": names.at(entry.actor, entry.at) if entry else None,
             "closing_summary": incident.closing_summary or (entry.data.get("closing_summary") if entry else None),
             "exercise_report": exercise_report if isinstance(exercise_report, dict) else None,
         }
@@ -136,6 +146,9 @@ def assemble(*, incident: Incident, plan: Plan, plan_version: str, steps: list[S
             "reference": incident.ref, "id": incident.id, "exercise": incident.is_exercise,
             "circumstance": incident.circumstance, "summary": incident.summary, "services": list(incident.services),
             "lead": incident.lead_user_id, "activated_by": incident.activated_by, "approved_by": incident.approved_by,
+            "lead_name": names.at(incident.lead_user_id, incident.activated_at),
+            "activated_by_name": names.at(incident.activated_by, incident.activated_at),
+            "approved_by_name": names.at(incident.approved_by, incident.activated_at),
             "state": incident.state.value, "state_label": STATE_LABELS[incident.state], "open": is_open(incident.state),
             "channel": {"id": incident.channel_id, "name": incident.channel_name},
             "activated_at": _times(incident.activated_at, tz), "stood_down_at": _times(incident.stood_down_at, tz),
@@ -150,16 +163,18 @@ def assemble(*, incident: Incident, plan: Plan, plan_version: str, steps: list[S
         "decisions": [{
             "number": d.number, "label": f"D{d.number}", "at": _times(d.at, tz), "decision": d.decision,
             "rationale": d.rationale, "options": d.options, "decided_by": d.decided_by, "logged_by": d.logged_by,
+            "decided_by_name": names.at(d.decided_by, d.at), "logged_by_name": names.at(d.logged_by, d.at),
             "corrects": d.corrects, "corrected_by": corrected_by.get(d.number, []), "source_link": d.source_link,
         } for d in sorted(decisions, key=lambda d: d.number)],
         "status_updates": [{
-            "at": _times(e.at, tz), "who": e.actor, "situation": e.data.get("situation"),
+            "at": _times(e.at, tz), "who": e.actor, "who_name": names.at(e.actor, e.at),
+            "situation": e.data.get("situation"),
             "actions": e.data.get("actions"),
             "next_update_due": _times(_parse_time(e.data.get("next_update_due")), tz),
         } for e in entries if e.kind == "status_update"],
         "stand_down": stand_down,
-        "timeline": [{"id": e.id, "at": _times(e.at, tz), "who": e.actor, "kind": e.kind, "what": e.summary,
-                      "data": e.data} for e in entries],
+        "timeline": [{"id": e.id, "at": _times(e.at, tz), "who": e.actor, "who_name": names.at(e.actor, e.at),
+                      "kind": e.kind, "what": names.text(e.summary, e.at), "data": e.data} for e in entries],
     }
 
 
@@ -194,8 +209,9 @@ def _link(url: str | None) -> str:
     return md_inline(url)
 
 
-def _who(user: str | None) -> str:
-    return md_inline(user) if user else "bcbot"
+def _who(user: str | None, name: str | None = None) -> str:
+    """A person by the name they had then; their Slack ID only if bcbot never learned a name."""
+    return md_inline(name or user) if user else "bcbot"
 
 
 def _dt(times: dict, key: str) -> datetime:
@@ -233,15 +249,15 @@ def render_markdown(report: dict) -> str:
     lines = [f"# {kind} report: {inc['reference']} — {md_inline(plan['title'])}", ""]
     if inc["exercise"]:
         lines += ["_This was an exercise, not a real incident._", ""]
-    activated = f"{_when(inc['activated_at'], tz)} by {_who(inc['activated_by'])}"
+    activated = f"{_when(inc['activated_at'], tz)} by {_who(inc['activated_by'], inc['activated_by_name'])}"
     if inc["approved_by"]:
-        activated += f", approved by {_who(inc['approved_by'])}"
+        activated += f", approved by {_who(inc['approved_by'], inc['approved_by_name'])}"
     channel = inc["channel"]
     lines += [
         f"- **Plan:** {md_inline(plan['title'])} (`{md_inline(plan['id'])}`), version `{plan['version'][:12]}`",
         f"- **Circumstance:** {md_inline(inc['circumstance'])}",
         f"- **Services affected:** {md_inline(', '.join(inc['services'])) or '—'}",
-        f"- **Incident lead:** {_who(inc['lead'])}",
+        f"- **Incident lead:** {_who(inc['lead'], inc['lead_name'])}",
         f"- **Activated:** {activated}",
     ]
     if inc["open"]:
@@ -274,7 +290,8 @@ def render_markdown(report: dict) -> str:
             lines.append(f"- **Rationale:** {md_text(d['rationale'], '  ')}")
         if d["options"]:
             lines.append(f"- **Options considered:** {md_text(d['options'], '  ')}")
-        lines.append(f"- **Decided by:** {_who(d['decided_by'])} · logged by {_who(d['logged_by'])}")
+        lines.append(f"- **Decided by:** {_who(d['decided_by'], d['decided_by_name'])} · "
+                     f"logged by {_who(d['logged_by'], d['logged_by_name'])}")
         if d["corrected_by"]:
             lines.append("- **Corrected by:** " + ", ".join(f"D{n}" for n in d["corrected_by"]))
         if d["source_link"]:
@@ -285,7 +302,7 @@ def render_markdown(report: dict) -> str:
     if not report["status_updates"]:
         lines += ["No status updates were posted.", ""]
     for u in report["status_updates"]:
-        lines += [f"### {_when(u['at'], tz)} — {_who(u['who'])}", "", f"- **Situation:** {md_text(u['situation'], '  ')}"]
+        lines += [f"### {_when(u['at'], tz)} — {_who(u['who'], u['who_name'])}", "", f"- **Situation:** {md_text(u['situation'], '  ')}"]
         if u["actions"]:
             lines.append(f"- **In progress:** {md_text(u['actions'], '  ')}")
         if u["next_update_due"]:
@@ -311,16 +328,17 @@ def render_markdown(report: dict) -> str:
             mark = {"done": "x", "na": "-"}.get(s["status"], " ")
             detail = []
             if s["status"] == "done":
-                detail.append(f"done by {_who(s['changed_by'])}, {_when(s['changed_at'], tz)}")
+                detail.append(f"done by {_who(s['changed_by'], s['changed_by_name'])}, {_when(s['changed_at'], tz)}")
             elif s["status"] == "na":
-                detail.append(f"not applicable, marked by {_who(s['changed_by'])}, {_when(s['changed_at'], tz)}")
+                detail.append(f"not applicable, marked by {_who(s['changed_by'], s['changed_by_name'])}, "
+                              f"{_when(s['changed_at'], tz)}")
             elif phase["reached"]:
                 detail.append(("open" if inc["open"] else "not done")
                               + (f", due {_when(s['due_at'], tz)}" if s["due_at"] else ""))
             if s["owner_role"]:
                 detail.append(f"owner: {md_inline(s['owner_role'])}")
             if s["assignee"]:
-                detail.append(f"assigned to {_who(s['assignee'])}")
+                detail.append(f"assigned to {_who(s['assignee'], s['assignee_name'])}")
             lines.append(f"- [{mark}] {s['position']}. {md_inline(s['title'])}" + (" — " + " · ".join(detail) if detail else ""))
             if s["na_reason"]:
                 lines.append(f"  - Reason: {md_text(s['na_reason'], '    ')}")
@@ -338,5 +356,5 @@ def render_markdown(report: dict) -> str:
     lines += ["## Timeline", "", f"| UTC | Local ({tz}) | Who | What |", "|---|---|---|---|"]
     for e in report["timeline"]:
         utc, local = _dt(e["at"], "utc"), _dt(e["at"], "local")
-        lines.append(f"| {utc:%Y-%m-%d %H:%M:%S} | {local:%Y-%m-%d %H:%M:%S} | {_who(e['who'])} | {_cell(e['what'])} |")
+        lines.append(f"| {utc:%Y-%m-%d %H:%M:%S} | {local:%Y-%m-%d %H:%M:%S} | {_who(e['who'], e['who_name'])} | {_cell(e['what'])} |")
     return "\n".join(lines) + "\n"

@@ -76,6 +76,21 @@ class SlackApi:
         header = next((v for k, v in response.headers.items() if k.lower() == "x-oauth-scopes"), "")
         return {s.strip() for s in header.split(",") if s.strip()}
 
+    def real_name(self, user_id: str) -> str | None:
+        """The person's name in Slack (users.info: real name, else display name, else handle); None if Slack
+        does not know them."""
+        try:
+            user = self._call("users.info", user=user_id)["user"]
+        except SlackUnavailable as err:
+            if self._error_code(err) in ("user_not_found", "users_not_found"):
+                return None
+            raise
+        profile = user.get("profile") or {}
+        for name in (profile.get("real_name"), user.get("real_name"), profile.get("display_name"), user.get("name")):
+            if isinstance(name, str) and name.strip():
+                return name.strip()
+        return None
+
     def user_exists(self, user_id: str) -> bool:
         try:
             self._call("users.info", user=user_id)

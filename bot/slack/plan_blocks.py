@@ -7,10 +7,11 @@ block stays within Slack's limits.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.people import Names
 from bot.domain.plan import Plan
 from bot.domain.reminders import OUTSIDE_TEST_TYPES, TEST_TYPE_LABELS, DueReminder, Governance, Kind, PlanTestType, describe_due
 from bot.domain.report import EXERCISE_REPORT_PARTS  # noqa: F401  (also used by bot.usecases.governance)
@@ -208,6 +209,10 @@ class PlanStatus:
     gov: Governance
     recorded: bool  # False: bcbot has not run with this plan yet; the dates are the file's
     today: date
+    names: Names = field(default_factory=Names)  # who reviewed and tested, as they were called then
+
+    def who(self, user_id: str | None, at: datetime | None) -> str | None:
+        return self.names.at(user_id, at) or user_id
 
     @property
     def overdue(self) -> list[str]:
@@ -216,9 +221,9 @@ class PlanStatus:
 
 
 def _owner(person, unresolved: tuple[str, ...]) -> str:
-    contact = person.slack or person.email
+    """An owner by name (a person reads this; the JSON keeps the Slack ID), with the email bcbot looks them up by."""
     flag = " [NOT FOUND IN SLACK]" if person.email and person.email in unresolved and not person.slack else ""
-    return f"{person.name} ({contact}){flag}"
+    return f"{person.name}" + (f" ({person.email})" if person.email and not person.slack else "") + flag
 
 
 def _due_line(due: date | None, today: date) -> str:
@@ -234,13 +239,14 @@ def status_text(statuses: list[PlanStatus], *, tz: ZoneInfo) -> str:
         g = s.gov
         out.append(f"{s.plan.id} — {s.plan.title}")
         out.append("  owners:       " + "; ".join(_owner(o, g.unresolved_owners) for o in s.plan.owners))
-        last_review = (f"{g.last_review_at.astimezone(tz).date().isoformat()} by {g.last_review_by}"
+        last_review = (f"{g.last_review_at.astimezone(tz).date().isoformat()} by {s.who(g.last_review_by, g.last_review_at)}"
                        if g.last_review_at else "none recorded")
         out.append(f"  last review:  {last_review}")
         flagged = f" — brought forward after BC-{g.review_flagged_after_incident}" if g.review_flagged_after_incident else ""
         out.append(f"  next review:  {_due_line(g.next_review, s.today)}{flagged}")
         if g.last_test_on:
-            last_test = f"{g.last_test_on.isoformat()} {g.last_test_type}" + (f" by {g.last_test_by}" if g.last_test_by else "")
+            by = s.who(g.last_test_by, None)
+            last_test = f"{g.last_test_on.isoformat()} {g.last_test_type}" + (f" by {by}" if by else "")
             if g.last_test_incident_id:
                 last_test += f" (BC-{g.last_test_incident_id})"
         else:
@@ -272,10 +278,12 @@ def status_json(statuses: list[PlanStatus]) -> list[dict]:
         "owners": [{"name": o.name, "slack": o.slack, "email": o.email,
                     "resolved": not (o.email and not o.slack and o.email in s.gov.unresolved_owners)}
                    for o in s.plan.owners],
-        "last_review": {"at": iso(s.gov.last_review_at), "by": s.gov.last_review_by},
+        "last_review": {"at": iso(s.gov.last_review_at), "by": s.gov.last_review_by,
+                        "by_name": s.names.at(s.gov.last_review_by, s.gov.last_review_at)},
         "next_review": iso(s.gov.next_review),
         "review_flagged_after_incident": s.gov.review_flagged_after_incident,
         "last_test": {"on": iso(s.gov.last_test_on), "type": s.gov.last_test_type, "by": s.gov.last_test_by,
+                      "by_name": s.names.at(s.gov.last_test_by),
                       "incident": s.gov.last_test_incident_id},
         "next_test": iso(s.gov.next_test),
         "overdue": s.overdue,

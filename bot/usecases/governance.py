@@ -182,6 +182,7 @@ def plan_status(uow_factory, plans: list[Plan], *, now: datetime, tz) -> list[re
     """Every plan with its review and test record (from the database, else from its file)."""
     with uow_factory(read_only=True) as uow:
         stored = {g.plan_key: g for g in uow.governance.all()}
+        names = uow.names.history({u for g in stored.values() for u in (g.last_review_by, g.last_test_by) if u})
     today = local_today(now, tz)
     statuses = []
     for plan in plans:
@@ -189,5 +190,5 @@ def plan_status(uow_factory, plans: list[Plan], *, now: datetime, tz) -> list[re
         recorded = gov is not None
         if gov is None:
             gov = Governance(plan_key=plan.id, next_review=plan.review.next, next_test=plan.testing.next)
-        statuses.append(render.PlanStatus(plan=plan, gov=gov, recorded=recorded, today=today))
+        statuses.append(render.PlanStatus(plan=plan, gov=gov, recorded=recorded, today=today, names=names))
     return statuses

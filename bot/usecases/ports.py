@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # types only: the use cases are handed these, they do not bui
     from storage.repositories.incidents import DecisionRepository, IncidentRepository, LogRepository
     from storage.repositories.intents import IntentRepository
     from storage.repositories.outbox import OutboxRepository
+    from storage.repositories.people import NameRepository
     from storage.repositories.plans import PlanRepository
     from storage.repositories.requests import RequestRepository
 
@@ -44,6 +45,7 @@ class UnitOfWork(Protocol):
     home: HomeRepository
     governance: GovernanceRepository
     reminders: ReminderClaimRepository
+    names: NameRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc) -> None: ...

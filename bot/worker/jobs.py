@@ -13,9 +13,11 @@ from bot.domain.errors import SlackUnavailable
 from bot.usecases import incident, phases
 from bot.worker import plan_watch, reminders
 from bot.worker.intents import sweep_intents
+from bot.worker.people import learn_slack_names
 
 log = logging.getLogger("bcbot.jobs")
 INCIDENT_EVERY_SECONDS = 60
+NAMES_EVERY_SECONDS = 60
 HELD_LOOK_EVERY_SECONDS = 300
 
 
@@ -72,6 +74,7 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     bot.background.submit(lambda: plan_watch.watch(bot))
     bot.background.submit(lambda: take_over(bot))
     bot.background.submit(lambda: reminders.on_start(bot))
+    bot.background.submit(lambda: learn_slack_names(bot))
     if not scheduler:
         return None
     jobs = BackgroundScheduler(timezone=bot.settings.timezone,
@@ -87,5 +90,6 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     every(reminders.SWEEP_EVERY_SECONDS, "reminders", reminders.sweep)
     every(HELD_LOOK_EVERY_SECONDS, "held-channels", look_at_held_channels)
     every(bot.settings.bcbot_plans_poll_seconds, "plan-files", plan_watch.watch)
+    every(NAMES_EVERY_SECONDS, "names", learn_slack_names)
     jobs.start()
     return jobs

@@ -18,6 +18,7 @@ from bot.bcbot import Bcbot
 from bot.domain.outbox import Task
 from bot.domain.plan import Plan, PlanError, PlanProblem, inspect_plans, plan_files
 from bot.slack.mrkdwn import safe
+from bot.usecases.people import learn_plan_names
 from bot.usecases.ports import UnitOfWork
 
 log = logging.getLogger("bcbot.plans")
@@ -70,6 +71,7 @@ def sync_plans(bot: Bcbot, *, owe_messages: bool) -> list[PlanProblem]:
         for plan in check.plans:
             file = check.files[plan.id]
             version_ids[plan.id] = uow.plans.version_id(plan, source=file, now=now)
+            learn_plan_names(uow, plan, now)
             plans[plan.id] = plan
             row = served.get(plan.id)
             if row is not None and row.broken_hash is not None:

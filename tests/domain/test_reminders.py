@@ -12,13 +12,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack import plan_blocks as render
 from bot.domain.errors import InvalidInput
-from bot.slack.governance_parse import record_test_form, reminder_ref
+from bot.domain.people import Names
 from bot.domain.plan import load_plans
-from bot.domain.reminders import (Governance, Kind, Schedule, PlanTestType, add_months, describe_due, due_reminder,
-                           latest_stage, next_review_after, next_test_after, reminder_day, reminder_instant,
-                           snooze_until, stages_through)
+from bot.domain.reminders import (
+    Governance,
+    Kind,
+    PlanTestType,
+    Schedule,
+    add_months,
+    describe_due,
+    due_reminder,
+    latest_stage,
+    next_review_after,
+    next_test_after,
+    reminder_day,
+    reminder_instant,
+    snooze_until,
+    stages_through,
+)
+from bot.slack import plan_blocks as render
+from bot.slack.governance_parse import record_test_form, reminder_ref
 
 ROOT = Path(__file__).resolve().parents[2]
 LONDON = ZoneInfo("Europe/London")
@@ -231,15 +245,17 @@ def test_status_text_lists_everything_a_plan_owner_needs(plan):
                      last_review_at=utc(2025, 11, 3, 10), last_review_by="U0SPARKS01", last_test_on=date(2026, 5, 1),
                      last_test_type="tabletop", last_test_by="U0HUNTON01", review_flagged_after_incident=7,
                      unresolved_owners=("steve.hunton@wunderroot.example",))
-    status = render.PlanStatus(plan=plan, gov=gov, recorded=True, today=date(2026, 11, 22))
+    names = Names({"U0SPARKS01": ((utc(2025, 1, 1, 0), "Steve Parks"),)})  # U0HUNTON01: never named
+    status = render.PlanStatus(plan=plan, gov=gov, recorded=True, today=date(2026, 11, 22), names=names)
     text = render.status_text([status], tz=LONDON)
-    for expected in ("wunderroot-bcp", "Steve Parks (U0SPARKS01)", "steve.hunton@wunderroot.example) [NOT FOUND IN SLACK]",
-                     "last review:  2025-11-03 by U0SPARKS01", "next review:  2026-11-01 (overdue by 21 days)",
+    for expected in ("wunderroot-bcp", "owners:       Steve Parks; Steve Hunton (steve.hunton@wunderroot.example) [NOT FOUND IN SLACK]",
+                     "last review:  2025-11-03 by Steve Parks", "next review:  2026-11-01 (overdue by 21 days)",
                      "after BC-7", "last test:    2026-05-01 tabletop by U0HUNTON01", "next test:    2027-05-14",
                      "overdue:      review", "1 plan(s), 1 with something overdue"):
         assert expected in text, expected
     [row] = render.status_json([status])
     assert row["overdue"] == ["review"] and row["owners"][1]["resolved"] is False
+    assert row["last_review"] == {"at": "2025-11-03T10:00:00+00:00", "by": "U0SPARKS01", "by_name": "Steve Parks"}
 
 
 # The record-test form ------------------------------------------------------------------------

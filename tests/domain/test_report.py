@@ -63,8 +63,20 @@ class FakeDecisions:
         return [d for d in self._decisions if d.incident_id == incident_id]
 
 
+class FakeNames:
+    """What people were called: the lead, renamed during the incident; U0TEAM never named."""
+
+    def history(self, user_ids):
+        from bot.domain.people import Names
+
+        known = {"U0LEAD": ((T0 - timedelta(days=30), "Lee Lead"), (at(hours=3), "Lee Lead-Smith")),
+                 "U0REQ": ((T0, "Rita Requester"),), "U0BAKER": ((T0, "Bea Baker"),)}
+        return Names({k: v for k, v in known.items() if k in user_ids})
+
+
 class FakeUnitOfWork:
     def __init__(self, *, incidents=(), steps=(), entries=(), decisions=()):
+        self.names = FakeNames()
         self.incidents = FakeIncidents(list(incidents), list(steps))
         self.plans = FakePlans()
         self.log = FakeLog(list(entries))
@@ -177,6 +189,8 @@ def test_header_fields(built):
         "summary": "The file server died at 09:00.\nNobody can open project files.",
         "services": ["Finance and payroll", "Project management and delivery"], "lead": "U0LEAD",
         "activated_by": "U0REQ", "approved_by": "U0TEAM", "state": "stood_down", "state_label": "Stood down",
+        # Names as they were at the activation (the lead was renamed later); U0TEAM was never named.
+        "lead_name": "Lee Lead", "activated_by_name": "Rita Requester", "approved_by_name": None,
         "open": False, "channel": {"id": "C0INC", "name": "bc-2026-11-22-loss-of-critical-systems"},
         "activated_at": {"utc": "2026-11-22T09:30:00+00:00", "local": "2026-11-22T10:30:00+01:00"},
         "stood_down_at": t(at(hours=5, minutes=12)), "closing_summary": "Restored from backup | no data lost",
@@ -203,14 +217,16 @@ def test_steps_per_phase_with_who_when_assignee_note_and_reason(built):
     first, _, third, fourth = im["steps"][:4]
     assert first == {
         "position": 1, "title": PLAN.phases[0].steps[0].title, "owner_role": PLAN.phases[0].steps[0].owner_role,
-        "status": "done", "changed_by": "U0BAKER", "changed_at": t(at(minutes=10)),
-        "due_at": t(T0 + timedelta(minutes=PLAN.phases[0].steps[0].due_within_minutes)), "assignee": None, "note": None,
-        "na_reason": None, "history": [{"at": t(at(minutes=10)), "who": "U0BAKER", "kind": "step_done"}],
+        "status": "done", "changed_by": "U0BAKER", "changed_by_name": "Bea Baker", "changed_at": t(at(minutes=10)),
+        "due_at": t(T0 + timedelta(minutes=PLAN.phases[0].steps[0].due_within_minutes)), "assignee": None,
+        "assignee_name": None, "note": None, "na_reason": None,
+        "history": [{"at": t(at(minutes=10)), "who": "U0BAKER", "who_name": "Bea Baker", "kind": "step_done"}],
     }
     assert (third["status"], third["assignee"], third["note"]) == ("open", "U0BAKER", "Backups checked at 09:20")
     assert third["history"] == [
-        {"at": t(at(minutes=11)), "who": "U0LEAD", "kind": "step_assigned", "assignee": "U0BAKER"},
-        {"at": t(at(minutes=13)), "who": "U0BAKER", "kind": "step_note", "note": "Backups checked at 09:20"}]
+        {"at": t(at(minutes=11)), "who": "U0LEAD", "who_name": "Lee Lead", "kind": "step_assigned", "assignee": "U0BAKER"},
+        {"at": t(at(minutes=13)), "who": "U0BAKER", "who_name": "Bea Baker", "kind": "step_note",
+         "note": "Backups checked at 09:20"}]
     assert (fourth["status"], fourth["changed_by"], fourth["na_reason"]) == ("na", "U0LEAD", "Everyone | works\nfrom home")
     unreached = built["phases"][2]["steps"][0]
     assert unreached["due_at"] is None and unreached["status"] == "open"
@@ -221,15 +237,17 @@ def test_decision_register_comes_from_the_decisions_table(built):
     d1, d2 = built["decisions"]
     assert d1 == {"number": 1, "label": "D1", "at": t(at(minutes=20)), "decision": "Work from the fallback | today",
                   "rationale": "The disk arrives tomorrow", "options": "Wait; fallback; Leeds office",
-                  "decided_by": "U0TEAM", "logged_by": "U0LEAD", "corrects": None, "corrected_by": [2],
+                  "decided_by": "U0TEAM", "logged_by": "U0LEAD", "decided_by_name": None, "logged_by_name": "Lee Lead",
+                  "corrects": None, "corrected_by": [2],
                   "source_link": "https://example.slack.com/archives/C0INC/p1"}
     assert (d2["label"], d2["corrects"], d2["corrected_by"], d2["decided_by"]) == ("D2", 1, [], "U0LEAD")
 
 
 def test_status_updates_and_stand_down(built):
-    assert built["status_updates"] == [{"at": t(at(minutes=30)), "who": "U0LEAD", "situation": "Fallback up\nfiles restored",
+    assert built["status_updates"] == [{"at": t(at(minutes=30)), "who": "U0LEAD", "who_name": "Lee Lead",
+                                        "situation": "Fallback up\nfiles restored",
                                         "actions": "Ordering a disk", "next_update_due": t(at(hours=1))}]
-    assert built["stand_down"] == {"at": t(at(hours=5, minutes=12)), "by": "U0LEAD",
+    assert built["stand_down"] == {"at": t(at(hours=5, minutes=12)), "by": "U0LEAD", "by_name": "Lee Lead-Smith",
                                    "closing_summary": "Restored from backup | no data lost", "exercise_report": None}
 
 
@@ -237,7 +255,7 @@ def test_timeline_has_every_log_entry_with_utc_and_local_time(built):
     assert [e["id"] for e in built["timeline"]] == list(range(1, 13))
     first = built["timeline"][0]
     assert first == {"id": 1, "at": {"utc": "2026-11-22T09:30:00+00:00", "local": "2026-11-22T10:30:00+01:00"},
-                     "who": "U0TEAM", "kind": "activated", "what": "Plan activated: Loss of critical systems",
+                     "who": "U0TEAM", "who_name": None, "kind": "activated", "what": "Plan activated: Loss of critical systems",
                      "data": entries()[0].data}
     assert built["timeline"][1]["who"] is None and built["timeline"][8]["kind"] == "update_nudged"
 
@@ -267,6 +285,16 @@ def test_unknown_or_malformed_references_are_not_found():
         report.build_report(uow_factory(), "twelve", tz=PARIS)
 
 
+def test_people_are_named_as_they_were_at_each_records_time_and_their_ids_stay_beside(built):
+    md = report.render_markdown(built)
+    assert "- **Incident lead:** Lee Lead" in md  # the name at the activation
+    timeline = md.split("## Timeline")[1]
+    assert "| Lee Lead-Smith | Stood down" in timeline  # renamed before the stand-down
+    assert "assigned to Bea Baker" in timeline and "U0BAKER" not in md  # IDs in log lines too
+    assert "U0TEAM" in md  # never named: the ID is all there is
+    assert built["timeline"][-1]["who"] == "U0LEAD" and built["incident"]["lead"] == "U0LEAD"  # the JSON keeps IDs
+
+
 # Markdown -------------------------------------------------------------------------------------------------
 def test_markdown_reads_on_its_own(built):
     md = report.render_markdown(built)
@@ -274,7 +302,8 @@ def test_markdown_reads_on_its_own(built):
     assert "exercise" not in md.split("\n## ")[0].lower()
     for expected in (
         f"- **Plan:** {PLAN.title} (`{PLAN.id}`), version `{VERSION[:12]}`",
-        "- **Activated:** 2026-11-22 09:30 UTC (10:30 Europe/Paris) by U0REQ, approved by U0TEAM",
+        "- **Activated:** 2026-11-22 09:30 UTC (10:30 Europe/Paris) by Rita Requester, approved by U0TEAM",
+        "- **Incident lead:** Lee Lead",
         "- **Stood down:** 2026-11-22 14:42 UTC (15:42 Europe/Paris), 5h 12m after activation",
         "> The file server died at 09:00.  \n> Nobody can open project files.",
         "| Business continuity | 2026-11-22 11:30 UTC (12:30 Europe/Paris) | 2h 00m |",
@@ -288,7 +317,7 @@ def test_markdown_reads_on_its_own(built):
         "### Incident management — 1/7 done, 1 not applicable, 5 open",
         "Carried over to the next phase, still open: steps 2, 3, 5, 6, 7.",
         "- [x] 1. Confirm everyone is safe",
-        "done by U0BAKER, 2026-11-22 09:40 UTC (10:40 Europe/Paris)",
+        "done by Bea Baker, 2026-11-22 09:40 UTC (10:40 Europe/Paris)",
         "  - Note: Backups checked at 09:20",
         "| UTC | Local (Europe/Paris) | Who | What |",
         "| 2026-11-22 09:31:00 | 2026-11-22 10:31:00 | bcbot | Channel #bc-2026-11-22 created |",
@@ -306,7 +335,7 @@ def test_markdown_escapes_pipes_and_newlines_in_table_cells_and_text(built):
     assert "| Status update: Fallback up files restored |" in timeline  # a newline never breaks a row
     assert all(len(re.findall(r"(?<!\\)\|", line)) == 5 for line in timeline.strip().splitlines())  # 4 cells a row
     assert "**Decision:** Work from the fallback \\| today" in md
-    assert "[-] 4. Secure equipment" in md and "not applicable, marked by U0LEAD, 2026-11-22 09:42 UTC" in md and "  - Reason: Everyone \\| works  \n    from home" in md
+    assert "[-] 4. Secure equipment" in md and "not applicable, marked by Lee Lead, 2026-11-22 09:42 UTC" in md and "  - Reason: Everyone \\| works  \n    from home" in md
     assert "> Restored from backup \\| no data lost" in md
 
 
@@ -336,7 +365,7 @@ def test_exercise_reports_say_so_and_include_the_post_exercise_report():
 def test_utc_reports_do_not_repeat_the_time():
     built = report.build_report(uow_factory(), "BC-12", tz=ZoneInfo("UTC"))
     md = report.render_markdown(built)
-    assert "- **Activated:** 2026-11-22 09:30 UTC by U0REQ" in md and "(09:30 UTC)" not in md
+    assert "- **Activated:** 2026-11-22 09:30 UTC by Rita Requester" in md and "(09:30 UTC)" not in md
 
 
 def test_durations_read_naturally():

@@ -451,6 +451,19 @@ def test_plan_status_shows_reviews_tests_and_what_is_overdue(start, monkeypatch,
     # The CLI's clock is the real one (November 2026): nothing is overdue yet.
     assert status["overdue"] == []
 
+    # Who reviewed is named as the plan names them, in the text and beside the ID in the JSON.
+    with running.bot.uow() as uow:
+        gov = uow.governance.get("wunderroot-bcp")
+        assert uow.governance.mark_reviewed("wunderroot-bcp", was_due=gov.next_review, next_review=date(2028, 11, 15),
+                                            by=people.PARKS, at=utc(2027, 5, 20, 11))
+        uow.commit()
+    assert main(["plan", "status"]) == 0
+    text = capsys.readouterr().out
+    assert "last review:  2027-05-20 by Steve Parks" in text and people.PARKS not in text, text
+    assert main(["plan", "status", "--format", "json"]) == 0
+    [status] = json.loads(capsys.readouterr().out)
+    assert status["last_review"]["by"] == people.PARKS and status["last_review"]["by_name"] == "Steve Parks"
+
 
 def test_the_scheduler_runs_one_reminder_sweep_job(running):
     from bot.worker.jobs import start_background_jobs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -104,6 +105,18 @@ def test_report_of_an_incident_run_in_slack(start_app, db_url):
     assert im["progress"] == {"done": 1, "not_applicable": 0, "open": 6, "total": 7} and im["carried_over"] == [2, 3, 4, 5, 6, 7]
     assert bc["started_at"]["utc"] == utc(timedelta(minutes=120)) and bc["duration_seconds"] == 180 * 60 and not rr["reached"]
     assert report["stand_down"]["by"] == people.LEAD and report["stand_down"]["at"]["utc"] == utc(timedelta(minutes=300))
+    # Names beside the IDs: the plan's name for its people, Slack's for the others (the lead).
+    assert (inc["lead_name"], inc["activated_by_name"], decision["decided_by_name"], first["changed_by_name"]) == \
+        ("Lee Lead", "Steve Parks", "Lee Lead", "Joe Baker")
+    assert "U0" not in markdown.replace("U0BCBOT", "")  # the file posted at stand-down names people too
+
+    # The Markdown report names the lead, activator, decision's author and step's doer, and shows no Slack ID.
+    md = subprocess.run([sys.executable, "-m", "bot.tools.cli", "report", "BC-1"], cwd=ROOT, env=env,
+                        capture_output=True, text=True, timeout=60)
+    assert md.returncode == 0, md.stderr
+    assert "- **Incident lead:** Lee Lead" in md.stdout and "by Steve Parks" in md.stdout
+    assert "- **Decided by:** Lee Lead · logged by Lee Lead" in md.stdout and "done by Joe Baker" in md.stdout
+    assert not re.search(r"\b[UW][A-Z0-9]{6,}\b", md.stdout), re.findall(r"\b[UW][A-Z0-9]{6,}\b", md.stdout)
     kinds = [e["kind"] for e in report["timeline"]]
     assert kinds[:3] == ["activated", "channel_created", "step_done"]
     assert {"decision", "status_update", "phase_changed", "stood_down"} <= set(kinds)

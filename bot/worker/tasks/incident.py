@@ -9,6 +9,7 @@ from bot.domain.report import build_report, render_markdown
 from bot.slack import blocks, incident_blocks
 from bot.usecases.access import plan_of
 from bot.worker.outbox import TaskContext
+from bot.worker.people import learn_slack_names
 
 
 def incident_and_plan(ctx: TaskContext) -> tuple[Incident, Plan]:
@@ -95,6 +96,7 @@ def upload_report(ctx: TaskContext) -> dict:
     filename = f"{incident.ref}-report.md"
     if ctx.retry and ctx.bot.slack.find_file(incident.channel_id, filename):
         return {}
+    learn_slack_names(ctx.bot)  # the report names everyone, not only those the periodic job has reached
     report = build_report(ctx.bot.uow, incident.ref, tz=ctx.bot.settings.timezone)
     ctx.bot.slack.upload_file(channel=incident.channel_id, filename=filename,
                               content=render_markdown(report), title=f"{incident.ref} incident report")
