@@ -1,7 +1,6 @@
 """Schema migrations through Alembic, safe when several bot processes start at once."""
 from __future__ import annotations
 
-import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -9,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from filelock import FileLock
 from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,12 +31,9 @@ def _sqlite_file_lock(engine: Engine):
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.migrate-lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    # filelock: flock on Linux and macOS, msvcrt's lock on Windows, so `bcbot db upgrade` runs anywhere.
+    with FileLock(f"{database}.migrate-lock"):
+        yield
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -29,10 +29,11 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
     # the server (Ctrl-C, a process-group SIGTERM): it finishes what it has first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        os.nice(NICENESS)
-    except OSError:
-        pass
+    if hasattr(os, "nice"):  # not on Windows
+        try:
+            os.nice(NICENESS)
+        except OSError:
+            pass
     logs.configure(log_level or logging.INFO)
     # Here threads waiting on Slack cost the acks nothing: enough of them to open a burst of modals
     # while their trigger IDs live (3 s), even when Slack takes over a second a call.
@@ -103,14 +104,16 @@ def _serve_plans(bot, version_ids: dict[str, int]) -> None:
 
 
 def _die_with_parent(parent_pid: int) -> None:
-    """Linux: the kernel kills this process when its parent dies, even by SIGKILL."""
-    try:
-        import ctypes
+    """Linux: the kernel kills this process when its parent dies, even by SIGKILL (prctl is Linux's:
+    elsewhere the closed pipe tells the worker instead)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # elsewhere the closed pipe tells the worker instead
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
     if os.getppid() != parent_pid:  # it died before the line above took effect
         os._exit(1)
 

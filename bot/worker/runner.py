@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -73,7 +74,8 @@ def _start_idle_thread(initializer: Callable[[], None] | None) -> None:
     lives 3 s."""
     if initializer is not None:
         initializer()
-    if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
+    # Only Linux takes a thread's ID as PRIO_PROCESS's target; elsewhere it could name another process.
+    if sys.platform.startswith("linux"):
         try:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
         except OSError:
