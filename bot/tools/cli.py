@@ -19,6 +19,29 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+def _using(settings) -> None:
+    """Which settings, database and plans this command uses, on one line (stderr: stdout stays the output)."""
+    print(f"bcbot: {settings.origin()}", file=sys.stderr)
+
+
+def _plans_path(args):
+    """The plans `plan check` and `plan show` read, said on stderr: a path given, else BCBOT_PLANS, never
+    the bundled example without saying so."""
+    given = getattr(args, "path", None)
+    if given:
+        print(f"bcbot: reading plans from {given}", file=sys.stderr)
+        return Path(given)
+    settings = load_settings()
+    _using(settings)
+    from config import BUNDLED_PLANS
+
+    if settings.bcbot_plans == BUNDLED_PLANS:
+        print("bcbot: BCBOT_PLANS is not set (in the environment or a .env), so this is the bundled example plan: "
+              "run `bcbot init` for a plan of your own, or run bcbot from the folder holding your .env",
+              file=sys.stderr)
+    return settings.bcbot_plans
+
+
 def _has_bcbot_tables(path: Path) -> bool:
     import sqlite3
 
@@ -43,7 +66,8 @@ def _existing_database(database_url: str):
 
     url = make_url(database_url)
     where = url.render_as_string(hide_password=True)
-    fix = "run bcbot from the folder holding the bot's .env, or set DATABASE_URL to the bot's database"
+    fix = ("run bcbot from the folder holding the bot's .env (or one below it), set BCBOT_HOME to that folder, "
+           "or set DATABASE_URL to the bot's database")
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database).resolve()
         if not path.exists():
@@ -83,6 +107,7 @@ def cmd_serve(args) -> int:
         print(f"bcbot: {check.line()}", file=sys.stderr)
     if problems:
         return 2
+    _using(settings)
     for check in checks:
         if check.status == "warn":  # it runs, but probably not as meant: said at start, loudly
             log.warning("setup warning: %s", check.line())
@@ -137,6 +162,7 @@ def cmd_db_upgrade(args) -> int:
     from storage.migrate import current_revision, upgrade
 
     settings = load_settings()
+    _using(settings)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     print(f"database at revision {current_revision(engine)}")
@@ -146,7 +172,7 @@ def cmd_db_upgrade(args) -> int:
 def cmd_plan_check(args) -> int:
     from datetime import datetime, timezone
 
-    path = Path(args.path) if args.path else load_settings().bcbot_plans
+    path = _plans_path(args)
     found = inspect_plans(path, today=datetime.now(timezone.utc).date())
     for problem in found.problems:
         print(problem)
@@ -177,7 +203,7 @@ def cmd_plan_show(args) -> int:
     from bot.domain import plan_page
     from bot.domain.plan import load_plans
 
-    path = Path(args.path) if args.path else load_settings().bcbot_plans
+    path = _plans_path(args)
     plans = {p.id: p for p in load_plans(path)}
     if args.id is None and len(plans) > 1:
         return _fail("there are several plans; name one: " + ", ".join(plans), 1)
@@ -210,6 +236,7 @@ def cmd_plan_status(args) -> int:
     engine, problem = _existing_database(settings.database_url)
     if engine is None:
         return _fail(problem or "no database", 1)
+    _using(settings)
     try:
         if current_revision(engine) != head_revision():
             return _fail("the database is not up to date: run `bcbot db upgrade` (or start the bot) first", 1)
@@ -233,6 +260,7 @@ def cmd_report(args) -> int:
     engine, problem = _existing_database(settings.database_url)
     if engine is None:
         return _fail(problem or "no database", 1)
+    _using(settings)
     try:
         report = build_report(lambda: SqlUnitOfWork(make_session_factory(engine)), args.incident, tz=settings.timezone)
     finally:
@@ -245,7 +273,11 @@ def cmd_doctor(args) -> int:
     from contextlib import nullcontext
 
     from bot.tools.doctor import quiet_logging, report, run_checks
+    from config.settings import diagnose_settings
 
+    settings, _ = diagnose_settings()
+    if settings is not None:  # the doctor's header: which settings, database and plans it checks
+        print(settings.origin(), flush=True)
     # Only the doctor's own lines, unless asked for the details (-v).
     with nullcontext() if args.verbose else quiet_logging():
         return 0 if report(run_checks(), lambda line: print(line, flush=True)) else 1

@@ -16,8 +16,9 @@ _PERSON_LINE = re.compile(r"^(\s+(?:-\s+)?(?:slack|email):\s*\S+)\s*$")
 
 ENV_TEMPLATE = """\
 # bcbot settings, written by `bcbot init`. Never commit this file: it holds secrets.
-# bcbot reads .env from the folder you run it in; the paths below are absolute, so the plan and the
-# database are the same whichever folder that is.
+# bcbot reads the nearest .env from the folder you run it in upwards (or $BCBOT_HOME/.env); the environment
+# beats both. Relative paths below are relative to this file's folder, so they name the same plan and
+# database from any folder below it, and inside the container when this folder is mounted at /data.
 
 # The app's bot token (OAuth & Permissions > Bot User OAuth Token).
 SLACK_BOT_TOKEN=
@@ -27,7 +28,7 @@ SLACK_SIGNING_SECRET=
 SLACK_APP_TOKEN=
 # Your plan file(s): a YAML file or a folder of them.
 BCBOT_PLANS={plans}
-# One database file, whatever the folder bcbot runs in. For several replicas use PostgreSQL:
+# One database file, beside this .env. For several replicas use PostgreSQL:
 # DATABASE_URL=postgresql+psycopg://bcbot:secret@db.internal:5432/bcbot
 DATABASE_URL=sqlite:///{database}
 # IANA time zone for dates, channel names and reminders.
@@ -57,7 +58,8 @@ def init(folder: Path, emit: Callable[[str], None]) -> int:
     database = folder / "bcbot.db"
     written = []
     for path, text in ((plan_file, example_plan_text),
-                       (env_file, lambda: ENV_TEMPLATE.format(plans=plans, database=database.as_posix()))):
+                       (env_file, lambda: ENV_TEMPLATE.format(plans=plans.relative_to(folder).as_posix(),
+                                                                 database=database.relative_to(folder).as_posix()))):
         if path.exists():
             emit(f"kept    {path} (it exists; delete it to have bcbot init write it again)")
             continue
@@ -72,7 +74,8 @@ def init(folder: Path, emit: Callable[[str], None]) -> int:
     emit(f"  2. Check it: cd {folder} && bcbot plan check   (every problem at once, with its line)")
     emit("  3. Create the Slack app from slack-app-manifest.yml and put its tokens in .env (README:")
     emit("     \"Create the Slack app\").")
-    emit("  4. bcbot doctor   then   bcbot serve   (run both from this folder: that is where .env is read)")
+    emit("  4. bcbot doctor   then   bcbot serve   (from this folder or one below it: bcbot reads the nearest .env")
+    emit(f"     upwards; elsewhere set BCBOT_HOME={folder})")
     return 0
 
 

@@ -80,7 +80,8 @@ def test_init_writes_a_plan_and_env_and_the_seed_plan_then_passes_plan_check_fro
     plan_file, env_file = folder / "plans" / "plan.yaml", folder / ".env"
     assert f"wrote   {plan_file}" in result.stdout and "Next:" in result.stdout and "REPLACE" in result.stdout
     env = env_file.read_text()
-    assert f"BCBOT_PLANS={folder / 'plans'}" in env and f"DATABASE_URL=sqlite:///{folder / 'bcbot.db'}" in env
+    # Relative to the .env's folder: the same files from any folder below it, and in the container at /data.
+    assert "BCBOT_PLANS=plans\n" in env and "DATABASE_URL=sqlite:///bcbot.db\n" in env
     # The example, its people marked to replace, is valid as written.
     written = plan_file.read_text()
     assert written.count("# REPLACE") == 5 and "slack: U0SPARKS01  # REPLACE" in written

@@ -332,7 +332,9 @@ def test_doctor_command_exits_zero_when_all_is_well(tmp_path, fake_slack):
     migrate(f"sqlite:///{tmp_path}/d.db")
     result = bcbot("doctor", env=doctor_env(fake_slack, tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+    header, *lines = result.stdout.splitlines()
+    assert header.startswith("settings from ") and f"database sqlite:///{tmp_path}/d.db;" in header
+    assert [line.split(":")[0] for line in lines] == [
         "ok   settings", "WARN plans", *(f"ok   {n}" for n in ORDER[2:])]  # the bundled example: a warning
 
 
@@ -341,7 +343,9 @@ def test_doctor_command_exits_non_zero_on_any_failure_printing_only_its_lines(tm
     result = bcbot("doctor", env=doctor_env(fake_slack, tmp_path, SLACK_API_URL=unreachable,
                                             BCBOT_TIMEZONE="Mars/Base"), cwd=tmp_path)
     assert result.returncode == 1
-    lines = result.stdout.strip().splitlines()
+    header, *lines = result.stdout.strip().splitlines()
+    assert header == f"settings from the environment only (no .env found); database sqlite:///{tmp_path}/d.db; " \
+                     f"plans {BUNDLED_PLANS} (the bundled example)"
     assert [line.split(":")[0] for line in lines] == [
         "FAIL settings", "WARN plans", "FAIL database", "FAIL slack token", "ok   mode", "SKIP people"], lines
     assert result.stderr == ""  # no slack_sdk retry errors, no alembic INFO lines
