@@ -107,7 +107,10 @@ def cmd_serve(args) -> int:
         print(f"bcbot: {check.line()}", file=sys.stderr)
     if problems:
         return 2
+    if not http and (unreachable := _socket_mode_problem(settings)):
+        return _fail(unreachable)
     _using(settings)
+    _forget_secrets_in_environment()
     for check in checks:
         if check.status == "warn":  # it runs, but probably not as meant: said at start, loudly
             log.warning("setup warning: %s", check.line())
@@ -132,12 +135,38 @@ def cmd_serve(args) -> int:
 
             log.info("bcbot connecting to Slack in Socket Mode")
             assert settings.slack_app_token is not None  # without one, `http` is chosen above
-            SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value()).start()
+            try:
+                SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value()).start()
+            except Exception as err:  # Slack went away between the check above and the connection
+                log.error("Socket Mode could not connect to Slack (%s: %s): check that this host reaches "
+                          "slack.com (wss:// included), then `bcbot doctor`; or serve HTTP with --http",
+                          type(err).__name__, str(err).splitlines()[0][:200] if str(err) else "")
+                return 2
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         app.stop()
     return 0
+
+
+def _socket_mode_problem(settings) -> str | None:
+    """The doctor's Socket Mode line when SLACK_APP_TOKEN cannot open a connection (Slack unreachable, the
+    token refused): one line with the fix, instead of retries and a traceback."""
+    from bot.tools.doctor import mode_check, quiet_logging
+
+    with quiet_logging():
+        check = mode_check(settings)
+    return None if check.ok else check.line()
+
+
+def _forget_secrets_in_environment() -> None:
+    """From here on the tokens live in the settings alone: Bolt reads SLACK_BOT_TOKEN from the environment
+    and warns at every start that it is unused (bcbot hands each request its token), and no child
+    process needs them there (the worker gets its settings over its pipe)."""
+    import os
+
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        os.environ.pop(name, None)
 
 
 def _plans_on_record(settings) -> bool:

@@ -119,7 +119,7 @@ def run_checks(settings: Settings | None = None, **overrides) -> Iterator[Check]
     elif settings.slack_app_token is not None and token is _Token.UNREACHABLE:
         yield skipped("mode", "Slack could not be reached (see slack token), so SLACK_APP_TOKEN was not checked")
     else:
-        yield _mode(settings)
+        yield mode_check(settings)
 
     # people
     if not plans:
@@ -350,7 +350,7 @@ def _token(settings: Settings) -> tuple[Check, _Token]:
     return passed("slack token", f"valid for {team} with every scope the manifest asks for"), _Token.ACCEPTED
 
 
-def _mode(settings: Settings) -> Check:
+def mode_check(settings: Settings) -> Check:
     if settings.slack_app_token is None:
         if settings.slack_signing_secret is None:
             return failed("mode", "HTTP mode (no SLACK_APP_TOKEN) but SLACK_SIGNING_SECRET is missing",

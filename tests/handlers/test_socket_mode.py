@@ -23,3 +23,24 @@ def test_socket_mode_requests_reach_the_listeners(make_settings, fake_slack):
         assert over_http.status == 401
     finally:
         app.stop()
+
+
+def test_a_socket_mode_start_that_cannot_reach_slack_prints_one_line_with_the_fix(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from tests.handlers.test_cli import ROOT
+    from tests.handlers.test_doctor import serve_env
+
+    with socket.socket() as closed:  # a port nothing listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        unreachable = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"
+    env = serve_env(type("Fake", (), {"url": unreachable})(), f"sqlite:///{tmp_path}/s.db")
+    env |= {"SLACK_APP_TOKEN": "xapp-1-A0-1-secret"}
+    result = subprocess.run([sys.executable, "-m", "bot.tools.cli", "serve"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2 and len(output.strip().splitlines()) == 1, output
+    assert output.startswith(f"bcbot: FAIL mode: could not reach Slack at {unreachable}") and "fix: " in output
+    assert "Traceback" not in output and "xapp-1-A0-1-secret" not in output
