@@ -102,6 +102,12 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + v[len(prefix):]
         return v
 
+    @field_validator("bcbot_plans", mode="before")
+    @classmethod
+    def _empty_plans_is_unset(cls, v):
+        # `BCBOT_PLANS=` (left empty, as a compose file may pass it on) means the default, not this folder.
+        return BUNDLED_PLANS if isinstance(v, str) and not v.strip() else v
+
     @field_validator("bcbot_plans")
     @classmethod
     def _plans_exist(cls, v: Path) -> Path:

@@ -6,8 +6,9 @@ import threading
 
 
 class TcpProxy:
-    def __init__(self, upstream: tuple[str, int]):
+    def __init__(self, upstream: tuple[str, int], host: str = "127.0.0.1"):
         self.upstream = upstream
+        self.host = host  # 0.0.0.0: reachable from a container too
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
@@ -18,7 +19,7 @@ class TcpProxy:
         """Listen (again, on the same port) and forward every connection to the upstream."""
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener.bind((self.host, self.port))
         listener.listen(64)
         self.port = listener.getsockname()[1]
         self._listener = listener
