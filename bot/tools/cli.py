@@ -315,7 +315,7 @@ def cmd_doctor(args) -> int:
 def cmd_demo(args) -> int:
     from bot.tools.demo import run_demo
 
-    return run_demo(out=sys.stdout)
+    return run_demo(out=sys.stdout, keep=Path(args.keep) if args.keep else None)
 
 
 def _version() -> str:
@@ -368,7 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="check settings, plans, database, Slack token and people; a fix for each failure"
                    ).set_defaults(func=cmd_doctor)
-    sub.add_parser("demo", help="a complete scripted incident with no Slack workspace needed").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="a complete scripted incident with no Slack workspace needed")
+    demo.add_argument("--keep", metavar="DIR", help="keep its database, plan and a .env in DIR (for bcbot report BC-1)")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

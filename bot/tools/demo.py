@@ -1,18 +1,24 @@
-"""`bcbot demo`: a complete scripted incident with no Slack workspace and no tokens.
+"""`bcbot demo [--keep DIR]`: a complete scripted incident with no Slack workspace and no tokens.
 
 The real app runs over real HTTP against the in-process stand-in for Slack (bot.fakeslack) and a
-temporary SQLite database; the script plays the people, and the demo prints what each would see.
+SQLite database (temporary, or kept in DIR with its plan and a `.env`, so `bcbot report BC-1` works there);
+the script plays the people, and the demo prints what each would see (bot.tools.demo_render).
 """
 from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import sys
 import tempfile
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
+from bot.slack.ids import Action
+from bot.tools.demo_render import Screen, terminal
 from bot.tools.fakeslack import FakeSlack, SlackSender, readable
 
 TOKEN, SECRET = "xoxb-demo-token", "demo-signing-secret"
@@ -28,13 +34,27 @@ class DemoClock:
         return self.now
 
 
+# What `--keep DIR` leaves beside the database: the demo's settings, relative to DIR (see config.settings).
+KEPT_ENV = """\
+# Written by `bcbot demo --keep`: the demo's database and plan, for `bcbot report BC-1` and `bcbot plan status`
+# run from this folder. No tokens: this folder is not a bot to serve.
+DATABASE_URL=sqlite:///bcbot.db
+BCBOT_PLANS=plans
+"""
+
+
 class Demo:
-    def __init__(self, out: TextIO, workdir: Path):
+    def __init__(self, out: TextIO, workdir: Path, *, color: bool = False):
         from bot.runtime.app import create_app
         from bot.runtime.http import make_server
+        from bot.tools.setup_files import EXAMPLE_FILE
         from config.settings import load_settings
 
         self.out = out
+        self.screen = Screen(color=color)
+        plans = workdir / "plans"
+        plans.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(EXAMPLE_FILE, plans / "plan.yaml")
         self.fake = FakeSlack(token=TOKEN).start()
         for uid, name, email in [(PARKS, "Steve Parks", None), (HUNTON, "Steve Hunton", "steve.hunton@wunderroot.example"),
                                  (BAKER, "Joe Baker", None), (OLIVE, "Olive Designer", None)]:
@@ -43,14 +63,15 @@ class Demo:
         self.fake.channels[ANNOUNCE].members.add(self.fake.bot_user_id)
         self.clock = DemoClock()
         settings = load_settings(_env_file=None, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                                 slack_api_url=self.fake.url, database_url=f"sqlite:///{workdir}/demo.db",
+                                 slack_api_url=self.fake.url, database_url=f"sqlite:///{workdir.as_posix()}/bcbot.db",
+                                 bcbot_plans=plans, bcbot_reminder_hour=0,  # reminders whatever the hour
                                  bcbot_announce_channel=ANNOUNCE, bcbot_worker="threads")  # its clock is in-process
         self.app = create_app(settings, clock=self.clock)
         self.app.start(scheduler=False)
         self.server = make_server(self.app, host="127.0.0.1", port=0, threads=4)
         threading.Thread(target=self._serve, daemon=True).start()
         self.slack = SlackSender(f"http://127.0.0.1:{self.server.effective_port}", SECRET, self.fake.response_url)
-        self.seen: dict[str, int] = {}
+        self.responses_seen = 0
 
     def _serve(self):
         try:
@@ -72,23 +93,25 @@ class Demo:
         self.app.bot.background.wait_idle(30)
 
     def show_new(self) -> None:
-        """Print every message posted or changed since last time, as the person would see it."""
+        """Print every message posted or changed since last time, as the person would see it: a new
+        message whole, an edit as the lines it changed, the same message to several people once."""
         self.settle()
+        batch = []
         for channel_id, messages in self.fake.messages.items():
             channel = self.fake.channels[channel_id]
             where = f"DM with {self.fake.users[channel.name].name}" if channel.is_im else f"#{channel.name}"
-            for message in messages:
-                key = f"{channel_id}:{message['ts']}"
-                fingerprint = hash(json.dumps(message, sort_keys=True, default=str))
-                if self.seen.get(key) == fingerprint:
-                    continue
-                verb = "updated" if key in self.seen else "posted"
-                self.seen[key] = fingerprint
-                print(f"\n--- {where} ({verb}) ---", file=self.out)
-                print(readable(self.fake, message), file=self.out)
-        for response in self.fake.responses[self.seen.get("responses", 0):]:
-            print(f"\n--- only you can see this ---\n{readable(self.fake, response)}", file=self.out)
-        self.seen["responses"] = len(self.fake.responses)
+            batch += [(f"{channel_id}:{m['ts']}", where, readable(self.fake, m)) for m in messages]
+        self.print(*self.screen.changes(batch))
+        for response in self.fake.responses[self.responses_seen:]:
+            self.print("", "--- only you can see this ---", self.text(readable(self.fake, response)))
+        self.responses_seen = len(self.fake.responses)
+
+    def text(self, text: str) -> str:
+        return terminal(text, color=self.screen.color)
+
+    def print(self, *lines: str) -> None:
+        for line in lines:
+            print(line, file=self.out)
 
     def view(self, callback_id: str) -> dict:
         return [v for v in self.fake.views.values() if v.get("callback_id") == callback_id][-1]
@@ -115,15 +138,33 @@ class Demo:
         return json.dumps({"s": step.id}), f"step:{step.id}"
 
 
-def run_demo(out: TextIO) -> int:
+def run_demo(out: TextIO, keep: Path | None = None) -> int:
+    """The scripted incident; with `keep`, its database, plan and a `.env` stay in that folder."""
     logging.getLogger().setLevel(logging.WARNING)
+    color = out.isatty() and "NO_COLOR" not in os.environ
+    if keep is not None:
+        keep = keep.resolve()
+        if (keep / "bcbot.db").exists():
+            print(f"bcbot: {keep} already holds a demo database: remove it or choose another folder", file=sys.stderr)
+            return 1
+        keep.mkdir(parents=True, exist_ok=True)
+        _run(out, keep, color)
+        (keep / ".env").write_text(KEPT_ENV, encoding="utf-8")
+        print(f"\nKept in {keep}: the database (bcbot.db), the plan (plans/plan.yaml) and a .env naming them.\n"
+              f"Try: cd {keep} && bcbot report BC-1 && bcbot plan status", file=out)
+        return 0
     with tempfile.TemporaryDirectory(prefix="bcbot-demo-") as workdir:
-        demo = Demo(out, Path(workdir))
-        try:
-            _script(demo)
-        finally:
-            demo.close()
+        _run(out, Path(workdir), color)
     return 0
+
+
+def _run(out: TextIO, workdir: Path, color: bool) -> None:
+    demo = Demo(out, workdir, color=color)
+    try:
+        _script(demo)
+        _governance(demo)
+    finally:
+        demo.close()
 
 
 def _script(d: Demo) -> None:
@@ -133,11 +174,11 @@ def _script(d: Demo) -> None:
     d.slack.command(OLIVE, "")
     d.settle()
     modal = d.view("bcbot.activation")
-    print("\n--- the activation form opens ---\n" + readable(d.fake, modal), file=d.out)
+    d.print("", "--- the activation form opens ---", d.text(readable(d.fake, modal)))
     values = {
         "circumstance": {"selected_option": {"value": "Loss of critical systems"}},
         "other": {"value": None},
-        "summary": {"value": "The file server is unreachable since 08:50; nobody can open project files. <!channel>"},
+        "summary": {"value": "The file server is unreachable since 08:50; nobody can open project files."},
         "services": {"selected_options": [{"value": "Project management and delivery"}]},
         "lead": {"selected_user": HUNTON},
     }
@@ -205,3 +246,58 @@ def _script(d: Demo) -> None:
     from bot.domain.report import build_report, render_markdown
 
     print(render_markdown(build_report(d.app.bot.uow, "BC-1", tz=d.app.bot.settings.timezone)), file=d.out)
+
+
+def _governance(d: Demo) -> None:
+    """The BC manager's own work: the review reminder, Mark reviewed, an exercise, App Home."""
+    from bot.worker import reminders
+
+    d.say("A week later nobody has marked the plan reviewed: the owners get a review reminder by DM")
+    d.clock.now += timedelta(days=7)
+    reminders.sweep(d.app.bot)
+    d.show_new()
+
+    d.say("Steve Parks (a plan owner) reviews the plan and clicks Mark reviewed")
+    dm = "D" + PARKS[1:]
+    reminder = next(m for m in reversed(d.fake.messages[dm]) if _button(m, Action.MARK_REVIEWED))
+    d.slack.block_action(PARKS, Action.MARK_REVIEWED, _button(reminder, Action.MARK_REVIEWED), channel=dm,
+                         message_ts=reminder["ts"])
+    d.show_new()
+
+    d.say("A month later he tests the plan with an exercise: /activate exercise")
+    d.clock.now += timedelta(days=30)
+    d.slack.command(PARKS, "exercise")
+    d.settle()
+    d.submit(PARKS, d.view("bcbot.activation"), {
+        "circumstance": {"selected_option": {"value": "Loss of key staff or skills (e.g. illness)"}},
+        "other": {"value": None},
+        "summary": {"value": "Tabletop: the lead developer is off sick for two weeks."},
+        "services": {"selected_options": [{"value": "Project management and delivery"}]},
+        "lead": {"selected_user": PARKS},
+    })
+    d.show_new()
+
+    d.say("Two hours later he stands the exercise down with its report: that records a test of the plan")
+    d.clock.now += timedelta(hours=2)
+    exercise = d.incident()
+    d.slack.block_action(PARKS, "bcbot.incident.stand_down", d.header_value("bcbot.incident.stand_down"),
+                         channel=exercise.channel_id)
+    d.settle()
+    d.submit(PARKS, d.view("bcbot.stand_down"), {
+        "text": {"value": "Exercise complete."}, "objectives_met": {"value": "Yes: cover found in 40 minutes"},
+        "what_worked": {"value": "The skills matrix"}, "gaps": {"value": "No second person can deploy"},
+        "follow_ups": {"value": "Joe: pair on deployments by the end of the month"}})
+    d.show_new()
+
+    d.say("Steve Parks opens bcbot's App Home")
+    d.slack.event({"type": "app_home_opened", "user": PARKS, "channel": dm, "tab": "home"}, event_id="EvDemoHome")
+    d.settle()
+    d.print("", "--- App Home (Steve Parks) ---", d.text(readable(d.fake, d.fake.views[f"home-{PARKS}"])))
+
+
+def _button(message: dict, action_id: str) -> str | None:
+    for block in message.get("blocks") or []:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return element.get("value")
+    return None
