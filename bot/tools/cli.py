@@ -64,6 +64,7 @@ def _existing_database(database_url: str):
     from storage.db import make_engine
     from storage.migrate import current_revision
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # reading the revision is not news for a reader
     url = make_url(database_url)
     where = url.render_as_string(hide_password=True)
     fix = ("run bcbot from the folder holding the bot's .env (or one below it), set BCBOT_HOME to that folder, "
