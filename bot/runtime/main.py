@@ -37,7 +37,7 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
     logs.configure(log_level or logging.INFO)
     # Here threads waiting on Slack cost the acks nothing: enough of them to open a burst of modals
     # while their trigger IDs live (3 s), even when Slack takes over a second a call.
-    bot, _ = build_bot(settings, modal_workers=MODAL_WORKERS, idle_lane=True)
+    bot, _ = build_bot(settings, modal_workers=MODAL_WORKERS)
     bot.bot_user_id, bot.team_id = identity
     send_lock = threading.Lock()
 

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import Callable
 
 from bot.domain.errors import explain
 
 log = logging.getLogger("bcbot")
-LOWEST_PRIORITY = 19
 
 
 class Background:
@@ -22,10 +18,8 @@ class Background:
     never queues behind slow checklist updates or set-up.
     """
 
-    def __init__(self, workers: int = 8, urgent_workers: int = 4, initializer: Callable[[], None] | None = None,
-                 *, idle_lane: bool = False):
-        general = partial(_start_idle_thread, initializer) if idle_lane else initializer
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work", initializer=general)
+    def __init__(self, workers: int = 8, urgent_workers: int = 4, initializer: Callable[[], None] | None = None):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work", initializer=initializer)
         self._urgent = ThreadPoolExecutor(max_workers=urgent_workers, thread_name_prefix="bcbot-modal",
                                           initializer=initializer)
         self.thread_initializer = initializer  # for other pools doing background work (set-up, scheduler)
@@ -64,22 +58,6 @@ class Background:
     def shutdown(self) -> None:
         self._urgent.shutdown(wait=True, cancel_futures=False)
         self._pool.shutdown(wait=True, cancel_futures=False)
-
-
-def _start_idle_thread(initializer: Callable[[], None] | None) -> None:
-    """A general-lane thread of the worker process yields the CPU to everything else at its lowest
-    priority (nice 19, per thread on Linux): a burst of acks in the serving process does not wait for
-    renders and set-up, which catch up after it, yet are never starved (SCHED_IDLE starved them for
-    tens of seconds on a busy 2-core machine). The modal lane keeps the process's priority: a trigger ID
-    lives 3 s."""
-    if initializer is not None:
-        initializer()
-    # Only Linux takes a thread's ID as PRIO_PROCESS's target; elsewhere it could name another process.
-    if sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
-        except OSError:
-            pass
 
 
 def freeze_startup_objects() -> None:
