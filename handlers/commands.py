@@ -6,7 +6,7 @@ from bot.slack import plan_view, replies
 from bot.slack.governance_parse import trigger_of
 from bot.slack.parse import actor, decision_text, subcommand
 from bot.usecases import reads
-from handlers import hand_over, submit
+from handlers import hand_over, rollcall, submit
 
 COMMAND = "/activate"
 
@@ -29,6 +29,10 @@ def activate_command(ack, command, context):
     elif name == "decision":  # no text: it opens the decision form
         hand_over(ack, bot, command, OpenDecisionInChannel(trigger_id=trigger_id, channel_id=channel_id,
                                                            user_id=person.user_id))
+    elif name == "answer":
+        rollcall.record_answer(ack, bot, command, rest, channel_id)
+    elif name == "drill":
+        rollcall.start_drill(ack, bot, command, rest)
     elif name == "status":
         ack(text=replies.status_text(reads.open_incident_lines(bot)), response_type="ephemeral")
     elif name == "plan":  # anyone may read the plan: the seed makes it "available online to all staff"

@@ -1,44 +1,13 @@
 """SQLAlchemy 2 typed models. Every schema change goes through an Alembic migration."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UtcDateTime(TypeDecorator):
-    """Timezone-aware UTC in and out, on SQLite (which stores naive text) as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; bcbot stores timezone-aware UTC only")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UtcDateTime, dict: JSON, list: JSON}
+# Re-exported: released migrations import UtcDateTime from here.
+from storage.base import NAMING_CONVENTION, Base, UtcDateTime  # noqa: F401
 
 
 class PlanVersion(Base):
@@ -101,6 +70,7 @@ class ActivationRequest(Base):
     services: Mapped[list] = mapped_column(default=list)
     lead_user_id: Mapped[str] = mapped_column(String(32))
     is_exercise: Mapped[bool] = mapped_column(default=False)
+    roll_call: Mapped[bool] = mapped_column(default=False, server_default="0")  # "Run a roll call" was ticked
     status: Mapped[str] = mapped_column(String(16), default="received")
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None]
@@ -369,3 +339,8 @@ class PlanTest(Base):
     # An exercise records one test, however often its stand-down is reported.
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), unique=True)
     report: Mapped[dict] = mapped_column(default=dict)
+
+
+
+# Registered on the same metadata (kept apart for the module's length): roll calls and plan people by email.
+from storage.rollcall_models import RollCall, RollCallAnswer, RollCallPerson, SlackPerson  # noqa: E402,F401

@@ -15,6 +15,7 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import NameRepository
 from storage.repositories.plans import PlanRepository
 from storage.repositories.requests import RequestRepository
+from storage.repositories.rollcalls import RollCallRepository, SlackPeopleRepository
 
 
 class SqlUnitOfWork:
@@ -32,6 +33,8 @@ class SqlUnitOfWork:
     governance: GovernanceRepository
     reminders: ReminderClaimRepository
     names: NameRepository
+    rollcalls: RollCallRepository
+    slack_people: SlackPeopleRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
                  on_incidents_changed: Callable[[], None] | None = None,
@@ -57,6 +60,8 @@ class SqlUnitOfWork:
         self.governance = GovernanceRepository(self.session)
         self.reminders = ReminderClaimRepository(self.session)
         self.names = NameRepository(self.session)
+        self.rollcalls = RollCallRepository(self.session)
+        self.slack_people = SlackPeopleRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 
 from bot.domain.records import ActivationForm, DecisionInput, HomePage, StepStatus, UpdateInput
 from bot.domain.reminders import MessageRef, RecordTestForm, ReminderRef
+from bot.domain.rollcall import Answer
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,35 @@ class NewChannel(Command):
     kind = "new_channel"
     incident_id: int
     channel_id: str
+
+
+# Roll call -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AnswerRollCall(Command):
+    """A person's own answer, from the buttons of their roll-call DM (they may change it)."""
+
+    kind = "answer_roll_call"
+    roll_call_id: int
+    answer: Answer
+    response_url: str | None = None  # to show the answer in their DM in place
+
+
+@dataclass(frozen=True)
+class RecordAnswerFor(Command):
+    """The lead or a team member records someone's answer for them (reached by phone): `/activate answer`."""
+
+    kind = "record_answer_for"
+    channel_id: str | None
+    user_id: str
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class StartDrill(Command):
+    """`/activate drill [PLAN]`: a roll call on its own, recorded as a call-tree test of the plan."""
+
+    kind = "start_drill"
+    plan_id: str | None = None
 
 
 # Plan governance -------------------------------------------------------------------------------------
@@ -267,7 +297,8 @@ class Tell(ViewRequest):
 
 RECORDED: tuple[type[Command], ...] = (
     SubmitActivation, DecideRequest, SetStep, SetStepDetail, AdvancePhase, LogDecision, DecisionInChannel,
-    DecisionFromMessage, PostUpdate, SnoozeNudge, StandDown, NewChannel, MarkReviewed, SnoozeReminder, RecordTest)
+    DecisionFromMessage, PostUpdate, SnoozeNudge, StandDown, NewChannel, MarkReviewed, SnoozeReminder, RecordTest,
+    AnswerRollCall, RecordAnswerFor, StartDrill)
 VIEWS: tuple[type[ViewRequest], ...] = (
     RunIntent, OpenActivation, SwitchPlan, OpenPlan, OpenStepForm, OpenIncidentForm, OpenDecisionInChannel,
     OpenRecordTest, StartExercise, PublishHome, Tell)

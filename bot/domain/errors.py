@@ -85,3 +85,21 @@ def is_database_busy(exc: BaseException) -> bool:
     # writer, storage/intake.py, talks to sqlite3 directly).
     return (type(exc).__name__ in {"OperationalError", "DisconnectionError", "TimeoutError"}
             and type(exc).__module__.startswith(("sqlalchemy", "sqlite3")))
+
+
+class Later(Exception):
+    """An outbox task that cannot act yet and is not failing: run it again in `seconds` (not counted as an
+    attempt, no thread waits for it)."""
+
+    def __init__(self, seconds: float, why: str = ""):
+        super().__init__(why or f"again in {seconds:.1f} s")
+        self.seconds = max(seconds, 0.0)
+
+
+class RateLimited(SlackUnavailable):
+    """Slack answered 429 for a method (or it is paused after one): try again after Retry-After."""
+
+    def __init__(self, method: str, seconds: float):
+        super().__init__(f"Slack rate-limited {method}: again in {seconds:.1f} s")
+        self.method = method
+        self.seconds = max(seconds, 0.0)

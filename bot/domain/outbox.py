@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 # A task that failed this often for a reason other than Slack (a bug, bad data) is given up (logged, held
 # as "error"). Slack being away (429, 5xx, timeouts, no connection) is waited out however long it lasts.
@@ -62,6 +62,7 @@ class Task:
     name: str | None = None
     args: dict = field(default_factory=dict)
     depends_on: str | None = None
+    not_before: datetime | None = None  # not run before then (a roll call's reminder and escalation)
 
     @property
     def key(self) -> str:

@@ -41,6 +41,7 @@ SLACK_USER_ID = r"^[UW][A-Z0-9]{2,}$"
 OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=75)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
+_WAIT = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -52,6 +53,18 @@ def parse_duration(text: str) -> timedelta:
     delta = timedelta(days=days, hours=hours, minutes=minutes)
     if delta <= timedelta(0):
         raise ValueError("duration must be more than zero")
+    return delta
+
+
+def parse_wait(text: str) -> timedelta:
+    """A roll call's wait: '15m', '1h', '90s' (seconds, for a quick drill or a test), '1h30m'."""
+    match = _WAIT.match(text or "")
+    if not match or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a wait like 15m, 1h, 90s or 1h30m")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    delta = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if delta <= timedelta(0) or delta > timedelta(hours=24):
+        raise ValueError("must be more than zero and at most 24h")
     return delta
 
 
@@ -110,6 +123,41 @@ class Activation(_Strict):
         return circumstances
 
 
+class RollCall(_Strict):
+    """Who is asked if they are safe when the plan is activated, and how non-responders are chased."""
+
+    staff: list[Person] = Field(default_factory=list, max_length=2000,
+                                description="people to check on besides the owners and the team")
+    remind_after: str = Field(default="15m", description="a non-responder is reminded once after this wait",
+                              examples=["15m"])
+    escalate_after: str = Field(default="30m", description="after this wait the lead gets the list of non-responders",
+                                examples=["30m"])
+    skip_for: list[OptionText] = Field(default_factory=list, max_length=99, description=(
+        "circumstances whose activation form starts with Run a roll call unticked"),
+        examples=["Loss of a key supplier"])
+
+    @field_validator("remind_after", "escalate_after")
+    @classmethod
+    def _wait(cls, v: str) -> str:
+        parse_wait(v)
+        return v
+
+    @model_validator(mode="after")
+    def _escalate_later(self) -> "RollCall":
+        if parse_wait(self.escalate_after) <= parse_wait(self.remind_after):
+            raise ValueError(f"escalate_after ({self.escalate_after}) must be longer than remind_after "
+                             f"({self.remind_after}): the reminder goes first")
+        return self
+
+    @property
+    def remind_wait(self) -> timedelta:
+        return parse_wait(self.remind_after)
+
+    @property
+    def escalate_wait(self) -> timedelta:
+        return parse_wait(self.escalate_after)
+
+
 class Step(_Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     owner_role: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
@@ -158,6 +206,7 @@ class Plan(_Strict):
     activation: Activation
     phases: list[Phase]
     reminders: Reminders = Reminders()
+    roll_call: RollCall = RollCall()
     handbook_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)] | None = Field(
         default=None, description="the handbook's http(s):// address; relative links are joined to it",
         examples=["https://handbook.example.com/"])
@@ -184,6 +233,23 @@ class Plan(_Strict):
             return urljoin(self.handbook_url, url)
         return None
 
+    def roll_call_people(self) -> list[Person]:
+        """Everyone a roll call asks: owners, the team, then `roll_call.staff` (a person named twice once:
+        the same Slack ID, or the same email)."""
+        seen: set[str] = set()
+        people: list[Person] = []
+        for person in [*self.owners, *self.activation.team, *self.roll_call.staff]:
+            keys = {k for k in (person.slack, (person.email or "").lower() or None) if k}
+            if keys & seen:
+                continue
+            seen |= keys
+            people.append(person)
+        return people
+
+    def roll_call_by_default(self, circumstance: str) -> bool:
+        """Whether the activation form's Run a roll call starts ticked for this circumstance."""
+        return circumstance.lower() not in {c.lower() for c in self.roll_call.skip_for}
+
     def phase(self, key: PhaseKey | str) -> Phase:
         return next(p for p in self.phases if p.key == key)
 
@@ -191,7 +257,10 @@ class Plan(_Strict):
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if self.roll_call == RollCall():  # a plan without `roll_call:` keeps the hash it had before the field
+            data.pop("roll_call")
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_snapshot(cls, snapshot: str | dict) -> "Plan":
@@ -245,6 +314,17 @@ def date_warnings(plan: Plan, today: date) -> list[tuple[tuple, str]]:
     return found
 
 
+def cross_problems(plan: Plan) -> list[tuple[tuple, str]]:
+    """Problems between fields (a valid field referring to something the plan does not have)."""
+    found: list[tuple[tuple, str]] = []
+    known = {c.lower() for c in plan.activation.circumstances}
+    for i, name in enumerate(plan.roll_call.skip_for):
+        if name.lower() not in known:
+            found.append((("roll_call", "skip_for", i), f"{name!r} is not one of activation.circumstances; "
+                          "name a circumstance exactly as it is listed there"))
+    return found
+
+
 def inspect_plans(path: Path, today: date | None = None) -> PlanCheck:
     """Load every plan file under `path`: the valid plans, every problem at once (with its line), and, given
     `today`, warnings about dates."""
@@ -279,6 +359,11 @@ def inspect_plans(path: Path, today: date | None = None) -> PlanCheck:
                                 for d in plan_messages.describe(err, Plan, root)]
             continue
         if twice:
+            continue
+        crossed = cross_problems(plan)
+        if crossed:
+            result.problems += [PlanProblem(name, plan_messages.where(loc), text, plan_messages.line_of(root, loc))
+                                for loc, text in crossed]
             continue
         if plan.id in seen:
             result.problems.append(PlanProblem(name, "id", f"plan id {plan.id!r} is also used by {seen[plan.id]}",

@@ -49,6 +49,7 @@ class ActivationForm:
     services: tuple[str, ...]
     lead_user_id: str
     is_exercise: bool = False
+    roll_call: bool = False  # "Run a roll call" (a form opened before the box existed: no roll call)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ class PlanTestType(StrEnum):
     SIMULATION = "simulation"
     LIVE = "live"
     EXERCISE = "exercise"  # an exercise run in Slack with `/activate exercise`
+    CALL_TREE = "call_tree"  # a roll call of an exercise, or `/activate drill` on its own
 
 
 # The types a person can record for a test held outside Slack.
@@ -56,6 +57,7 @@ TEST_TYPE_LABELS = {
     PlanTestType.SIMULATION: "Simulation",
     PlanTestType.LIVE: "Live test",
     PlanTestType.EXERCISE: "Exercise in Slack",
+    PlanTestType.CALL_TREE: "Call-tree test (roll call)",
 }
 
 

@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain import report_rollcall
 from bot.domain.errors import NotFound
 from bot.domain.incident import STATE_LABELS, IncidentState, is_open, parse_reference, reference
 from bot.domain.people import USER_ID_IN_TEXT, Names, ids_in
@@ -44,8 +45,13 @@ def build_report(uow_factory, incident_ref: str | int, *, tz: ZoneInfo) -> dict:
             (incident.lead_user_id, incident.activated_by, incident.approved_by), (e.actor for e in entries),
             (d.decided_by for d in decisions), (d.logged_by for d in decisions), (s.changed_by for s in steps),
             (s.assignee for s in steps), *(USER_ID_IN_TEXT.findall(e.summary) for e in entries)))
-    return assemble(incident=incident, plan=plan, plan_version=plan_version, steps=steps, entries=entries,
-                    decisions=decisions, tz=tz, names=names)
+        roll_call = uow.rollcalls.of_incident(incident_id)
+        asked = uow.rollcalls.people(roll_call.id) if roll_call else []
+        answers = uow.rollcalls.answers(roll_call.id) if roll_call else []
+    report = assemble(incident=incident, plan=plan, plan_version=plan_version, steps=steps, entries=entries,
+                      decisions=decisions, tz=tz, names=names)
+    report["roll_call"] = report_rollcall.section(roll_call, asked, answers, tz) if roll_call else None
+    return report
 
 
 def _times(at: datetime | None, tz: ZoneInfo) -> dict | None:
@@ -353,6 +359,8 @@ def render_markdown(report: dict) -> str:
             lines.append(f"- **{label}:** {md_text(exercise_report.get(key), '  ')}")
         lines.append("")
 
+    lines += report_rollcall.markdown(report.get("roll_call"), md_inline=md_inline,
+                                      when=lambda times: _when(times, tz), duration=duration)
     lines += ["## Timeline", "", f"| UTC | Local ({tz}) | Who | What |", "|---|---|---|---|"]
     for e in report["timeline"]:
         utc, local = _dt(e["at"], "utc"), _dt(e["at"], "local")

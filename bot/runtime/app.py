@@ -140,9 +140,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     def on_error(error, body, response):
         return error_response(bot, error, body if isinstance(body, dict) else {})
 
-    from handlers import actions, commands, events, governance, home, shortcuts, views
+    from handlers import actions, commands, events, governance, home, rollcall, shortcuts, views
 
-    for module in (commands, actions, views, events, shortcuts, home, governance):
+    for module in (commands, actions, views, events, shortcuts, home, governance, rollcall):
         module.register(bolt)
     return BcbotApp(bolt=bolt, bot=bot, engine=engine)
 

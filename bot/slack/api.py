@@ -1,20 +1,23 @@
 """The Slack Web API as bcbot uses it: one thin adapter over slack_sdk's WebClient.
 
 Rate limits (HTTP 429 + Retry-After), 5xx answers and dropped connections are retried by
-slack_sdk's own retry handlers; a call that still fails is logged with Slack's error code.
+slack_sdk's own retry handlers; a call that still fails is logged with Slack's error code. The roll call's
+calls are *paced* instead (`paced_*`): a 429 pauses that method for every thread of the process for
+Retry-After and raises RateLimited at once, so the outbox reschedules the task and no thread sleeps on it.
 """
 from __future__ import annotations
 
 import logging
+import threading
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from bot.domain.errors import SlackRefused, SlackUnavailable
+from bot.slack.paced import METADATA_EVENT, PacedCalls, refusal
 
 log = logging.getLogger("bcbot.slack")
-METADATA_EVENT = "bcbot_post"
 # The bot scopes slack-app-manifest.yml asks for (a test keeps the two the same).
 REQUIRED_SCOPES = ("channels:manage", "channels:read", "channels:history", "chat:write", "commands", "im:write",
                    "im:history", "pins:write", "users:read", "users:read.email", "files:write")
@@ -38,12 +41,17 @@ def make_client(*, token: str | None, base_url: str, timeout: int = 15) -> WebCl
     ])
 
 
-class SlackApi:
+class SlackApi(PacedCalls):
     def __init__(self, client: WebClient):
         self.client = client
         # The same client, retrying only what cannot double a post or a channel.
         self.once_client = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
                                      retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)])
+        # No retry handler at all: a 429 pauses the method (below); the outbox retries everything else.
+        self.paced_client = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                                      retry_handlers=[])
+        self._pauses: dict[str, float] = {}  # method -> time.monotonic() until which Slack asked us to wait
+        self._pauses_lock = threading.Lock()
 
     def _call(self, method: str, **kwargs) -> dict:
         client = self.once_client if method in NOT_IDEMPOTENT else self.client
@@ -53,7 +61,7 @@ class SlackApi:
         except SlackApiError as err:
             code = err.response.get("error", "unknown_error") if err.response is not None else "unknown_error"
             log.warning("Slack %s failed: %s", method, code)
-            raise _refusal(f"Slack refused {method}: {code}", err, code, kwargs.get("channel")) from err
+            raise refusal(f"Slack refused {method}: {code}", err, code, kwargs.get("channel")) from err
         except Exception as err:  # network errors after retries
             log.warning("Slack %s failed: %s", method, type(err).__name__)
             raise SlackUnavailable(f"Slack could not be reached for {method}") from err
@@ -226,7 +234,7 @@ class SlackApi:
         except SlackApiError as err:
             code = err.response.get("error", "unknown_error") if err.response is not None else "unknown_error"
             log.warning("Slack file upload failed: %s", code)
-            raise _refusal(f"Slack refused the file upload: {code}", err, code, channel) from err
+            raise refusal(f"Slack refused the file upload: {code}", err, code, channel) from err
         except Exception as err:
             log.warning("Slack file upload failed: %s", type(err).__name__)
             raise SlackUnavailable("Slack could not be reached for a file upload") from err
@@ -274,16 +282,6 @@ class SlackApi:
             )
         except Exception as err:
             log.warning("response_url call failed: %s", type(err).__name__)
-
-
-def _refusal(message: str, err: SlackApiError, code: str, channel: object) -> SlackUnavailable:
-    """Slack's answer, as an error: a refusal (SlackRefused, with its code) when Slack answered the call itself
-    (HTTP 200 with ok: false, or a 4xx other than 429); a 5xx or a rate limit is Slack being away."""
-    status = getattr(err.response, "status_code", 200) or 200
-    if status >= 500 or status == 429 or code in ("ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                                                  "request_timeout"):
-        return SlackUnavailable(message)
-    return SlackRefused(message, code=code, channel=channel if isinstance(channel, str) else None)
 
 
 def surely_not_delivered(err: BaseException) -> bool:

@@ -106,6 +106,7 @@ def activation_modal(*, plans: list[Plan], plan: Plan, user_id: str, exercise: b
         "type": "input", "block_id": Field.LEAD, "label": _plain("Incident lead"),
         "element": {"type": "users_select", "action_id": INPUT_ACTION, "initial_user": user_id},
     })
+    blocks.append(roll_call_input(plan))
     return {
         "type": "modal",
         "callback_id": Callback.ACTIVATION,
@@ -115,6 +116,23 @@ def activation_modal(*, plans: list[Plan], plan: Plan, user_id: str, exercise: b
         "private_metadata": json.dumps({"plan": plan.id, "exercise": exercise}),
         "blocks": blocks,
     }
+
+
+ROLL_CALL_YES, ROLL_CALL_NO, ROLL_CALL_PLAN = "yes", "no", "plan"
+
+
+def roll_call_input(plan: Plan) -> dict:
+    """Run a roll call: on by default; where the plan skips it for some circumstances, "as the plan says"."""
+    options = [_option("Yes: ask everyone in the plan if they are safe", ROLL_CALL_YES),
+               _option("No roll call", ROLL_CALL_NO)]
+    initial = options[0]
+    if plan.roll_call.skip_for:
+        skipped = ", ".join(plan.roll_call.skip_for)
+        options.insert(0, _option(f"As the plan says (not for: {skipped})", ROLL_CALL_PLAN))
+        initial = options[0]
+    return {"type": "input", "block_id": Field.ROLL_CALL, "label": _plain("Run a roll call"),
+            "element": {"type": "radio_buttons", "action_id": INPUT_ACTION, "options": options,
+                        "initial_option": initial}}
 
 
 # Incident header ----------------------------------------------------------------------------

@@ -28,6 +28,8 @@ class Action(StrEnum):
     HOME_LATEST = "bcbot.home.latest"
     # The plan, for anyone to read (App Home, review reminders)
     VIEW_PLAN = "bcbot.plan.view"
+    # Roll call: a person's answer from their DM (the answer is in the value)
+    ROLL_CALL_ANSWER = "bcbot.rollcall.answer"
 
 
 class Callback(StrEnum):
@@ -52,6 +54,7 @@ class Field(StrEnum):
     SUMMARY = "summary"
     SERVICES = "services"
     LEAD = "lead"
+    ROLL_CALL = "roll_call"
 
 
 class Input(StrEnum):

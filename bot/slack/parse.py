@@ -143,8 +143,11 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
 
     if errors:
         raise InvalidInput("Please correct the highlighted fields.", errors)
+    # A form opened before the roll-call choice existed has no such block: no roll call (nobody asked for one).
+    chosen = _option_value(_element(values, Field.ROLL_CALL))
+    roll_call = chosen == "yes" or (chosen == "plan" and plan.roll_call_by_default(circumstance or ""))
     return ActivationForm(plan_id=plan.id, circumstance=circumstance or "", summary=summary, services=services,
-                          lead_user_id=lead or "", is_exercise=meta.exercise)
+                          lead_user_id=lead or "", is_exercise=meta.exercise, roll_call=roll_call)
 
 
 def _first_action(body: dict) -> dict:

@@ -12,6 +12,10 @@ Also App Home's *Activate* button and the *Activate a plan* shortcut.
 Also the *Log as decision* message shortcut.
 • `/activate plan [ID]` — read the plan: phases, steps and who does them, the team, contact details. \
 Also *View plan* in App Home.
+• `/activate drill [PLAN]` — a roll call on its own (everyone in the plan asked by DM if they are safe), \
+recorded as a call-tree test; the tally comes to your DM.
+• `/activate answer MEMBER safe|cant-work|need-help` — in an incident channel: record someone's roll-call \
+answer for them (the lead or the team; the record says who).
 • `/activate status` — list open incidents.
 • `/activate help` — this message.
 In an incident channel: the checklist's *Mark done* / *Reopen*, *Assign* and *⋯* (note, not applicable) on each \

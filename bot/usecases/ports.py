@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # types only: the use cases are handed these, they do not bui
     from storage.repositories.people import NameRepository
     from storage.repositories.plans import PlanRepository
     from storage.repositories.requests import RequestRepository
+    from storage.repositories.rollcalls import RollCallRepository, SlackPeopleRepository
 
 log = logging.getLogger("bcbot")
 
@@ -46,6 +47,8 @@ class UnitOfWork(Protocol):
     governance: GovernanceRepository
     reminders: ReminderClaimRepository
     names: NameRepository
+    rollcalls: RollCallRepository
+    slack_people: SlackPeopleRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc) -> None: ...
@@ -109,25 +112,32 @@ class ReminderSweeps:
 
 
 class Directory:
-    """Plan people -> Slack user IDs, looking emails up once (users.lookupByEmail)."""
+    """Plan people -> Slack user IDs. Emails come resolved from the stored users.list sweep (`load`, see
+    bot.worker.people); one not resolved yet is looked up once (users.lookupByEmail)."""
 
     def __init__(self, lookup_email: Callable[[str], str | None]):
         self._lookup = lookup_email
         self._by_email: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
+    def load(self, resolved: dict[str, str | None]) -> None:
+        """What the last users.list sweep found (email, lower-cased -> user ID or None)."""
+        with self._lock:
+            self._by_email.update(resolved)
+
     def user_id(self, person: Person) -> str | None:
         if person.slack:
             return person.slack
         assert person.email
+        email = person.email.lower()
         with self._lock:
-            if person.email in self._by_email:
-                return self._by_email[person.email]
+            if email in self._by_email:
+                return self._by_email[email]
         found = self._lookup(person.email)
         with self._lock:
-            if found is None and person.email not in self._by_email:
+            if found is None and email not in self._by_email:
                 log.warning("plan person %s (%s) is not in this Slack workspace", person.name, person.email)
-            self._by_email[person.email] = found
+            self._by_email[email] = found
         return found
 
     def user_ids(self, people: list[Person]) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any, Callable, Mapping
 
 from bot.domain.commands import (
     AdvancePhase,
+    AnswerRollCall,
     Command,
     DecideRequest,
     DecisionFromMessage,
@@ -15,15 +16,17 @@ from bot.domain.commands import (
     MarkReviewed,
     NewChannel,
     PostUpdate,
+    RecordAnswerFor,
     RecordTest,
     SetStep,
     SetStepDetail,
     SnoozeNudge,
     SnoozeReminder,
     StandDown,
+    StartDrill,
     SubmitActivation,
 )
-from bot.usecases import activation, checklist, governance, incident, new_channel, phases, stand_down
+from bot.usecases import activation, checklist, governance, incident, new_channel, phases, rollcall, stand_down
 
 UseCase = Callable[..., Any]  # (parts, uow, command, *, actor): each typed with its own command
 
@@ -43,4 +46,7 @@ USE_CASES: Mapping[type[Command], UseCase] = MappingProxyType({
     MarkReviewed: governance.mark_reviewed,
     SnoozeReminder: governance.snooze,
     RecordTest: governance.record_test,
+    AnswerRollCall: rollcall.answer,
+    RecordAnswerFor: rollcall.record_for,
+    StartDrill: rollcall.start_drill,
 })

@@ -11,7 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.bcbot import Bcbot
 from bot.domain.errors import SlackUnavailable
 from bot.usecases import incident, phases
-from bot.worker import plan_watch, reminders
+from bot.worker import plan_people, plan_watch, reminders
 from bot.worker.intents import sweep_intents
 from bot.worker.people import learn_slack_names
 
@@ -75,6 +75,7 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     bot.background.submit(lambda: take_over(bot))
     bot.background.submit(lambda: reminders.on_start(bot))
     bot.background.submit(lambda: learn_slack_names(bot))
+    bot.background.submit(lambda: plan_people.resolve(bot))
     if not scheduler:
         return None
     jobs = BackgroundScheduler(timezone=bot.settings.timezone,
@@ -89,6 +90,7 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     every(INCIDENT_EVERY_SECONDS, "overdue-steps", show_newly_overdue_steps)
     every(reminders.SWEEP_EVERY_SECONDS, "reminders", reminders.sweep)
     every(HELD_LOOK_EVERY_SECONDS, "held-channels", look_at_held_channels)
+    every(plan_people.LOOK_EVERY_SECONDS, "plan-people", plan_people.resolve)
     every(bot.settings.bcbot_plans_poll_seconds, "plan-files", plan_watch.watch)
     every(NAMES_EVERY_SECONDS, "names", learn_slack_names)
     jobs.start()

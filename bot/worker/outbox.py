@@ -20,7 +20,7 @@ from functools import partial
 from typing import Callable, Mapping
 
 from bot.bcbot import Bcbot
-from bot.domain.errors import SlackRefused, SlackUnavailable
+from bot.domain.errors import Later, RateLimited, SlackRefused, SlackUnavailable
 from bot.domain.outbox import MAX_ATTEMPTS, TELL_HELD, ClaimedTask, refused_for_good, retry_pause
 
 log = logging.getLogger("bcbot.outbox")
@@ -145,6 +145,9 @@ class OutboxRunner:
             for pause in (*self.inline_pauses, None):
                 try:
                     result = function(TaskContext(self._bot, claimed, retry)) or {}
+                except (Later, RateLimited) as exc:  # not a failure: rescheduled, no thread waits for it
+                    self._defer(claimed, exc.seconds)
+                    return None
                 except SlackRefused as exc:
                     if refused_for_good(exc.code):  # retrying cannot fix it: held, and the person told
                         self._hold(claimed, exc)
@@ -173,6 +176,15 @@ class OutboxRunner:
             log.error("outbox task %s %s given up after %d attempts: %s", claimed.subject, claimed.name,
                       claimed.attempts, error)
         return None
+
+    def _defer(self, claimed: ClaimedTask, seconds: float) -> None:
+        with self._bot.uow() as uow:
+            uow.outbox.defer(claimed, self.worker_id, self.clock() + timedelta(seconds=seconds))
+            uow.commit()
+        # A timer rings the doorbell when the time comes (the sweep would find it too, a little later).
+        timer = threading.Timer(seconds + 0.01, lambda: None if self._stop.is_set() else self.kick(claimed.subject))
+        timer.daemon = True
+        timer.start()
 
     def _hold(self, claimed: ClaimedTask, exc: SlackRefused) -> None:
         now = self.clock()

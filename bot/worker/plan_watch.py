@@ -49,6 +49,9 @@ def watch(bot: Bcbot, *, force: bool = False) -> bool:
         bot.plan_watch.seen = seen
         changed = bot.plans.version_ids != before
     if changed:
+        from bot.worker import plan_people  # a new version may name someone by an email not resolved yet
+
+        bot.background.submit(lambda: plan_people.resolve(bot))
         for listener in bot.plan_listeners:
             listener(dict(bot.plans.version_ids))
     return changed

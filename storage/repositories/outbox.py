@@ -43,7 +43,7 @@ class OutboxRepository:
             return
         rows = [{"subject": subject, "name": t.key, "kind": t.kind, "args": t.args, "depends_on": t.depends_on,
                  "attempts": 0, "armed": 1, "result": {}, "created_at": now, "intent_id": self._intent_id,
-                 "actor": self._actor} for t in tasks]
+                 "actor": self._actor, "not_before": t.not_before} for t in tasks]
         self.s.execute(dialect_insert(self.s, m.OutboxTask).on_conflict_do_nothing(), rows)
         self.touched.add(subject)
 
@@ -119,6 +119,13 @@ class OutboxRepository:
             return True
         released = self.s.execute(update(o).where(*mine).values(claimed_by=None, claimed_until=None, result=result))
         return not rowcount(released)  # lost to another worker (lease ran out): theirs now
+
+    def defer(self, task: ClaimedTask, worker_id: str, until: datetime) -> None:
+        """Not now, and not a failure: run it again from `until` (a rate limit's Retry-After, a tally edited
+        moments ago). The attempt is not counted and nothing newer of its subject waits behind it."""
+        o = m.OutboxTask
+        self.s.execute(update(o).where(o.id == task.id, o.claimed_by == worker_id).values(
+            claimed_by=None, claimed_until=None, not_before=until, attempts=o.attempts - 1))
 
     def failed(self, task: ClaimedTask, worker_id: str, error: str, retry_at: datetime | None) -> None:
         """Tried again from `retry_at` (None: held as given up)."""

@@ -74,9 +74,15 @@ class FakeNames:
         return Names({k: v for k, v in known.items() if k in user_ids})
 
 
+class FakeRollCalls:
+    def of_incident(self, incident_id):
+        return None  # these incidents ran no roll call (tests/e2e/test_rollcall_report.py has one)
+
+
 class FakeUnitOfWork:
     def __init__(self, *, incidents=(), steps=(), entries=(), decisions=()):
         self.names = FakeNames()
+        self.rollcalls = FakeRollCalls()
         self.incidents = FakeIncidents(list(incidents), list(steps))
         self.plans = FakePlans()
         self.log = FakeLog(list(entries))

@@ -159,6 +159,12 @@ def _reminder_action(world, action, kind, due, allowed=()) -> Listener:
     return Listener("interactive", base, set(allowed), (USER, ACTION, VALUE), (VALUE,))
 
 
+def _roll_call_answer(world, answer: str) -> Listener:
+    base = block_action(world, f"{Action.ROLL_CALL_ANSWER}.{answer}", user=people.BAKER, value={"r": 1, "a": answer})
+    return Listener("interactive", base, {"roll_call_people", "roll_call_answers", "outbox"}, (USER, ACTION, VALUE),
+                    (VALUE,))
+
+
 def _step_view(world, callback, text) -> Listener:
     incident, steps = world.incident()
     base = view_submission(people.LEAD, callback, {"s": steps[1].id}, {"text": text_input(text)})
@@ -266,6 +272,9 @@ LISTENERS = {
     "/activate status": lambda w: Listener("command", command_form(w, "status"), set(), ("command", "user_id")),
     "/activate help": lambda w: Listener("command", command_form(w, "help"), set(), ("command", "user_id")),
     "/activate plan": lambda w: Listener("command", command_form(w, "plan"), set(), ("command", "user_id")),
+    "/activate drill": lambda w: Listener("command", command_form(w, "drill"), set(), ("command", "user_id")),
+    "/activate answer": lambda w: Listener("command", command_form(w, f"answer {people.BAKER} safe"), set(),
+                                           ("command", "user_id")),
     "/activate (unknown)": lambda w: Listener("command", command_form(w, "frobnicate"), set(), ("command", "user_id")),
     # every block action
     Action.OPEN_ACTIVATION: lambda w: Listener("interactive", block_action(w, Action.OPEN_ACTIVATION, user=people.OUTSIDER),
@@ -293,6 +302,10 @@ LISTENERS = {
     Action.RECORD_TEST: lambda w: _reminder_action(w, Action.RECORD_TEST, "test", TEST_DUE),
     Action.SNOOZE_REMINDER: lambda w: _reminder_action(w, Action.SNOOZE_REMINDER, "review", REVIEW_DUE, GOVERNANCE),
     Action.START_EXERCISE: _start_exercise,
+    # A roll call's answer (its ID in the value: none here, so a valid click is told it no longer exists)
+    Action.ROLL_CALL_ANSWER: lambda w: _roll_call_answer(w, "safe"),
+    **{f"{Action.ROLL_CALL_ANSWER}.{a}": (lambda a: lambda w: _roll_call_answer(w, a))(a)
+       for a in ("safe", "cant_work", "need_help")},
     Action.HOME_OLDER: lambda w: Listener("interactive", block_action(
         w, Action.HOME_OLDER, user=people.OUTSIDER, value={"p": 2, "t": "2026-01-01T00:00:00+00:00", "i": 1}),
         set(), (USER, ACTION)),
@@ -343,10 +356,10 @@ class _Recorder:
 
 
 def test_every_listener_is_covered():
-    from handlers import actions, commands, events, governance, home, shortcuts, views
+    from handlers import actions, commands, events, governance, home, rollcall, shortcuts, views
 
     app = _Recorder()
-    for module in (commands, actions, views, events, shortcuts, home, governance):
+    for module in (commands, actions, views, events, shortcuts, home, governance, rollcall):
         module.register(app)
     covered = {str(k) for k in LISTENERS}
     assert app.ids <= covered, app.ids - covered

@@ -5,7 +5,8 @@ from bot.tools.fakeslack import TEAM_ID, Reply, SlackSender, sign  # noqa: F401 
 
 
 def filled_view(view: dict, *, circumstance: str | None, summary: str | None, lead: str | None,
-                services: list[str] = (), other: str | None = None, view_id: str | None = None) -> dict:
+                services: list[str] = (), other: str | None = None, view_id: str | None = None,
+                roll_call: str | None = None) -> dict:
     """The modal bcbot opened, as Slack sends it back on submit, with the fields filled in."""
     values = {
         "circumstance": {"value": {"type": "static_select",
@@ -15,4 +16,6 @@ def filled_view(view: dict, *, circumstance: str | None, summary: str | None, le
         "services": {"value": {"type": "multi_static_select", "selected_options": [{"value": s} for s in services]}},
         "lead": {"value": {"type": "users_select", "selected_user": lead}},
     }
+    if roll_call is not None:  # "yes", "no" or "plan"; left out, as a form opened before the choice existed
+        values["roll_call"] = {"value": {"type": "radio_buttons", "selected_option": {"value": roll_call}}}
     return {**view, "id": view_id or view.get("id", "V0VIEW"), "state": {"values": values}}

@@ -10,6 +10,7 @@ from bot.slack.api import REQUIRED_SCOPES as DEFAULT_SCOPES
 from bot.tools.fakeslack.live import live_tokens
 from bot.tools.fakeslack.methods import SlackMethods
 from bot.tools.fakeslack.model import Call, Channel, Fault, SlackError, User
+from bot.tools.fakeslack.ratelimits import RateLimits, slack_like
 from bot.tools.fakeslack.server import serve
 
 # Methods Slack answers only for an app-level (xapp-) token, not the bot token.
@@ -42,6 +43,7 @@ class FakeSlack(SlackMethods):
         self._unreachable: str | None = None  # an outage where Slack does not answer at all (see unreachable)
         self._reachable = threading.Event()
         self._reachable.set()
+        self.rate_limits: RateLimits | None = None  # Slack's per-method limits, when a test asks for them
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.RLock()
@@ -78,6 +80,11 @@ class FakeSlack(SlackMethods):
         with self._lock:
             self._faults.setdefault(method, []).extend(Fault(status, error, retry_after, after_work)
                                                        for _ in range(times))
+
+    def enforce_rate_limits(self, limits: RateLimits | None = None) -> RateLimits:
+        """From now on answer calls over Slack's per-method limits with 429 and Retry-After (ratelimits)."""
+        self.rate_limits = limits or slack_like()
+        return self.rate_limits
 
     def forbid_live(self, *tokens: str) -> None:
         """Look for these injected tokens (`<!channel>`, `<@U0EVIL>`, `<https://evil|click>`) in everything
@@ -171,6 +178,13 @@ class FakeSlack(SlackMethods):
             if self.down is not None:
                 call.status, call.error = self.down, f"http_{self.down}"
                 return self.down, {"ok": False, "error": "service_unavailable"}, {}
+            limits = self.rate_limits
+            if limits is not None:
+                channel = params.get("channel")
+                wait = limits.check(method, channel if isinstance(channel, str) else None)
+                if wait is not None:
+                    call.status, call.error = 429, "ratelimited"
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(int(wait))}
             queued = self._faults.get(method)
             if queued:
                 fault = queued.pop(0)

@@ -240,6 +240,16 @@ class SlackMethods:
                                               "text": p.get("initial_comment") or "", "files": shared})
         return {"files": shared}
 
+    def _m_users_list(self, p):
+        members = sorted(self.users.values(), key=lambda u: u.id)
+        start = int(p.get("cursor") or 0)
+        limit = min(int(p.get("limit") or 200), 1000)
+        page = members[start:start + limit]
+        more = start + limit < len(members)
+        return {"members": [{"id": u.id, "name": u.name, "team_id": u.team_id, "deleted": False,
+                             "profile": {"email": u.email} if u.email else {}} for u in page],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
     def _m_users_info(self, p):
         user = self.users.get(p.get("user", ""))
         if user is None:

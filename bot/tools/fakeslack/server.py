@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 JSON_KEYS = ("blocks", "view", "metadata", "attachments")
 # Read methods take their arguments as query parameters or a form, never as a JSON body.
 FORM_ONLY_METHODS = {"users.info", "conversations.info", "users.lookupByEmail", "conversations.history", "chat.getPermalink",
-                     "conversations.list", "auth.test"}
+                     "conversations.list", "auth.test", "users.list"}
 
 
 def serve(fake: FakeSlack, port: int = 0) -> ThreadingHTTPServer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from bot.worker.outbox import TaskFunction
-from bot.worker.tasks import checklist, governance, held, incident, plans, requests, setup, tell
+from bot.worker.tasks import checklist, governance, held, incident, plans, requests, rollcall, setup, tell
 
 
 def _setup(function: Callable[..., dict]) -> TaskFunction:
@@ -39,4 +39,5 @@ TASKS: dict[str, TaskFunction] = {
     "test_recorded_dm": governance.test_recorded_dm,
     "post_incident_reviews": governance.post_incident_reviews,
     "tell_plan_owners": plans.tell_plan_owners,
+    **rollcall.TASKS,
 }
