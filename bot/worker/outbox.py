@@ -182,9 +182,17 @@ class OutboxRunner:
             uow.outbox.defer(claimed, self.worker_id, self.clock() + timedelta(seconds=seconds))
             uow.commit()
         # A timer rings the doorbell when the time comes (the sweep would find it too, a little later).
-        timer = threading.Timer(seconds + 0.01, lambda: None if self._stop.is_set() else self.kick(claimed.subject))
+        timer = threading.Timer(seconds + 0.01, self._kick_later, args=(claimed.subject,))
         timer.daemon = True
         timer.start()
+
+    def _kick_later(self, subject: str) -> None:
+        if self._stop.is_set():
+            return
+        try:
+            self.kick(subject)
+        except Exception as exc:  # shutting down (the pool is closed) or the database away: the sweep looks
+            log.info("outbox: a deferred task of %s is left to the sweep: %s", subject, type(exc).__name__)
 
     def _hold(self, claimed: ClaimedTask, exc: SlackRefused) -> None:
         now = self.clock()
