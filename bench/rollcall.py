@@ -34,7 +34,7 @@ def main() -> int:
     print(h.machine())
     from bot.runtime.app import create_app
     from bot.runtime.http import make_server
-    from bot.tools.fakeslack.ratelimits import slack_like
+    from bot.tools.fakeslack.ratelimits import Budget, slack_like
     from config.settings import load_settings
     from tests.support.plans import plan_data
 
@@ -60,7 +60,8 @@ def main() -> int:
         h.serve(server)
         slack = h.sender(server.effective_port, fake)
         time.sleep(1.0)
-        fake.enforce_rate_limits(slack_like())
+        # Slack's limits; the workspace's chat.postMessage at the low end of 'several hundred a minute'.
+        fake.enforce_rate_limits(slack_like(post_per_workspace=Budget(300, 60.0)))
 
         slack.command(h.PARKS, "")
         deadline = time.time() + 20
@@ -104,7 +105,7 @@ def main() -> int:
         print(f"clicks: {s['n']} acks, p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms, p99 {s['p99']:.1f} ms, "
               f"max {s['max']:.1f} ms; over 3 s: {sum(1 for a in acks if a >= 3)}")
 
-        from sqlalchemy import select
+        from sqlalchemy import func, select
 
         from storage import models
         with app.bot.uow(read_only=True) as uow:
@@ -116,6 +117,14 @@ def main() -> int:
         while time.time() < clicked + 120 and f"{len(acks)} safe" not in tally():
             time.sleep(0.25)
         print(f"tally said everyone answered {time.time() - clicked:.1f} s after the first click: {tally()!r}")
+        if f"{len(acks)} safe" not in tally():  # say what is still waiting
+            with app.bot.uow(read_only=True) as uow:
+                left = uow.session.execute(select(models.OutboxTask.name, models.OutboxTask.attempts,
+                                                  models.OutboxTask.last_error, models.OutboxTask.not_before)
+                                           .where(models.OutboxTask.done_at.is_(None)).limit(8)).all()
+                intents = Counter(uow.session.scalars(select(models.Intent.status)))
+                answered = uow.session.scalar(select(func.count()).where(models.RollCallPerson.answer.is_not(None)))
+            print(f"  unfinished tasks: {left}\n  intents: {dict(intents)}; answers recorded: {answered}")
         edits = sorted(c.at for c in fake.calls_to("chat.update") if c.params.get("channel") == channel)
         gaps = [b - a for a, b in zip(edits, edits[1:], strict=False)]
         print(f"tally edits: {len(edits)}; smallest gap between two: {min(gaps) if gaps else float('nan'):.2f} s "
