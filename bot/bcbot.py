@@ -56,7 +56,7 @@ class Bcbot:
     # read before (the `/activate status` list) is stale. Listeners pass the news on (worker -> server).
     incidents_version: int = 0
     incident_listeners: list[Callable[[], None]] = field(default_factory=list)
-    status_cache: tuple | None = None  # (incidents_version, monotonic time, lines)
+    status_cache: tuple | None = None  # (incidents_version, monotonic time, [(incident, plan title)])
     status_lock: threading.Lock = field(default_factory=threading.Lock)  # one reader refills it, the rest wait
     reminder_sweeps: ReminderSweeps = field(default_factory=ReminderSweeps)
     plan_watch: PlanWatch = field(default_factory=PlanWatch)

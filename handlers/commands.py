@@ -34,7 +34,7 @@ def activate_command(ack, command, context):
     elif name == "drill":
         rollcall.start_drill(ack, bot, command, rest)
     elif name == "status":
-        ack(text=replies.status_text(reads.open_incident_lines(bot)), response_type="ephemeral")
+        ack(text=replies.status_text(reads.open_incident_lines(bot, person.user_id)), response_type="ephemeral")
     elif name == "plan":  # anyone may read the plan: the seed makes it "available online to all staff"
         ack(response_type="ephemeral", **plan_view.plan_reply(bot.plans.all(), rest))
     elif name == "help":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 # Re-exported: released migrations import UtcDateTime from here.
@@ -71,6 +71,7 @@ class ActivationRequest(Base):
     lead_user_id: Mapped[str] = mapped_column(String(32))
     is_exercise: Mapped[bool] = mapped_column(default=False)
     roll_call: Mapped[bool] = mapped_column(default=False, server_default="0")  # "Run a roll call" was ticked
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16), default="received")
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None]
@@ -91,6 +92,8 @@ class Incident(Base):
     activation_request_id: Mapped[int] = mapped_column(ForeignKey("activation_requests.id"), unique=True)
     plan_key: Mapped[str] = mapped_column(String(64))
     is_exercise: Mapped[bool] = mapped_column(default=False)
+    # A private channel; outside it, the team and the plan's owners, only "BC-n activated" is shown.
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
     circumstance: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
     services: Mapped[list] = mapped_column(default=list)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
 from enum import StrEnum
 
 from bot.domain.errors import InvalidTransition
@@ -68,26 +67,38 @@ def parse_reference(text: str) -> int | None:
 
 
 OTHER_CIRCUMSTANCE = "Other"
-CHANNEL_NAME_MAX = 80
+CHANNEL_NAME_MAX = 30
+CHANNEL_WORDS_MAX = 3
+# Words that make a circumstance read well and its channel's name long: "Loss of critical systems" -> critical-systems.
+_FILLER = frozenset("loss of the a an and or to for in on at by with from e g eg i ie etc".split())
 
 
-def channel_name(*, on: date, circumstance: str, exercise: bool = False, suffix: str = "") -> str:
-    """A valid Slack channel name: lowercase, digits, hyphens; at most 80 characters (the circumstance is
-    cut to make room for `suffix`)."""
-    prefix = f"bc-{'exercise-' if exercise else ''}{on.isoformat()}"
-    tail = f"-{slug(suffix, 20)}" if suffix else ""
-    room = CHANNEL_NAME_MAX - len(prefix) - len(tail) - 1
-    body = slug(circumstance, room) or "incident"
-    return f"{prefix}-{body}{tail}"
+def channel_words(circumstance: str, short: str | None = None) -> str:
+    """The readable part of a channel's name: the plan's `short` name, else up to three words of the circumstance."""
+    if short:
+        return slug(short, CHANNEL_NAME_MAX)
+    words = [w for w in slug(circumstance, 300).split("-") if w and w not in _FILLER]
+    return "-".join(words[:CHANNEL_WORDS_MAX])
 
 
-def channel_names(*, on: date, circumstance: str, exercise: bool, incident_id: int, salt: str) -> list[str]:
-    """The names an incident's channel is tried under, in order: the plain one; then with the incident's
-    reference (unique among this bcbot's incidents); then with a short hash of `salt` too, for when
-    someone else (a person, another bcbot) has that one. Three `conversations.create` calls at most,
-    however many incidents share the name on one day, and always the same names for one incident, so
-    a retry after a lost answer finds the channel it made under any of them."""
-    ref = reference(incident_id).lower()
+def channel_name(*, incident_id: int, words: str = "", exercise: bool = False, suffix: str = "") -> str:
+    """A valid Slack channel name of at most 30 characters: bc-12, then `words` (cut at a whole word to
+    make room), then `suffix`. bc-12 alone for a confidential incident (no words)."""
+    base = reference(incident_id).lower() + ("-exercise" if exercise else "")
+    tail = f"-{suffix}" if suffix else ""
+    kept: list[str] = []
+    for word in (w for w in words.split("-") if w):
+        if len(base) + len(tail) + len("-".join([*kept, word])) + 1 > CHANNEL_NAME_MAX:
+            break
+        kept.append(word)
+    return base + "".join(f"-{w}" for w in kept) + tail
+
+
+def channel_names(*, incident_id: int, words: str, exercise: bool, salt: str) -> list[str]:
+    """The names an incident's channel is tried under, in order: the plain one (the reference makes it
+    unique among this bcbot's incidents); then with a short hash of `salt`, for when someone else (a
+    person, another bcbot) has that one. Always the same names for one incident, so a retry after a
+    lost answer finds the channel it made under either."""
     digest = hashlib.sha256(f"{incident_id}:{salt}".encode()).hexdigest()[:5]
-    return [channel_name(on=on, circumstance=circumstance, exercise=exercise, suffix=suffix)
-            for suffix in ("", ref, f"{ref}-{digest}")]
+    return [channel_name(incident_id=incident_id, words=words, exercise=exercise, suffix=suffix)
+            for suffix in ("", digest)]

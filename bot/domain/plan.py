@@ -18,8 +18,10 @@ import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     ValidationError,
     WithJsonSchema,
     field_validator,
@@ -105,8 +107,30 @@ class Reminders(_Strict):
     escalate_after_days: int = Field(default=14, ge=1, le=365)
 
 
+ShortName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]+(-[a-z0-9]+){0,2}$",
+                                             max_length=20)]
+
+
+class Circumstance(_Strict):
+    """A circumstance written out: its name, a short name for its channels, and whether it is always confidential."""
+
+    name: OptionText
+    short: ShortName | None = Field(
+        default=None, description="its channels' name after bc-12-: up to three lower-case words joined by hyphens, "
+                                  "20 characters at most", examples=["key-staff"])
+    confidential: bool = Field(default=False, description="its incidents are always confidential")
+
+
+def _circumstance_kind(value: object) -> str:
+    # One form or the other, so that a mistake is reported once, against the fields written.
+    return "fields" if isinstance(value, (dict, Circumstance)) else "text"
+
+
 class Activation(_Strict):
-    circumstances: list[OptionText] = Field(min_length=1, max_length=99, examples=["Loss of critical systems"])
+    circumstances: list[Annotated[Annotated[OptionText, Tag("text")] | Annotated[Circumstance, Tag("fields")],
+                                  Discriminator(_circumstance_kind)]] = Field(
+        min_length=1, max_length=99, examples=["Loss of critical systems"])
+    confidential: bool = Field(default=False, description="the activation form starts with Confidential ticked")
     team: list[Person] = Field(min_length=1, max_length=100)
     contacts_url: Annotated[str, StringConstraints(pattern=r"^(https?://|/)\S*$", max_length=2000)] | None = Field(
         default=None, description="an http(s):// address, or a path such as /who/phone-directory joined to handbook_url",
@@ -114,13 +138,32 @@ class Activation(_Strict):
 
     @field_validator("circumstances")
     @classmethod
-    def _unique_circumstances(cls, circumstances: list[str]) -> list[str]:
-        lowered = [c.lower() for c in circumstances]
+    def _unique_circumstances(cls, circumstances: list[str | Circumstance]) -> list[str | Circumstance]:
+        lowered = [_name(c).lower() for c in circumstances]
         if len(set(lowered)) != len(lowered):
             raise ValueError("circumstances must be unique")
         if "other" in lowered:
             raise ValueError("'Other' is added by bcbot; leave it out of circumstances")
         return circumstances
+
+    @property
+    def circumstance_names(self) -> list[str]:
+        return [_name(c) for c in self.circumstances]
+
+    def circumstance(self, name: str) -> Circumstance | None:
+        """The plan's circumstance of that name (a plain string as one with no extras); None for Other."""
+        for c in self.circumstances:
+            if _name(c) == name:
+                return c if isinstance(c, Circumstance) else Circumstance(name=c)
+        return None
+
+    def must_be_confidential(self, name: str) -> bool:
+        found = self.circumstance(name)
+        return bool(found and found.confidential)
+
+
+def _name(circumstance: str | Circumstance) -> str:
+    return circumstance if isinstance(circumstance, str) else circumstance.name
 
 
 class RollCall(_Strict):

@@ -158,6 +158,10 @@ def field_at(model: type[BaseModel], loc: tuple) -> FieldInfo | None:
     info: FieldInfo | None = None
     for part in loc:
         current = _strip(current)
+        if isinstance(part, str) and typing.get_origin(current) in (Union, types.UnionType):
+            # A list item written either as text or as fields (a circumstance): into the fields.
+            current = next((a for a in map(_strip, typing.get_args(current))
+                            if isinstance(a, type) and issubclass(a, BaseModel)), current)
         if isinstance(part, int):
             if typing.get_origin(current) is list:
                 current = typing.get_args(current)[0]
@@ -176,7 +180,10 @@ def _item_type(info: FieldInfo | None, loc: tuple) -> Any:
         return None
     kind = _strip(info.annotation)
     if loc and isinstance(loc[-1], int) and typing.get_origin(kind) is list:
-        return _strip(typing.get_args(kind)[0])
+        kind = _strip(typing.get_args(kind)[0])
+        if typing.get_origin(kind) in (Union, types.UnionType):  # text or fields: the fields
+            kind = next((a for a in map(_strip, typing.get_args(kind))
+                         if isinstance(a, type) and issubclass(a, BaseModel)), kind)
     return kind
 
 
@@ -282,9 +289,17 @@ def _merge_renames(located: list[tuple[tuple, str, Any]]) -> list[tuple[tuple, s
     return [item for item in out if not (item[1] == "missing" and item[0][:-1] in used)]
 
 
+# The tags of a list item that is either text or fields (bot.domain.plan's circumstances): not where it is.
+UNION_TAGS = ("text", "fields")
+
+
+def _untagged(loc: tuple) -> tuple:
+    return tuple(p for i, p in enumerate(loc) if not (p in UNION_TAGS and i and isinstance(loc[i - 1], int)))
+
+
 def describe(err: ValidationError, model: type[BaseModel], root: yaml.Node | None) -> list[Located]:
     """Every validation error of `model`, located and in words."""
-    errors = [(tuple(e["loc"]), e["type"], e) for e in err.errors()]
+    errors = [(loc, e["type"], {**e, "loc": loc}) for e in err.errors() for loc in [_untagged(tuple(e["loc"]))]]
     found: list[Located] = []
     for loc, kind, error in _merge_renames(errors):
         if kind == "rename":

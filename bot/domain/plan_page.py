@@ -55,7 +55,7 @@ def markdown(plan: Plan) -> str:
     out += [f"- {_md(r)}" for r in plan.remit] + [""]
     out += ["## Plan owners", ""] + [f"- {_md(person_line(p))}" for p in plan.owners] + [""]
     out += ["## Plan activation", "", "The plan is activated for circumstances such as:", ""]
-    out += [f"- {_md(c)}" for c in plan.activation.circumstances] + [""]
+    out += [f"- {_md(c)}" for c in plan.activation.circumstance_names] + [""]
     out += ["A member of the Business Continuity Team activates the plan (in Slack: `/activate`):", ""]
     out += [f"- {_md(person_line(p))}" for p in plan.activation.team] + [""]
     contacts = plan.contacts_link or plan.activation.contacts_url
@@ -76,7 +76,7 @@ def text(plan: Plan) -> str:
     out = [plan.title, "=" * min(len(plan.title), 80), f"Organisation: {plan.organisation}",
            f"Remit: {'; '.join(plan.remit)}", f"Owners: {'; '.join(person_line(p) for p in plan.owners)}",
            f"Review every {plan.review.interval_months} months; next review {plan.review.next}, next test {plan.testing.next}",
-           "", "Activation", f"  Circumstances: {'; '.join(plan.activation.circumstances)}",
+           "", "Activation", f"  Circumstances: {'; '.join(plan.activation.circumstance_names)}",
            f"  Business Continuity Team: {'; '.join(person_line(p) for p in plan.activation.team)}"]
     contacts = plan.contacts_link or plan.activation.contacts_url
     if contacts:

@@ -50,6 +50,7 @@ class ActivationForm:
     lead_user_id: str
     is_exercise: bool = False
     roll_call: bool = False  # "Run a roll call" (a form opened before the box existed: no roll call)
+    confidential: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Incident:
     closing_summary: str | None = None
     next_update_due: datetime | None = None
     nudged_for: datetime | None = None
+    confidential: bool = False
 
     @property
     def ref(self) -> str:

@@ -19,7 +19,8 @@ from bot.slack.paced import METADATA_EVENT, PacedCalls, refusal
 
 log = logging.getLogger("bcbot.slack")
 # The bot scopes slack-app-manifest.yml asks for (a test keeps the two the same).
-REQUIRED_SCOPES = ("channels:manage", "channels:read", "channels:history", "chat:write", "commands", "im:write",
+REQUIRED_SCOPES = ("channels:manage", "channels:read", "channels:history", "groups:write",
+                   "groups:read", "groups:history", "chat:write", "commands", "im:write",
                    "im:history", "pins:write", "users:read", "users:read.email", "files:write")
 
 
@@ -120,19 +121,21 @@ class SlackApi(PacedCalls):
     def publish_home(self, *, user_id: str, view: dict) -> None:
         self._call("views.publish", user_id=user_id, view=view)
 
-    def create_channel(self, name: str) -> str:
+    def create_channel(self, name: str, *, private: bool = False) -> str:
         try:
-            return self._call("conversations.create", name=name, is_private=False)["channel"]["id"]
+            return self._call("conversations.create", name=name, is_private=private)["channel"]["id"]
         except SlackUnavailable as err:
             if self._error_code(err) == "name_taken":
                 raise NameTaken(name) from err
             raise
 
-    def find_channel(self, name: str) -> dict | None:
-        """A public channel by name (id, name, creator), paging through conversations.list."""
+    def find_channel(self, name: str, *, private: bool = False) -> dict | None:
+        """A public (or private: one bcbot is in) channel by name (id, name, creator), paging through
+        conversations.list."""
         cursor = None
         for _ in range(50):  # at most 50,000 channels
-            kwargs = {"types": "public_channel", "exclude_archived": True, "limit": 1000}
+            kwargs = {"types": "private_channel" if private else "public_channel", "exclude_archived": True,
+                      "limit": 1000}
             if cursor:
                 kwargs["cursor"] = cursor
             data = self._call("conversations.list", **kwargs)

@@ -86,7 +86,7 @@ def activation_modal(*, plans: list[Plan], plan: Plan, user_id: str, exercise: b
     blocks.append({
         "type": "input", "block_id": Field.CIRCUMSTANCE, "label": _plain("Circumstance"),
         "element": {"type": "static_select", "action_id": INPUT_ACTION, "placeholder": _plain("What kind of disruption?"),
-                    "options": [_option(c, c) for c in plan.activation.circumstances] + [_option("Other", OTHER_VALUE)]},
+                    "options": [_option(c, c) for c in plan.activation.circumstance_names] + [_option("Other", OTHER_VALUE)]},
     })
     blocks.append({
         "type": "input", "block_id": Field.OTHER, "optional": True, "label": _plain("If other: what kind of disruption?"),
@@ -107,6 +107,7 @@ def activation_modal(*, plans: list[Plan], plan: Plan, user_id: str, exercise: b
         "element": {"type": "users_select", "action_id": INPUT_ACTION, "initial_user": user_id},
     })
     blocks.append(roll_call_input(plan))
+    blocks.append(confidential_input(plan))
     return {
         "type": "modal",
         "callback_id": Callback.ACTIVATION,
@@ -133,6 +134,25 @@ def roll_call_input(plan: Plan) -> dict:
     return {"type": "input", "block_id": Field.ROLL_CALL, "label": _plain("Run a roll call"),
             "element": {"type": "radio_buttons", "action_id": INPUT_ACTION, "options": options,
                         "initial_option": initial}}
+
+
+CONFIDENTIAL_VALUE = "confidential"
+
+
+def confidential_input(plan: Plan) -> dict:
+    """The Confidential checkbox: ticked when the plan says so; the circumstances that are always
+    confidential are named (the form cannot change as a circumstance is chosen)."""
+    always = [c for c in plan.activation.circumstance_names if plan.activation.must_be_confidential(c)]
+    option = {"text": _plain("Confidential"), "value": CONFIDENTIAL_VALUE,
+              "description": _plain("A private channel; elsewhere only the reference is shown", 75)}
+    element: dict = {"type": "checkboxes", "action_id": INPUT_ACTION, "options": [option]}
+    if plan.activation.confidential:
+        element["initial_options"] = [option]
+    block = {"type": "input", "block_id": Field.CONFIDENTIAL, "optional": True, "label": _plain("Confidentiality"),
+             "element": element}
+    if always:
+        block["hint"] = _plain("Always confidential: " + "; ".join(always), 2000)
+    return block
 
 
 # Incident header ----------------------------------------------------------------------------
@@ -316,7 +336,14 @@ def checklist_text(incident: Incident, plan: Plan, phase: str, steps: list[Step]
 
 
 # Announcement, approvals, notices ------------------------------------------------------------
+def confidential_line(incident: Incident) -> str:
+    """All that is shown of a confidential incident outside its people: that it was activated, and its reference."""
+    return f"🔒 *{incident.ref}* {'stood down' if not is_open(incident.state) else 'activated'}"
+
+
 def announcement_text(incident: Incident, plan: Plan) -> str:
+    if incident.confidential:  # the fact and the reference: no plan, circumstance, lead or channel
+        return confidential_line(incident)
     if not is_open(incident.state):
         kind = "✅ Exercise stood down" if incident.is_exercise else "✅ Stood down"
     else:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from bot.domain.incident import STATE_LABELS
 from bot.domain.records import HomePage, Incident, Progress
-from bot.slack.blocks import HEADER_MAX, SECTION_MAX, _plain, button, context, section, slack_date
+from bot.slack.blocks import HEADER_MAX, SECTION_MAX, _plain, button, confidential_line, context, section, slack_date
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import channel_link, safe, user_mention
 
@@ -30,12 +30,14 @@ class OpenItem:
     incident: Incident
     plan_title: str
     progress: Progress  # of the current phase
+    hidden: bool = False  # confidential, and the reader is not one of its people: the reference only
 
 
 @dataclass(frozen=True)
 class ClosedItem:
     incident: Incident
     plan_title: str
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ def _title_line(incident: Incident, plan_title: str) -> str:
 
 def open_incident_block(item: OpenItem, now: datetime) -> dict:
     incident = item.incident
+    if item.hidden:
+        return section(confidential_line(incident))
     status = [
         STATE_LABELS[incident.state],
         f"*{item.progress}*" if item.progress.total else "no steps",
@@ -112,6 +116,8 @@ def open_incident_block(item: OpenItem, now: datetime) -> dict:
 
 def stood_down_block(item: ClosedItem) -> dict:
     incident = item.incident
+    if item.hidden:
+        return section(confidential_line(incident))
     when = "Stood down"
     if incident.stood_down_at:
         when += f" {slack_date(incident.stood_down_at, '{date_short_pretty}')} after " \

@@ -55,6 +55,7 @@ class Field(StrEnum):
     SERVICES = "services"
     LEAD = "lead"
     ROLL_CALL = "roll_call"
+    CONFIDENTIAL = "confidential"
 
 
 class Input(StrEnum):

@@ -119,7 +119,7 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
         if not other:
             errors[Field.OTHER] = "You chose Other: say what kind of disruption this is."
         circumstance = other
-    elif circumstance not in plan.activation.circumstances:
+    elif circumstance not in plan.activation.circumstance_names:
         errors[Field.CIRCUMSTANCE] = "Choose a circumstance from the list (or Other)."
 
     if len(other) > OTHER_MAX:
@@ -141,13 +141,17 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
     if not isinstance(lead, str) or not USER_ID.match(lead):
         errors[Field.LEAD] = "Choose the incident lead."
 
+    ticked = _element(values, Field.CONFIDENTIAL).get("selected_options")
+    confidential = isinstance(ticked, list) and any(isinstance(o, dict) and o.get("value") for o in ticked)
+
     if errors:
         raise InvalidInput("Please correct the highlighted fields.", errors)
     # A form opened before the roll-call choice existed has no such block: no roll call (nobody asked for one).
     chosen = _option_value(_element(values, Field.ROLL_CALL))
     roll_call = chosen == "yes" or (chosen == "plan" and plan.roll_call_by_default(circumstance or ""))
     return ActivationForm(plan_id=plan.id, circumstance=circumstance or "", summary=summary, services=services,
-                          lead_user_id=lead or "", is_exercise=meta.exercise, roll_call=roll_call)
+                          lead_user_id=lead or "", is_exercise=meta.exercise, roll_call=roll_call,
+                          confidential=confidential or plan.activation.must_be_confidential(circumstance))
 
 
 def _first_action(body: dict) -> dict:

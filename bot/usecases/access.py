@@ -47,3 +47,20 @@ def require_responder(bot: Parts, incident: Incident, plan: Plan, user_id: str |
     if user_id != incident.lead_user_id and user_id not in team_ids(bot, plan) and user_id not in owners:
         raise NotAllowed(f"Only the incident lead, the Business Continuity Team or the plan owners can {doing} "
                          f"for {incident.ref}.")
+
+
+def may_see(bot: Parts, incident: Incident, user_id: str | None, *, ask_slack: bool = False) -> bool:
+    """Whether `user_id` may see what a confidential incident is about: the people it named (lead, activator,
+    approver; its channel's first members), the team and the plan's owners. Anyone may see any other incident.
+    Without `ask_slack` (the ack path), plan people known only by an email not yet looked up are not counted."""
+    if not incident.confidential:
+        return True
+    if user_id is None:
+        return False
+    if user_id in (incident.lead_user_id, incident.activated_by, incident.approved_by):
+        return True
+    plan = bot.plans.plans.get(incident.plan_key)
+    if plan is None:
+        return False
+    people = [*plan.activation.team, *plan.owners]
+    return user_id in (bot.directory.user_ids(people) if ask_slack else bot.directory.known_ids(people))

@@ -4,41 +4,48 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from bot.domain.records import Progress
+from bot.domain.records import Incident, Progress
 from bot.slack import blocks
 from bot.slack import home_blocks as render_home
 from bot.slack.home_blocks import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
+from bot.usecases.access import may_see
 from bot.usecases.ports import Reader
 
 # Another replica's changes reach `/activate status` within this; this process's and its worker's at once.
 STATUS_MAX_AGE_S = 2.0
 
 
-def open_incident_lines(bot: Reader) -> list[str]:
-    """The open incidents, one line each. A burst of `/activate status` (everyone asking at once on the
+def open_incident_lines(bot: Reader, user_id: str | None) -> list[str]:
+    """The open incidents, one line each, as `user_id` may see them (a confidential one only as "BC-n
+    activated" to others than its people). A burst of `/activate status` (everyone asking at once on the
     worst day) reads the database once: the list is kept until an incident changes or it is 2 s old."""
+    return [blocks.incident_line(i, title) if may_see(bot, i, user_id) else blocks.confidential_line(i)
+            for i, title in _open_incidents(bot)]
+
+
+def _open_incidents(bot: Reader) -> list[tuple[Incident, str]]:
     def fresh():
         cached = bot.status_cache
         if cached and cached[0] == bot.incidents_version and time.monotonic() - cached[1] < STATUS_MAX_AGE_S:
             return cached[2]
         return None
 
-    lines = fresh()
-    if lines is not None:
-        return lines
+    found = fresh()
+    if found is not None:
+        return found
     # A burst after a change: one reads, the others use what it read. The wait is short, so a read
     # stuck on an unreachable database never holds a queue of acks past Slack's 3 s.
     locked = bot.status_lock.acquire(timeout=0.2)
     try:
-        lines = fresh()
-        if lines is not None:
-            return lines
+        found = fresh()
+        if found is not None:
+            return found
         version = bot.incidents_version  # before the read: a change committed after it makes this stale
         with bot.uow(read_only=True) as uow:
             incidents = uow.incidents.open_incidents(50)
-        lines = [blocks.incident_line(i, bot.plans.title(i.plan_key)) for i in incidents]
-        bot.status_cache = (version, time.monotonic(), lines)
-        return lines
+        found = [(i, bot.plans.title(i.plan_key)) for i in incidents]
+        bot.status_cache = (version, time.monotonic(), found)
+        return found
     finally:
         if locked:
             bot.status_lock.release()
@@ -62,8 +69,9 @@ def plan_cards(bot: Reader, today: date, recorded: dict[str, tuple[date, date]] 
     return cards, len(dates), overdue
 
 
-def home_data(bot: Reader, page: HomePage | None = None) -> HomeData:
-    """Everything App Home shows, in five SQL statements whatever the size of the history or the number of plans."""
+def home_data(bot: Reader, page: HomePage | None = None, user_id: str | None = None) -> HomeData:
+    """Everything App Home shows `user_id` (a confidential incident only as "BC-n activated" to others than
+    its people), in five SQL statements whatever the size of the history or the number of plans."""
     page = page or HomePage()
     now = bot.clock()
     with bot.uow(read_only=True) as uow:  # a read: on SQLite it takes no write lock
@@ -73,12 +81,16 @@ def home_data(bot: Reader, page: HomePage | None = None) -> HomeData:
         recent = uow.home.stood_down(render_home.RECENT_MAX + 1, before=page.before)
         recorded = uow.governance.next_dates()
     title = bot.plans.title
+
+    def seen(incident: Incident) -> bool:  # App Home is published by the worker: it may ask Slack who people are
+        return may_see(bot, incident, user_id, ask_slack=True)
+
     today = now.astimezone(bot.settings.timezone).date()
     plans, plans_total, plans_overdue = plan_cards(bot, today, recorded)
     return HomeData(
-        open=[OpenItem(i, title(i.plan_key), progress.get(i.id, Progress(0, 0))) for i in opened],
+        open=[OpenItem(i, title(i.plan_key), progress.get(i.id, Progress(0, 0)), hidden=not seen(i)) for i in opened],
         open_total=open_total,
-        recent=[ClosedItem(i, title(i.plan_key)) for i in recent[:render_home.RECENT_MAX]],
+        recent=[ClosedItem(i, title(i.plan_key), hidden=not seen(i)) for i in recent[:render_home.RECENT_MAX]],
         has_older=len(recent) > render_home.RECENT_MAX,
         page=page,
         plans=plans,
@@ -89,5 +101,5 @@ def home_data(bot: Reader, page: HomePage | None = None) -> HomeData:
     )
 
 
-def home(bot: Reader, page: HomePage | None = None) -> dict:
-    return render_home.home_view(home_data(bot, page))
+def home(bot: Reader, page: HomePage | None = None, user_id: str | None = None) -> dict:
+    return render_home.home_view(home_data(bot, page, user_id))

@@ -121,7 +121,7 @@ def start_exercise(bot: Bcbot, request: StartExercise) -> None:
 
 
 def publish_home(bot: Bcbot, request: PublishHome) -> None:
-    bot.slack.publish_home(user_id=request.user_id, view=queries.home(bot, request.page))
+    bot.slack.publish_home(user_id=request.user_id, view=queries.home(bot, request.page, request.user_id))
 
 
 def run_intent(bot: Bcbot, request: RunIntent) -> None:

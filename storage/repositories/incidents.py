@@ -37,7 +37,7 @@ class IncidentRepository:
             approved_by: str | None, now: datetime) -> int:
         row = m.Incident(
             plan_version_id=request.plan_version_id, activation_request_id=request.id, plan_key=plan.id,
-            is_exercise=request.form.is_exercise, circumstance=request.form.circumstance,
+            is_exercise=request.form.is_exercise, confidential=request.form.confidential, circumstance=request.form.circumstance,
             summary=request.form.summary, services=list(request.form.services),
             lead_user_id=request.form.lead_user_id, activated_by=activated_by, approved_by=approved_by,
             state=IncidentState.INCIDENT_MANAGEMENT, activated_at=now, phase_started_at=now,

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
 from bot.domain.errors import InvalidTransition
-from bot.domain.incident import IncidentEvent, IncidentState, channel_name, channel_names, next_state, parse_reference, reference
+from bot.domain.incident import IncidentEvent, IncidentState, channel_name, channel_names, channel_words, next_state, parse_reference, reference
 
 
 def test_phases_advance_in_order_then_stop():
@@ -41,26 +40,27 @@ def test_references(text, expected):
 @pytest.mark.parametrize("circumstance", ["Loss of critical systems", "Ünïcödé & <b>", "x" * 300, "!!!", "日本語"])
 def test_channel_names_are_always_valid(circumstance):
     for incident_id in (1, 17, 10**9):
-        names = channel_names(on=date(2026, 11, 22), circumstance=circumstance, exercise=True,
-                              incident_id=incident_id, salt="2026-11-22T09:00:00+00:00")
-        assert len(names) == len(set(names)) == 3
-        for name in names:
-            assert re.fullmatch(r"[a-z0-9-]{1,80}", name), name
-            assert name.startswith("bc-exercise-2026-11-22-")
-        assert names[1].endswith(f"-bc-{incident_id}") and f"-bc-{incident_id}-" in names[2]
+        for exercise in (False, True):
+            names = channel_names(incident_id=incident_id, words=channel_words(circumstance), exercise=exercise,
+                                  salt="2026-11-22T09:00:00+00:00")
+            assert len(names) == len(set(names)) == 2
+            for name in names:
+                assert re.fullmatch(r"[a-z0-9-]{1,30}", name) and not name.endswith("-"), name
+                assert name.startswith(f"bc-{incident_id}-exercise" if exercise else f"bc-{incident_id}")
 
 
-def test_two_incidents_of_one_day_never_try_the_same_suffixed_name():
+def test_channel_names_are_short_and_readable():
+    assert channel_name(incident_id=12, words=channel_words("Loss of critical systems")) == "bc-12-critical-systems"
+    assert channel_words("Loss of key staff or skills (e.g. illness)") == "key-staff-skills"
+    assert channel_words("Flooded basement", short="flood") == "flood"
+    assert channel_name(incident_id=12, words="critical-systems", exercise=True) == "bc-12-exercise-critical"
+    assert channel_name(incident_id=12) == "bc-12"  # a confidential incident's
+
+
+def test_a_taken_name_is_followed_by_the_same_hashed_one_on_a_retry():
     def names(incident_id):
-        return channel_names(on=date(2026, 11, 22), circumstance="Loss of critical systems", exercise=False,
-                             incident_id=incident_id, salt="2026-11-22T09:00:00+00:00")
+        return channel_names(incident_id=incident_id, words="critical-systems", exercise=False,
+                             salt="2026-11-22T09:00:00+00:00")
 
-    assert names(1)[0] == names(2)[0] == "bc-2026-11-22-loss-of-critical-systems"
-    assert names(1)[1] == "bc-2026-11-22-loss-of-critical-systems-bc-1"
-    assert not set(names(1)[1:]) & set(names(2)[1:]) and not set(names(1)[1:]) & set(names(11)[1:])
+    assert names(1)[0] == "bc-1-critical-systems" and names(1)[1].startswith("bc-1-critical-systems-")
     assert names(5) == names(5)  # a retry tries the same names
-
-
-def test_exercise_channels_say_so():
-    assert channel_name(on=date(2026, 11, 22), circumstance="Loss of critical systems", exercise=True) == \
-        "bc-exercise-2026-11-22-loss-of-critical-systems"

@@ -618,3 +618,31 @@ def test_a_post_incident_review_request_cut_off_by_a_crash_is_sent_once_after_th
     [claim] = world.rows(models.ReminderClaim, models.ReminderClaim.kind == "pir",
                          models.ReminderClaim.recipient == people.PARKS)
     assert claim.status == "sent"
+
+
+# A confidential activation cut off around its private channel -----------------------------------------------
+@pytest.mark.parametrize("crash_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("moment", ["committed", "acted"])
+def test_a_confidential_activation_killed_around_its_channel_ends_with_one_private_channel(world, moment):
+    """SIGKILLed with conversations.create on its way (committed) or after Slack made the channel but
+    before bcbot recorded it (acted): the restarted bot finds its own private channel, by name, and makes
+    no second one."""
+    first = world.start()
+    assert world.slack.command(people.PARKS, "").status == 200
+    wait_for(lambda: world.fake.views, what="the activation modal")
+    form = filled_view(next(iter(world.fake.views.values())), circumstance="Loss of critical systems",
+                       summary="Disk failure", lead=people.LEAD, services=[], confidential=True)
+    held = world.holds.hold("conversations.create", after_work=moment == "acted")
+    assert world.slack.view_submission(people.PARKS, form).status == 200
+    held.wait()
+    first.kill()
+    held.release()
+    world.start()
+    world.settled()
+    incident = world.refresh()
+    assert incident.confidential
+    made = [c for c in world.fake.channels.values() if c.name.startswith("bc-1")]
+    assert [(c.id, c.name, c.is_private) for c in made] == [(incident.channel_id, "bc-1", True)]
+    assert {people.PARKS, people.LEAD} <= made[0].members
+    assert len(world.keyed("BC-1:header")) == 1
+    shown_once(world)

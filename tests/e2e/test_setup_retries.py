@@ -2,6 +2,7 @@
 done: the retry finds what the first attempt did instead of doing it again."""
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -28,7 +29,7 @@ def crash_before_done(running, task: str) -> None:
 
 
 def incident_channels(running) -> list[str]:
-    return [c.id for c in running.fake.channels.values() if c.name.startswith("bc-20")]
+    return [c.id for c in running.fake.channels.values() if re.match(r"bc-[0-9]", c.name)]
 
 
 def log_kinds(running) -> Counter:

@@ -30,6 +30,7 @@ RELEASED = {
     "0009_plan_served.py": "43b8a656eaae98bbb9fcd40ba669e9204d116911408aa942e838cc9cc5076cbd",
     "0010_person_names.py": "759e6c50dfc3e2de183105568c75c3316972ae177cab2788a7eb3ea4804bb258",
     "0011_roll_calls.py": "40bf6f32391c204afa0bbe62a63995222637dda34724262d13db449d8861b19f",
+    "0012_confidential.py": "f85fc2126fbc7733044fb96bc17d5e00e78544857efd033245029c2d75936b4f",
 }
 
 

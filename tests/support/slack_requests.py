@@ -6,8 +6,9 @@ from bot.tools.fakeslack import TEAM_ID, Reply, SlackSender, sign  # noqa: F401 
 
 def filled_view(view: dict, *, circumstance: str | None, summary: str | None, lead: str | None,
                 services: list[str] = (), other: str | None = None, view_id: str | None = None,
-                roll_call: str | None = None) -> dict:
-    """The modal bcbot opened, as Slack sends it back on submit, with the fields filled in."""
+                roll_call: str | None = None, confidential: bool | None = None) -> dict:
+    """The modal bcbot opened, as Slack sends it back on submit, with the fields filled in (Confidential
+    as the form showed it unless `confidential` says)."""
     values = {
         "circumstance": {"value": {"type": "static_select",
                                    "selected_option": {"value": circumstance} if circumstance else None}},
@@ -18,4 +19,9 @@ def filled_view(view: dict, *, circumstance: str | None, summary: str | None, le
     }
     if roll_call is not None:  # "yes", "no" or "plan"; left out, as a form opened before the choice existed
         values["roll_call"] = {"value": {"type": "radio_buttons", "selected_option": {"value": roll_call}}}
+    box = next((b for b in view.get("blocks", []) if b.get("block_id") == "confidential"), None)
+    if box is not None:
+        options = box["element"]["options"] if confidential else [] if confidential is False \
+            else box["element"].get("initial_options", [])
+        values["confidential"] = {"value": {"type": "checkboxes", "selected_options": options}}
     return {**view, "id": view_id or view.get("id", "V0VIEW"), "state": {"values": values}}

@@ -38,7 +38,8 @@ class SlackMethods:
 
     def _channel(self, params: dict) -> Channel:
         channel = self.channels.get(params.get("channel", ""))
-        if channel is None:
+        if channel is None or (channel.is_private and self.bot_user_id not in channel.members):
+            # Slack hides a private channel from anyone outside it.
             raise SlackError("channel_not_found")
         return channel
 
@@ -53,7 +54,7 @@ class SlackMethods:
 
     def _m_conversations_info(self, p):
         channel = self._channel(p)
-        return {"channel": {"id": channel.id, "name": channel.name, "is_channel": not channel.is_im,
+        return {"channel": {"id": channel.id, "name": channel.name, **_kind(channel),
                             "is_archived": channel.archived, "is_member": self.bot_user_id in channel.members}}
 
     def _m_auth_test(self, p):
@@ -97,9 +98,11 @@ class SlackMethods:
         if self.channel_by_name(name):
             raise SlackError("name_taken")
         channel_id = f"C{next(self._ids):08d}"
-        self.channels[channel_id] = Channel(channel_id, name, members={self.bot_user_id}, creator=self.bot_user_id)
+        private = str(p.get("is_private", "")).lower() in ("true", "1")
+        self.channels[channel_id] = channel = Channel(channel_id, name, members={self.bot_user_id},
+                                                      creator=self.bot_user_id, is_private=private)
         self.messages[channel_id] = []
-        return {"channel": {"id": channel_id, "name": name, "is_channel": True}}
+        return {"channel": {"id": channel_id, "name": name, **_kind(channel)}}
 
     def _m_conversations_setTopic(self, p):
         channel = self._writable(p)
@@ -134,12 +137,16 @@ class SlackMethods:
         return {"channel": {"id": channel_id}}
 
     def _m_conversations_list(self, p):
-        channels = [c for c in self.channels.values() if not c.is_im]
+        # Like Slack: public channels unless `types` asks for private ones, and only those bcbot is in.
+        types = set(str(p.get("types") or "public_channel").split(","))
+        channels = [c for c in self.channels.values() if not c.is_im
+                    and ("private_channel" in types if c.is_private else "public_channel" in types)
+                    and (not c.is_private or self.bot_user_id in c.members)]
         start = int(p.get("cursor") or 0)
         limit = int(p.get("limit") or 100)
         page = channels[start:start + limit]
         more = start + limit < len(channels)
-        return {"channels": [{"id": c.id, "name": c.name, "creator": c.creator, "is_channel": True} for c in page],
+        return {"channels": [{"id": c.id, "name": c.name, "creator": c.creator, **_kind(c)} for c in page],
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _m_conversations_history(self, p):
@@ -256,3 +263,9 @@ class SlackMethods:
             raise SlackError("user_not_found")
         return {"user": {"id": user.id, "name": user.name, "real_name": user.name, "tz": "Europe/London",
                          "team_id": user.team_id}}
+
+
+def _kind(channel: Channel) -> dict:
+    """How Slack's conversation objects say what a channel is."""
+    return {"is_channel": not channel.is_im and not channel.is_private, "is_group": channel.is_private,
+            "is_private": channel.is_private, "is_im": channel.is_im}

@@ -39,6 +39,7 @@ class Channel:
     is_im: bool = False
     creator: str = "U0SOMEONE"
     archived: bool = False
+    is_private: bool = False
 
 
 class SlackError(Exception):

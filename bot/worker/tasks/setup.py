@@ -7,7 +7,7 @@ from typing import Callable
 
 from bot.bcbot import Bcbot
 from bot.domain.errors import SlackUnavailable
-from bot.domain.incident import channel_names
+from bot.domain.incident import channel_names, channel_words
 from bot.domain.plan import Plan
 from bot.domain.records import Incident
 from bot.slack import blocks
@@ -38,17 +38,18 @@ def _post_once(bot: Bcbot, channel: str, key: str, *, retry: bool, text: str, bl
 
 def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool, generation: int = 1) -> dict:
     """The incident's channel; `generation` 2, 3 ... for the one made after its channel was deleted."""
-    incident, _ = _incident_and_plan(bot, incident_id)
+    incident, plan = _incident_and_plan(bot, incident_id)
     if incident.channel_id:
         # An earlier attempt created and recorded the channel, then died before the task was marked done.
         return {"channel": incident.channel_id, "name": incident.channel_name}
-    on = incident.activated_at.astimezone(bot.settings.timezone).date()
-    names = channel_names(on=on, circumstance=incident.circumstance, exercise=incident.is_exercise,
-                          incident_id=incident.id,
+    known = plan.activation.circumstance(incident.circumstance)
+    # A confidential incident's channel says nothing of what happened: bc-12 only.
+    words = "" if incident.confidential else channel_words(incident.circumstance, known.short if known else None)
+    names = channel_names(incident_id=incident.id, words=words, exercise=incident.is_exercise,
                           salt=incident.activated_at.isoformat() + (f":{generation}" if generation > 1 else ""))
     for name in names:
         try:
-            channel_id: str | None = bot.slack.create_channel(name)
+            channel_id: str | None = bot.slack.create_channel(name, private=incident.confidential)
         except NameTaken:
             channel_id = None
         except SlackUnavailable:
@@ -57,7 +58,7 @@ def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool, generation: in
         if channel_id is None:
             # After a lost reply (a crash, a timeout) the channel may be ours already: a channel bcbot
             # created that no incident has claimed is this incident's.
-            channel_id = _unclaimed_own_channel(bot, name) if retry else None
+            channel_id = _unclaimed_own_channel(bot, name, private=incident.confidential) if retry else None
             if channel_id is None:
                 continue
         with bot.uow() as uow:
@@ -81,8 +82,8 @@ def _tell_channel_refused(bot: Bcbot, incident: Incident) -> None:
         log.warning("incident %s: could not tell the activator that its channel is not there yet", incident.id)
 
 
-def _unclaimed_own_channel(bot: Bcbot, name: str) -> str | None:
-    found = bot.slack.find_channel(name)
+def _unclaimed_own_channel(bot: Bcbot, name: str, *, private: bool) -> str | None:
+    found = bot.slack.find_channel(name, private=private)
     if not found or found.get("creator") != bot.bot_user_id:
         return None
     with bot.uow(read_only=True) as uow:
