@@ -167,4 +167,4 @@ def test_a_channel_whose_creation_reply_was_lost_is_adopted_not_doubled(running)
     [incident] = rows(running, models.Incident)
     incident_channels = [c for c in running.fake.channels.values() if re.match(r"bc-[0-9]", c.name)]
     assert [c.id for c in incident_channels] == [incident.channel_id]  # no orphan "-2" channel
-    assert incident.channel_name.endswith("loss-of-critical-systems") and incident.header_ts
+    assert incident.channel_name == "bc-1-critical-systems" and incident.header_ts
