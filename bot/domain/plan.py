@@ -18,10 +18,8 @@ import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
-    Discriminator,
     Field,
     StringConstraints,
-    Tag,
     ValidationError,
     WithJsonSchema,
     field_validator,
@@ -29,6 +27,7 @@ from pydantic import (
 )
 
 from bot.domain import plan_messages
+from bot.domain.circumstance import Circumstance, CircumstanceEntry, find, name_of, unique
 
 
 class PhaseKey(StrEnum):
@@ -107,29 +106,8 @@ class Reminders(_Strict):
     escalate_after_days: int = Field(default=14, ge=1, le=365)
 
 
-ShortName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]+(-[a-z0-9]+){0,2}$",
-                                             max_length=20)]
-
-
-class Circumstance(_Strict):
-    """A circumstance written out: its name, a short name for its channels, and whether it is always confidential."""
-
-    name: OptionText
-    short: ShortName | None = Field(
-        default=None, description="its channels' name after bc-12-: up to three lower-case words joined by hyphens, "
-                                  "20 characters at most", examples=["key-staff"])
-    confidential: bool = Field(default=False, description="its incidents are always confidential")
-
-
-def _circumstance_kind(value: object) -> str:
-    # One form or the other, so that a mistake is reported once, against the fields written.
-    return "fields" if isinstance(value, (dict, Circumstance)) else "text"
-
-
 class Activation(_Strict):
-    circumstances: list[Annotated[Annotated[OptionText, Tag("text")] | Annotated[Circumstance, Tag("fields")],
-                                  Discriminator(_circumstance_kind)]] = Field(
-        min_length=1, max_length=99, examples=["Loss of critical systems"])
+    circumstances: list[CircumstanceEntry] = Field(min_length=1, max_length=99, examples=["Loss of critical systems"])
     confidential: bool = Field(default=False, description="the activation form starts with Confidential ticked")
     team: list[Person] = Field(min_length=1, max_length=100)
     contacts_url: Annotated[str, StringConstraints(pattern=r"^(https?://|/)\S*$", max_length=2000)] | None = Field(
@@ -139,31 +117,17 @@ class Activation(_Strict):
     @field_validator("circumstances")
     @classmethod
     def _unique_circumstances(cls, circumstances: list[str | Circumstance]) -> list[str | Circumstance]:
-        lowered = [_name(c).lower() for c in circumstances]
-        if len(set(lowered)) != len(lowered):
-            raise ValueError("circumstances must be unique")
-        if "other" in lowered:
-            raise ValueError("'Other' is added by bcbot; leave it out of circumstances")
-        return circumstances
+        return unique(circumstances)
 
     @property
     def circumstance_names(self) -> list[str]:
-        return [_name(c) for c in self.circumstances]
+        return [name_of(c) for c in self.circumstances]
 
     def circumstance(self, name: str) -> Circumstance | None:
-        """The plan's circumstance of that name (a plain string as one with no extras); None for Other."""
-        for c in self.circumstances:
-            if _name(c) == name:
-                return c if isinstance(c, Circumstance) else Circumstance(name=c)
-        return None
+        return find(self.circumstances, name)
 
     def must_be_confidential(self, name: str) -> bool:
-        found = self.circumstance(name)
-        return bool(found and found.confidential)
-
-
-def _name(circumstance: str | Circumstance) -> str:
-    return circumstance if isinstance(circumstance, str) else circumstance.name
+        return bool((found := self.circumstance(name)) and found.confidential)
 
 
 class RollCall(_Strict):
@@ -360,7 +324,7 @@ def date_warnings(plan: Plan, today: date) -> list[tuple[tuple, str]]:
 def cross_problems(plan: Plan) -> list[tuple[tuple, str]]:
     """Problems between fields (a valid field referring to something the plan does not have)."""
     found: list[tuple[tuple, str]] = []
-    known = {c.lower() for c in plan.activation.circumstances}
+    known = {c.lower() for c in plan.activation.circumstance_names}
     for i, name in enumerate(plan.roll_call.skip_for):
         if name.lower() not in known:
             found.append((("roll_call", "skip_for", i), f"{name!r} is not one of activation.circumstances; "

@@ -106,3 +106,13 @@ def test_a_circumstance_can_require_confidential_and_name_its_channels(start_app
     first, second = sorted(rows(running, models.Incident), key=lambda i: i.id)
     assert first.confidential and first.channel_name == "bc-1" and running.fake.channels[first.channel_id].is_private
     assert not second.confidential and second.channel_name == "bc-2-systems"
+
+
+def test_its_roll_call_dms_name_only_its_reference(running):
+    activate(running, people.PARKS, confidential=True, roll_call="yes")
+    asks = [m for c, msgs in running.fake.messages.items() if c.startswith("D") for m in msgs
+            if "Roll call for" in m.get("text", "")]
+    assert asks, "no roll-call DM was sent"
+    for message in asks:
+        shown = message["text"] + json.dumps(message.get("blocks"), ensure_ascii=False)
+        assert "BC-1" in shown and "Wunderroot" not in shown and "critical" not in shown.lower(), shown

@@ -31,9 +31,10 @@ def _load(bot: Bcbot, roll_call_id: int) -> tuple[RollCall, Plan, rb.About]:
         roll_call = uow.rollcalls.get(roll_call_id)
         plan = plan_of(bot, uow, roll_call.plan_version_id)
         incident = uow.incidents.get(roll_call.incident_id) if roll_call.incident_id is not None else None
-    # The seam for confidential incidents: when they exist, `confidential` names only the reference.
+    # A confidential incident's roll-call messages name only its reference.
     about = rb.About(roll_call_id=roll_call.id, ref=incident.ref if incident else roll_call.ref, title=plan.title,
-                     drill=roll_call.is_drill, confidential=False, channel_id=incident.channel_id if incident else None)
+                     drill=roll_call.is_drill, confidential=bool(incident and incident.confidential),
+                     channel_id=incident.channel_id if incident else None)
     return roll_call, plan, about
 
 
