@@ -48,9 +48,12 @@ def build_report(uow_factory, incident_ref: str | int, *, tz: ZoneInfo) -> dict:
         roll_call = uow.rollcalls.of_incident(incident_id)
         asked = uow.rollcalls.people(roll_call.id) if roll_call else []
         answers = uow.rollcalls.answers(roll_call.id) if roll_call else []
+        if roll_call:
+            names = uow.names.history(ids_in(*names.history.keys(), (a.recorded_by for a in answers),
+                                             (a.user_id for a in answers), (p.user_id for p in asked)))
     report = assemble(incident=incident, plan=plan, plan_version=plan_version, steps=steps, entries=entries,
                       decisions=decisions, tz=tz, names=names)
-    report["roll_call"] = report_rollcall.section(roll_call, asked, answers, tz) if roll_call else None
+    report["roll_call"] = report_rollcall.section(roll_call, asked, answers, tz, names) if roll_call else None
     return report
 
 

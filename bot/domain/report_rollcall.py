@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.people import Names
 from bot.domain.rollcall import ANSWER_WORDS, AnswerRecord, Asked, Delivery, RollCall, tally, times_to_share
 
 SHARES = (50, 90, 100)
@@ -24,7 +25,15 @@ def delivery_status(person: Asked) -> str:
     return person.delivery.value
 
 
-def section(roll_call: RollCall, people: list[Asked], answers: list[AnswerRecord], tz: ZoneInfo) -> dict:
+def section(roll_call: RollCall, people: list[Asked], answers: list[AnswerRecord], tz: ZoneInfo,
+            names: Names | None = None) -> dict:
+    """Each person by the plan's name for them (else the name they had then); the IDs stay beside."""
+    names = names or Names()
+    asked_as = {p.user_id: p.name for p in people}
+
+    def name(user_id: str | None, at) -> str | None:
+        return asked_as.get(user_id or "") or names.at(user_id, at)
+
     t = tally(people)
     to_share = times_to_share(roll_call.started_at, answers, len(people), SHARES)
     return {
@@ -41,11 +50,12 @@ def section(roll_call: RollCall, people: list[Asked], answers: list[AnswerRecord
         "people": [{
             "user": p.user_id, "name": p.name, "answer": p.answer.value if p.answer else None,
             "answered_at": _times(p.answered_at, tz), "recorded_by": p.recorded_by,
+            "recorded_by_name": name(p.recorded_by, p.answered_at),
             "delivery": delivery_status(p), "delivery_error": p.delivery_code if p.delivery is Delivery.FAILED else None,
             "sent_at": _times(p.sent_at, tz), "reminded_at": _times(p.reminded_at, tz),
         } for p in people],
-        "answers": [{"user": a.user_id, "answer": a.answer.value, "at": _times(a.at, tz), "recorded_by": a.recorded_by}
-                    for a in answers],
+        "answers": [{"user": a.user_id, "name": name(a.user_id, a.at), "answer": a.answer.value, "at": _times(a.at, tz),
+                     "recorded_by": a.recorded_by, "recorded_by_name": name(a.recorded_by, a.at)} for a in answers],
     }
 
 
@@ -68,12 +78,12 @@ def markdown(rc: dict | None, *, md_inline, when, duration) -> list[str]:
     for p in rc["people"]:
         answer = ANSWER_WORDS.get(p["answer"], "—") if p["answer"] else "—"
         dm = p["delivery"] + (f" ({p['delivery_error']})" if p["delivery_error"] else "")
-        lines.append(f"| {md_inline(p['name'])} ({md_inline(p['user'])}) | {answer} | {when(p['answered_at'])} | "
-                     f"{md_inline(p['recorded_by']) or ' '} | {md_inline(dm)} |")
+        lines.append(f"| {md_inline(p['name'] or p['user'])} | {answer} | {when(p['answered_at'])} | "
+                     f"{md_inline(p['recorded_by_name'] or p['recorded_by']) or ' '} | {md_inline(dm)} |")
     if rc["answers"]:
         lines += ["", "Every answer, in order:", ""]
         for a in rc["answers"]:
-            by = f", recorded by {md_inline(a['recorded_by'])}" if a["recorded_by"] else ""
-            lines.append(f"- {when(a['at'])}: {md_inline(a['user'])} — "
+            by = f", recorded by {md_inline(a['recorded_by_name'] or a['recorded_by'])}" if a["recorded_by"] else ""
+            lines.append(f"- {when(a['at'])}: {md_inline(a['name'] or a['user'])} — "
                          f"{ANSWER_WORDS.get(a['answer'], a['answer'])}{by}")
     return lines + [""]

@@ -3,6 +3,7 @@ escalation, an answer recorded for someone, and drills (tests/e2e/test_rollcall_
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -139,6 +140,17 @@ def test_an_answer_recorded_for_someone_says_who_recorded_it(started):
     assert f"Steve Hunton: safe (recorded by <@{people.LEAD}>)" in shown
     [person] = [p for p in rows(running, models.RollCallPerson) if p.user_id == people.HUNTON]
     assert person.answer == "safe" and person.recorded_by == people.LEAD
+    # The report says it by name (Slack's name for the lead, the plan's for Hunton), IDs only in the JSON.
+    from bot.domain.report import build_report, render_markdown
+    from bot.worker.people import learn_slack_names
+
+    learn_slack_names(running.bot)
+    built = build_report(running.bot.uow, "BC-1", tz=running.bot.settings.timezone)
+    md = render_markdown(built).split("## Roll call")[1].split("## Timeline")[0]
+    assert "| Steve Hunton | safe |" in md and "| Lee Lead | answered |" in md, md
+    assert "recorded by Lee Lead" in md and not re.search(r"\b[UW][A-Z0-9]{6,}\b", md), md
+    [answer] = built["roll_call"]["answers"]
+    assert (answer["user"], answer["recorded_by"], answer["recorded_by_name"]) == (people.HUNTON, people.LEAD, "Lee Lead")
     # Someone outside the lead and the team cannot.
     running.slack.command(people.OUTSIDER, f"answer {people.BAKER} safe", channel=channel)
     running.settle()
