@@ -124,11 +124,11 @@ def sweep_intents(bot: Bcbot) -> int:
     with bot.uow(read_only=True) as uow:
         ids = uow.intents.unfinished(now)
     for intent_id in ids:
-        bot.background.submit(partial(process_intent, bot, intent_id=intent_id))
+        bot.background.submit(partial(process_intent, bot, intent_id=intent_id), intents=True)
     waiting = []
     if bot.intake is not None:
         bot.intake.flush()
         waiting = bot.intake.unfinished(now)
     for intake_id in waiting:
-        bot.background.submit(partial(process_intent, bot, intent_id=intake_id, from_intake=True))
+        bot.background.submit(partial(process_intent, bot, intent_id=intake_id, from_intake=True), intents=True)
     return len(ids) + len(waiting)

@@ -67,6 +67,9 @@ class OutboxRunner:
         self._lease = timedelta(seconds=lease_seconds)
         self.worker_id = f"{uuid.uuid4().hex[:12]}"
         self._running: dict[int, ClaimedTask] = {}
+        # (subject, name) handed to a thread and not yet started: a subject with hundreds of ready tasks (a roll
+        # call's DMs) is kicked after each of them, and each kick would queue all of them again.
+        self._queued: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
@@ -86,6 +89,10 @@ class OutboxRunner:
         with self._bot.uow(read_only=True) as uow:
             names = uow.outbox.ready(subject, self.clock())
         for name in names:
+            with self._lock:
+                if (subject, name) in self._queued:
+                    continue
+                self._queued.add((subject, name))
             self._submit(partial(self._run, subject, name))
 
     def kick_all(self, subjects: set[str]) -> None:
@@ -120,6 +127,8 @@ class OutboxRunner:
 
     def _run(self, subject: str, name: str, *, kick_after: bool = True) -> None:
         """Run the task (again if it was re-armed meanwhile), then start what waited on it."""
+        with self._lock:
+            self._queued.discard((subject, name))
         claimed = self._claim(subject, name)
         while claimed is not None:
             with self._lock:

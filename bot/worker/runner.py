@@ -15,22 +15,27 @@ class Background:
     """Slow work after the ack, on its own threads, so no ack ever waits for Slack.
 
     Work bound to a trigger ID (opening a modal: Slack allows 3 s) runs on a pool of its own, so it
-    never queues behind slow checklist updates or set-up.
+    never queues behind slow checklist updates or set-up; so do people's intents (`intents=True`): a
+    roll call's hundreds of outbox tasks, retried and swept, must not hold up the answers behind them.
     """
 
-    def __init__(self, workers: int = 8, urgent_workers: int = 4, initializer: Callable[[], None] | None = None):
+    def __init__(self, workers: int = 8, urgent_workers: int = 4, initializer: Callable[[], None] | None = None,
+                 intent_workers: int = 2):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work", initializer=initializer)
         self._urgent = ThreadPoolExecutor(max_workers=urgent_workers, thread_name_prefix="bcbot-modal",
                                           initializer=initializer)
+        self._intents = ThreadPoolExecutor(max_workers=intent_workers, thread_name_prefix="bcbot-intent",
+                                           initializer=initializer)
         self.thread_initializer = initializer  # for other pools doing background work (set-up, scheduler)
         self._inflight = 0
         self._idle = threading.Condition()
 
-    def submit(self, fn: Callable[[], object], *, tell: Callable[[str], None] | None = None, urgent: bool = False) -> None:
+    def submit(self, fn: Callable[[], object], *, tell: Callable[[str], None] | None = None, urgent: bool = False,
+               intents: bool = False) -> None:
         """Run fn() on a worker thread; if it fails, tell(message) says so to the person."""
         with self._idle:
             self._inflight += 1
-        (self._urgent if urgent else self._pool).submit(self._run, fn, tell)
+        (self._urgent if urgent else self._intents if intents else self._pool).submit(self._run, fn, tell)
 
     def _run(self, fn: Callable[[], object], tell: Callable[[str], None] | None) -> None:
         try:
@@ -57,6 +62,7 @@ class Background:
 
     def shutdown(self) -> None:
         self._urgent.shutdown(wait=True, cancel_futures=False)
+        self._intents.shutdown(wait=True, cancel_futures=False)
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 

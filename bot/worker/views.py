@@ -158,5 +158,8 @@ def run(bot: Bcbot, request: ViewRequest, reply_to: ReplyTo | None, urgent: bool
     if isinstance(request, Tell):
         bot.background.submit(partial(tell, bot, reply_to, request.text))
         return
+    if isinstance(request, RunIntent):  # a lane of its own: never behind a backlog of outbox tasks
+        bot.background.submit(partial(run_intent, bot, request), intents=True)
+        return
     bot.background.submit(partial(VIEWS[type(request)], bot, request),
                           tell=partial(tell, bot, reply_to) if reply_to else None, urgent=urgent)

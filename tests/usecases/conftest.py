@@ -43,7 +43,7 @@ class RecordingSlack:
 class NoThreads:
     """Use cases run on the caller's thread here; nothing is handed to a background pool."""
 
-    def submit(self, fn, *, tell=None, urgent=False) -> None:
+    def submit(self, fn, *, tell=None, urgent=False, intents=False) -> None:
         raise AssertionError("a use case handed work to a thread")
 
     def pending(self) -> int:
