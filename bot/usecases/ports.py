@@ -120,10 +120,13 @@ class Directory:
         self._by_email: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
-    def load(self, resolved: dict[str, str | None]) -> None:
-        """What the last users.list sweep found (email, lower-cased -> user ID or None)."""
+    def load(self, resolved: dict[str, str | None]) -> list[str]:
+        """What the last users.list sweep found (email, lower-cased -> user ID or None). The emails Slack does
+        not know that nobody had said so of yet are returned, to be reported once."""
         with self._lock:
+            news = sorted(e for e, uid in resolved.items() if uid is None and e not in self._by_email)
             self._by_email.update(resolved)
+        return news
 
     def user_id(self, person: Person) -> str | None:
         if person.slack:

@@ -40,8 +40,7 @@ def resolve(bot: Bcbot, *, force: bool = False) -> bool:
                 uow.slack_people.store(found, now)
                 uow.commit()
             stored.update({e: (uid, now) for e, uid in found.items()})
-            missing = sorted(e for e, uid in found.items() if uid is None)
-            if missing:
-                log.warning("%d plan email(s) are not in this Slack workspace", len(missing))
-    bot.directory.load({e: uid for e, (uid, _) in stored.items()})
+    # Each email Slack does not know is reported once per process, whichever way it was first looked up.
+    for email in bot.directory.load({e: uid for e, (uid, _) in stored.items()}):
+        log.warning("plan person %s is not in this Slack workspace", email)
     return stale and bool(emails)
