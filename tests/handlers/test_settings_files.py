@@ -51,7 +51,7 @@ def test_plan_commands_say_which_plans_they_read_and_when_it_is_the_bundled_exam
     for command in (("plan", "check"), ("plan", "show")):
         result = bcbot(*command, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
-        assert f"plans {BUNDLED_PLANS} (the bundled example)" in result.stderr
+        assert f"{BUNDLED_PLANS.parent.name}/plans (the bundled example)" in result.stderr  # the installed bcbot's
         assert "BCBOT_PLANS is not set" in result.stderr and "bcbot init" in result.stderr
     mine = tmp_path / "mine.yaml"
     shutil.copy(BUNDLED_PLANS / "wunderroot.yaml", mine)
