@@ -346,4 +346,5 @@ class PlanTest(Base):
 
 
 # Registered on the same metadata (kept apart for the module's length): roll calls and plan people by email.
+from storage.role_models import IncidentRole  # noqa: E402,F401
 from storage.rollcall_models import RollCall, RollCallAnswer, RollCallPerson, SlackPerson  # noqa: E402,F401

@@ -15,6 +15,7 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import NameRepository
 from storage.repositories.plans import PlanRepository
 from storage.repositories.requests import RequestRepository
+from storage.repositories.roles import RoleRepository
 from storage.repositories.rollcalls import RollCallRepository, SlackPeopleRepository
 
 
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     names: NameRepository
     rollcalls: RollCallRepository
     slack_people: SlackPeopleRepository
+    roles: RoleRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
                  on_incidents_changed: Callable[[], None] | None = None,
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
         self.names = NameRepository(self.session)
         self.rollcalls = RollCallRepository(self.session)
         self.slack_people = SlackPeopleRepository(self.session)
+        self.roles = RoleRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

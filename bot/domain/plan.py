@@ -16,18 +16,19 @@ from typing import Annotated
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
     WithJsonSchema,
     field_validator,
-    model_validator,
 )
 
 from bot.domain import plan_messages
 from bot.domain.circumstance import Circumstance, CircumstanceEntry, find, name_of, unique
+from bot.domain.plan_people import OptionText, Person, Role, RollCall, Strict, identity
+from bot.domain.roles import role_problems
+
+__all__ = ["Person", "Plan", "PlanError", "PlanProblem", "Role", "RollCall", "Step", "load_plans"]
 
 
 class PhaseKey(StrEnum):
@@ -38,11 +39,8 @@ class PhaseKey(StrEnum):
 
 PHASE_ORDER = (PhaseKey.INCIDENT_MANAGEMENT, PhaseKey.BUSINESS_CONTINUITY, PhaseKey.RESUMPTION_RECOVERY)
 
-SLACK_USER_ID = r"^[UW][A-Z0-9]{2,}$"
-OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=75)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
-_WAIT = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -57,48 +55,16 @@ def parse_duration(text: str) -> timedelta:
     return delta
 
 
-def parse_wait(text: str) -> timedelta:
-    """A roll call's wait: '15m', '1h', '90s' (seconds, for a quick drill or a test), '1h30m'."""
-    match = _WAIT.match(text or "")
-    if not match or not any(match.groups()):
-        raise ValueError(f"{text!r} is not a wait like 15m, 1h, 90s or 1h30m")
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    delta = timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    if delta <= timedelta(0) or delta > timedelta(hours=24):
-        raise ValueError("must be more than zero and at most 24h")
-    return delta
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Person(_Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-    role: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
-    slack: Annotated[str, StringConstraints(pattern=SLACK_USER_ID)] | None = Field(
-        default=None, description="a Slack member ID (profile > ⋮ > Copy member ID): U or W, then capitals and digits",
-        examples=["U0123ABCD"])
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
-        default=None, description="the email address of their Slack account", examples=["steve@example.com"])
-
-    @model_validator(mode="after")
-    def _reachable(self) -> "Person":
-        if not self.slack and not self.email:
-            raise ValueError("needs a `slack` user ID (e.g. U0123ABCD) or an `email` to look up")
-        return self
-
-
-class Review(_Strict):
+class Review(Strict):
     interval_months: int = Field(ge=1, le=60, examples=[12])
     next: date = Field(description="the next review date, YYYY-MM-DD", examples=["2027-11-15"])
 
 
-class Testing(_Strict):
+class Testing(Strict):
     next: date = Field(description="the next test date, YYYY-MM-DD", examples=["2027-05-14"])
 
 
-class Reminders(_Strict):
+class Reminders(Strict):
     """When owners are reminded about review and test dates (days before the date)."""
 
     before_days: list[Annotated[int, Field(ge=1, le=365)]] = [30, 7]
@@ -106,7 +72,7 @@ class Reminders(_Strict):
     escalate_after_days: int = Field(default=14, ge=1, le=365)
 
 
-class Activation(_Strict):
+class Activation(Strict):
     circumstances: list[CircumstanceEntry] = Field(min_length=1, max_length=99, examples=["Loss of critical systems"])
     confidential: bool = Field(default=False, description="the activation form starts with Confidential ticked")
     team: list[Person] = Field(min_length=1, max_length=100)
@@ -130,42 +96,7 @@ class Activation(_Strict):
         return bool((found := self.circumstance(name)) and found.confidential)
 
 
-class RollCall(_Strict):
-    """Who is asked if they are safe when the plan is activated, and how non-responders are chased."""
-
-    staff: list[Person] = Field(default_factory=list, max_length=2000,
-                                description="people to check on besides the owners and the team")
-    remind_after: str = Field(default="15m", description="a non-responder is reminded once after this wait",
-                              examples=["15m"])
-    escalate_after: str = Field(default="30m", description="after this wait the lead gets the list of non-responders",
-                                examples=["30m"])
-    skip_for: list[OptionText] = Field(default_factory=list, max_length=99, description=(
-        "circumstances whose activation form starts with Run a roll call unticked"),
-        examples=["Loss of a key supplier"])
-
-    @field_validator("remind_after", "escalate_after")
-    @classmethod
-    def _wait(cls, v: str) -> str:
-        parse_wait(v)
-        return v
-
-    @model_validator(mode="after")
-    def _escalate_later(self) -> "RollCall":
-        if parse_wait(self.escalate_after) <= parse_wait(self.remind_after):
-            raise ValueError(f"escalate_after ({self.escalate_after}) must be longer than remind_after "
-                             f"({self.remind_after}): the reminder goes first")
-        return self
-
-    @property
-    def remind_wait(self) -> timedelta:
-        return parse_wait(self.remind_after)
-
-    @property
-    def escalate_wait(self) -> timedelta:
-        return parse_wait(self.escalate_after)
-
-
-class Step(_Strict):
+class Step(Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     owner_role: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
     due_within: str | None = Field(default=None, description="how soon after the phase starts: 30m, 2h, 1d or 1h30m",
@@ -183,7 +114,7 @@ class Step(_Strict):
         return int(parse_duration(self.due_within).total_seconds() // 60) if self.due_within else None
 
 
-class Phase(_Strict):
+class Phase(Strict):
     key: PhaseKey
     title: Title
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), WithJsonSchema(
@@ -200,7 +131,7 @@ class Phase(_Strict):
         return v
 
 
-class Plan(_Strict):
+class Plan(Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = Field(
         description="lower-case letters, digits and hyphens (up to 63), never changed once in use",
         examples=["wunderroot-bcp"])
@@ -214,6 +145,9 @@ class Plan(_Strict):
     phases: list[Phase]
     reminders: Reminders = Reminders()
     roll_call: RollCall = RollCall()
+    roles: list[Role] = Field(default_factory=list, max_length=100, description=(
+        "roles steps name (owner_role), with their holder and alternates; an owner's or team member's `role:` "
+        "makes them its holder without alternates"))
     handbook_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)] | None = Field(
         default=None, description="the handbook's http(s):// address; relative links are joined to it",
         examples=["https://handbook.example.com/"])
@@ -241,12 +175,15 @@ class Plan(_Strict):
         return None
 
     def roll_call_people(self) -> list[Person]:
-        """Everyone a roll call asks: owners, the team, then `roll_call.staff` (a person named twice once:
+        """Everyone a roll call asks: owners, the team, role holders and alternates, then `roll_call.staff`
+        (a person named twice once:
         the same Slack ID, or the same email)."""
         seen: set[str] = set()
         people: list[Person] = []
-        for person in [*self.owners, *self.activation.team, *self.roll_call.staff]:
-            keys = {k for k in (person.slack, (person.email or "").lower() or None) if k}
+        everyone = [*self.owners, *self.activation.team,
+                    *(p for r in self.roles for p in (r.holder, *r.alternates)), *self.roll_call.staff]
+        for person in everyone:
+            keys = identity(person)
             if keys & seen:
                 continue
             seen |= keys
@@ -267,6 +204,8 @@ class Plan(_Strict):
         data = self.model_dump(mode="json")
         if self.roll_call == RollCall():  # a plan without `roll_call:` keeps the hash it had before the field
             data.pop("roll_call")
+        if not self.roles:  # nor does a plan without `roles:`
+            data.pop("roles")
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -329,7 +268,7 @@ def cross_problems(plan: Plan) -> list[tuple[tuple, str]]:
         if name.lower() not in known:
             found.append((("roll_call", "skip_for", i), f"{name!r} is not one of activation.circumstances; "
                           "name a circumstance exactly as it is listed there"))
-    return found
+    return found + role_problems(plan)
 
 
 def inspect_plans(path: Path, today: date | None = None) -> PlanCheck:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # types only: the use cases are handed these, they do not bui
     from storage.repositories.people import NameRepository
     from storage.repositories.plans import PlanRepository
     from storage.repositories.requests import RequestRepository
+    from storage.repositories.roles import RoleRepository
     from storage.repositories.rollcalls import RollCallRepository, SlackPeopleRepository
 
 log = logging.getLogger("bcbot")
@@ -49,6 +50,7 @@ class UnitOfWork(Protocol):
     names: NameRepository
     rollcalls: RollCallRepository
     slack_people: SlackPeopleRepository
+    roles: RoleRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc) -> None: ...

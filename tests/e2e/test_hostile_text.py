@@ -36,11 +36,13 @@ def hostile_plan(folder):
               {"name": f"Hunton {MORE}", "role": f"Ops {HOSTILE}", "email": people.HUNTON_EMAIL}]
     team = [*owners, {"name": f"Baker {HOSTILE}", "role": f"Dev {MORE}", "slack": people.BAKER}]
     phases = [{"key": key, "title": f"{key} {HOSTILE}", "purpose": [f"Protect {HOSTILE}", f"Tell {MORE}"],
-               "steps": [{"title": f"Step one {HOSTILE}", "owner_role": f"Lead {MORE}", "due_within": "30m"},
-                         {"title": f"Step two {MORE}", "owner_role": f"Dev {HOSTILE}"}]}
+               "steps": [{"title": f"Step one {HOSTILE}", "owner_role": f"Comms {MORE}", "due_within": "30m"},
+                         {"title": f"Step two {MORE}", "owner_role": f"Ops {HOSTILE}"}]}
               for key in ("incident_management", "business_continuity", "resumption_recovery")]
     return write_plan(folder, title=f"Plan {HOSTILE} {MORE}", review=date(2027, 11, 15), test=date(2027, 11, 17),
                       owners=owners, organisation=f"Org {HOSTILE}", remit=remit, phases=phases,
+                      roles=[{"name": f"Comms {MORE}", "holder": {"name": f"Baker {HOSTILE}", "slack": people.BAKER},
+                              "alternates": [{"name": f"Parks {HOSTILE}", "slack": people.PARKS}]}],
                       handbook_url="https://handbook.example/<!here>",
                       activation={"circumstances": circumstances, "team": team,
                                   "contacts_url": "/who/<!channel>|<@U0EVIL99>"})

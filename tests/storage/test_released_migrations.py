@@ -31,6 +31,7 @@ RELEASED = {
     "0010_person_names.py": "759e6c50dfc3e2de183105568c75c3316972ae177cab2788a7eb3ea4804bb258",
     "0011_roll_calls.py": "40bf6f32391c204afa0bbe62a63995222637dda34724262d13db449d8861b19f",
     "0012_confidential.py": "f85fc2126fbc7733044fb96bc17d5e00e78544857efd033245029c2d75936b4f",
+    "0013_incident_roles.py": "b0c30ed64f0e7d5d04b993ca8c0b60bd455deb4b56965e52db11767d492a1515",
 }
 
 
