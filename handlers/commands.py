@@ -6,7 +6,7 @@ from bot.slack import plan_view, replies
 from bot.slack.governance_parse import trigger_of
 from bot.slack.parse import actor, decision_text, subcommand
 from bot.usecases import reads
-from handlers import hand_over, rollcall, submit
+from handlers import hand_over, roles, rollcall, submit
 
 COMMAND = "/activate"
 
@@ -31,6 +31,8 @@ def activate_command(ack, command, context):
                                                            user_id=person.user_id))
     elif name == "answer":
         rollcall.record_answer(ack, bot, command, rest, channel_id)
+    elif name == "role":
+        roles.hand_role(ack, bot, command, rest, channel_id)
     elif name == "drill":
         rollcall.start_drill(ack, bot, command, rest)
     elif name == "status":

@@ -14,7 +14,7 @@ from handlers import submit
 ANSWER_WORDS = {"safe": Answer.SAFE, "cant-work": Answer.CANT_WORK, "cant_work": Answer.CANT_WORK,
                 "cantwork": Answer.CANT_WORK, "need-help": Answer.NEED_HELP, "need_help": Answer.NEED_HELP,
                 "help": Answer.NEED_HELP}
-_PERSON = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+PERSON = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 ANSWER_USAGE = ("Usage: `/activate answer <member ID or @mention> safe|cant-work|need-help`, in the incident "
                 "channel (the member ID is in their profile: ⋮ > Copy member ID).")
 
@@ -38,7 +38,7 @@ def answer_clicked(ack, body, context):
 def record_answer(ack, bot, command: dict, rest: str, channel_id: str | None) -> None:
     """`/activate answer U0123ABCD safe`."""
     parts = rest.split()
-    found = _PERSON.match(parts[0]) if len(parts) == 2 else None
+    found = PERSON.match(parts[0]) if len(parts) == 2 else None
     given = ANSWER_WORDS.get(parts[1].lower().replace("'", "")) if len(parts) == 2 else None
     if found is None or given is None:
         ack(text=ANSWER_USAGE, response_type="ephemeral")

@@ -171,6 +171,36 @@ class StartDrill(Command):
     plan_id: str | None = None
 
 
+# Roles and cover -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeclineRole(Command):
+    """A role's holder says, from their DM, that they cannot take it on: cover is sought."""
+
+    kind = "decline_role"
+    role_id: int
+    response_url: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerCover(Command):
+    """An alternate's Accept or Can't, from the DM asking them to cover a role."""
+
+    kind = "answer_cover"
+    role_id: int
+    accept: bool
+    response_url: str | None = None
+
+
+@dataclass(frozen=True)
+class HandRole(Command):
+    """`/activate role @person ROLE`: the lead or a team member hands a role to anyone."""
+
+    kind = "hand_role"
+    channel_id: str | None
+    user_id: str
+    role: str
+
+
 # Plan governance -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MarkReviewed(Command):
@@ -298,7 +328,7 @@ class Tell(ViewRequest):
 RECORDED: tuple[type[Command], ...] = (
     SubmitActivation, DecideRequest, SetStep, SetStepDetail, AdvancePhase, LogDecision, DecisionInChannel,
     DecisionFromMessage, PostUpdate, SnoozeNudge, StandDown, NewChannel, MarkReviewed, SnoozeReminder, RecordTest,
-    AnswerRollCall, RecordAnswerFor, StartDrill)
+    AnswerRollCall, RecordAnswerFor, StartDrill, DeclineRole, AnswerCover, HandRole)
 VIEWS: tuple[type[ViewRequest], ...] = (
     RunIntent, OpenActivation, SwitchPlan, OpenPlan, OpenStepForm, OpenIncidentForm, OpenDecisionInChannel,
     OpenRecordTest, StartExercise, PublishHome, Tell)

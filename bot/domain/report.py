@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain import report_rollcall
+from bot.domain import report_roles, report_rollcall
 from bot.domain.errors import NotFound
 from bot.domain.incident import STATE_LABELS, IncidentState, is_open, parse_reference, reference
 from bot.domain.people import USER_ID_IN_TEXT, Names, ids_in
@@ -45,15 +45,19 @@ def build_report(uow_factory, incident_ref: str | int, *, tz: ZoneInfo) -> dict:
             (incident.lead_user_id, incident.activated_by, incident.approved_by), (e.actor for e in entries),
             (d.decided_by for d in decisions), (d.logged_by for d in decisions), (s.changed_by for s in steps),
             (s.assignee for s in steps), *(USER_ID_IN_TEXT.findall(e.summary) for e in entries)))
+        roles = uow.roles.of_incident(incident_id)
         roll_call = uow.rollcalls.of_incident(incident_id)
         asked = uow.rollcalls.people(roll_call.id) if roll_call else []
         answers = uow.rollcalls.answers(roll_call.id) if roll_call else []
         if roll_call:
             names = uow.names.history(ids_in(*names.history.keys(), (a.recorded_by for a in answers),
                                              (a.user_id for a in answers), (p.user_id for p in asked)))
+        names = uow.names.history(ids_in(*names.history.keys(), (r.holder for r in roles),
+                                         (r.plan_holder for r in roles)))
     report = assemble(incident=incident, plan=plan, plan_version=plan_version, steps=steps, entries=entries,
                       decisions=decisions, tz=tz, names=names)
     report["roll_call"] = report_rollcall.section(roll_call, asked, answers, tz, names) if roll_call else None
+    report["roles"] = report_roles.section(roles, entries, tz, names)
     return report
 
 
@@ -364,6 +368,7 @@ def render_markdown(report: dict) -> str:
 
     lines += report_rollcall.markdown(report.get("roll_call"), md_inline=md_inline,
                                       when=lambda times: _when(times, tz), duration=duration)
+    lines += report_roles.markdown(report.get("roles"), md_inline=md_inline, when=lambda times: _when(times, tz))
     lines += ["## Timeline", "", f"| UTC | Local ({tz}) | Who | What |", "|---|---|---|---|"]
     for e in report["timeline"]:
         utc, local = _dt(e["at"], "utc"), _dt(e["at"], "local")

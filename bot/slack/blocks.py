@@ -172,7 +172,7 @@ def credit(incident: Incident) -> str:
     return user_mention(incident.activated_by)
 
 
-def header_blocks(incident: Incident, plan: Plan, steps: list[Step]) -> list[dict]:
+def header_blocks(incident: Incident, plan: Plan, steps: list[Step], roles: str | None = None) -> list[dict]:
     status = "Active" if is_open(incident.state) else "Stood down"
     phase_steps = [s for s in steps if s.phase == incident.state]
     fields = [
@@ -194,6 +194,8 @@ def header_blocks(incident: Incident, plan: Plan, steps: list[Step]) -> list[dic
     ]
     if incident.services:
         blocks.append(section("*Services affected*\n" + safe(", ".join(incident.services), SECTION_MAX - 30)))
+    if roles:  # who holds each role: bot.slack.role_blocks.roles_field
+        blocks.append(section(roles))
     if incident.closing_summary:
         blocks.append(section("*Closing summary*\n" + safe(incident.closing_summary, SECTION_MAX - 30)))
     if is_open(incident.state):
@@ -384,10 +386,8 @@ def request_decided_blocks(request: ActivationRequest, plan: Plan, *, approved: 
         if incident else ""
     outcome = (f"✅ Approved by {user_mention(by)}" + (f": {incident.ref}{where}" if incident else "")
                if approved else f"❌ Declined by {user_mention(by)}")
-    return [
-        section(f"{user_mention(request.requested_by)} asked to activate *{safe(plan.title, 150)}* "
-                f"({safe(request.form.circumstance, 300)}).\n{outcome}"),
-    ]
+    return [section(f"{user_mention(request.requested_by)} asked to activate *{safe(plan.title, 150)}* "
+                    f"({safe(request.form.circumstance, 300)}).\n{outcome}")]
 
 
 def incident_line(incident: Incident, plan_title: str, steps: list[Step] | None = None) -> str:

@@ -30,6 +30,10 @@ class Action(StrEnum):
     VIEW_PLAN = "bcbot.plan.view"
     # Roll call: a person's answer from their DM (the answer is in the value)
     ROLL_CALL_ANSWER = "bcbot.rollcall.answer"
+    # Roles: a holder declines from their DM; an alternate accepts or declines to cover (the role in the value)
+    ROLE_DECLINE = "bcbot.role.decline"
+    COVER_ACCEPT = "bcbot.role.cover.accept"
+    COVER_DECLINE = "bcbot.role.cover.decline"
 
 
 class Callback(StrEnum):

@@ -16,6 +16,8 @@ Also *View plan* in App Home.
 recorded as a call-tree test; the tally comes to your DM.
 • `/activate answer MEMBER safe|cant-work|need-help` — in an incident channel: record someone's roll-call \
 answer for them (the lead or the team; the record says who).
+• `/activate role MEMBER ROLE` — in an incident channel: hand a role (and its open steps) to someone (the lead \
+or the team).
 • `/activate status` — list open incidents.
 • `/activate help` — this message.
 In an incident channel: the checklist's *Mark done* / *Reopen*, *Assign* and *⋯* (note, not applicable) on each \

@@ -12,7 +12,7 @@ from bot.domain.outbox import Task, incident_subject, request_subject
 from bot.domain.records import RequestStatus
 from bot.domain.text import OTHER_MAX, capped
 from bot.slack.mrkdwn import safe, user_mention
-from bot.usecases import rollcall
+from bot.usecases import roles, rollcall
 from bot.usecases.access import plan_of, team_ids
 from bot.usecases.ports import Parts, UnitOfWork
 
@@ -111,6 +111,7 @@ def activate_in(bot: Parts, uow: UnitOfWork, *, request_id: int, activated_by: s
     if approved_by:  # the team's approval DMs get the new channel's link once it exists
         tasks.append(Task("link_approvals", depends_on=CREATE_CHANNEL, args={"request_id": request_id}))
     uow.outbox.add(incident_subject(incident_id), tasks, now)
+    roles.give_out(bot, uow, incident_id, plan, lead=request.form.lead_user_id, now=now)
     if request.form.roll_call:  # its DMs go out at once; its tally waits for the channel
         rollcall.start(bot, uow, plan=plan, plan_version_id=request.plan_version_id, incident_id=incident_id,
                        is_drill=request.form.is_exercise, started_by=approved_by or activated_by,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.domain.commands import SetStep, SetStepDetail
 from bot.domain.errors import IncidentStoodDown, InvalidInput
 from bot.domain.incident import is_open
+from bot.domain.outbox import Task, incident_subject
 from bot.domain.records import Incident, Step, StepStatus
 from bot.domain.text import REASON_MAX, capped
 from bot.slack.ids import Input
@@ -51,6 +52,10 @@ def set_step_detail(bot: Parts, uow: UnitOfWork, command: SetStepDetail, *, acto
         uow.log.append(incident_id=incident.id, at=now, actor=actor, kind=kind, summary=summary,
                        data={"step_id": step.id, "phase": step.phase, "position": step.position, **data})
         effects.rerender(uow, incident.id, now, phases=_shown_in(step, incident), header=False)
+        if assignee is not None and assignee != actor:  # told, with a link to the checklist
+            uow.outbox.add(incident_subject(incident.id), [Task("step_assigned_dm", name=f"assigned:{step.id}:"
+                           f"{assignee}:{now.isoformat()}", args={"user": assignee, "step_id": step.id, "by": actor})],
+                           now)
     return changed
 
 

@@ -8,7 +8,7 @@ from bot.domain.errors import BcbotError
 from bot.domain.incident import STATE_LABELS, IncidentEvent, IncidentState, next_state
 from bot.domain.outbox import Task, incident_subject
 from bot.domain.records import StepStatus
-from bot.usecases import effects
+from bot.usecases import effects, roles
 from bot.usecases.access import load, require_lead_or_team
 from bot.usecases.ports import Parts, UnitOfWork
 
@@ -38,6 +38,7 @@ def advance_phase(bot: Parts, uow: UnitOfWork, command: AdvancePhase, *, actor: 
         Task("phase_notice", name=f"phase:{phase}:notice", args={"phase": phase}, depends_on="post_header"),
         Task("post_checklist", name=f"phase:{phase}:checklist", args={"phase": phase},
              depends_on=f"phase:{phase}:notice")], now)
+    roles.owe_phase_dms(uow, incident_id, phase, now)
     effects.rerender(uow, incident_id, now, phases=(incident.state.value,), topic=True)
     return target
 
@@ -47,8 +48,13 @@ def arm_overdue_renders(bot: Parts, uow: UnitOfWork, *, since: datetime, now: da
     armed = 0
     for incident in uow.incidents.open_incidents(200):
         steps = uow.incidents.steps(incident.id, incident.state.value)
-        if any(s.status is StepStatus.OPEN and (due := s.due_at(incident.phase_started_at)) and since < due <= now
-               for s in steps):
+        fell = [s for s in steps if s.status is StepStatus.OPEN and (due := s.due_at(incident.phase_started_at))
+                and since < due <= now]
+        if fell:
             effects.rerender(uow, incident.id, now, phases=(incident.state.value,), header=False)
+            # Whoever a step is assigned to hears once that it is overdue.
+            uow.outbox.add(incident_subject(incident.id), [
+                Task("step_overdue_dm", name=f"overdue:{s.id}", args={"user": s.assignee, "step_id": s.id})
+                for s in fell if s.assignee], now)
             armed += 1
     return armed

@@ -7,11 +7,14 @@ from typing import Any, Callable, Mapping
 
 from bot.domain.commands import (
     AdvancePhase,
+    AnswerCover,
     AnswerRollCall,
     Command,
     DecideRequest,
     DecisionFromMessage,
     DecisionInChannel,
+    DeclineRole,
+    HandRole,
     LogDecision,
     MarkReviewed,
     NewChannel,
@@ -26,7 +29,7 @@ from bot.domain.commands import (
     StartDrill,
     SubmitActivation,
 )
-from bot.usecases import activation, checklist, governance, incident, new_channel, phases, rollcall, stand_down
+from bot.usecases import activation, checklist, governance, incident, new_channel, phases, roles, rollcall, stand_down
 
 UseCase = Callable[..., Any]  # (parts, uow, command, *, actor): each typed with its own command
 
@@ -49,4 +52,7 @@ USE_CASES: Mapping[type[Command], UseCase] = MappingProxyType({
     AnswerRollCall: rollcall.answer,
     RecordAnswerFor: rollcall.record_for,
     StartDrill: rollcall.start_drill,
+    DeclineRole: roles.decline_role,
+    AnswerCover: roles.answer_cover,
+    HandRole: roles.hand_role,
 })

@@ -15,6 +15,7 @@ from bot.domain.plan import Plan
 from bot.domain.reminders import PlanTest, PlanTestType, local_today, next_test_after
 from bot.domain.rollcall import ANSWER_WORDS, Answer, RollCall
 from bot.slack.mrkdwn import safe, user_mention
+from bot.usecases import roles
 from bot.usecases.access import plan_of, team_ids
 from bot.usecases.ports import Parts, UnitOfWork
 
@@ -131,6 +132,9 @@ def _record(bot: Parts, uow: UnitOfWork, roll_call: RollCall, user: str, given: 
         return False
     subject = rollcall_subject(roll_call.id)
     uow.outbox.arm(subject, Task("rollcall_tally", name=TALLY), now)
+    if roll_call.incident_id is not None and given in roles.CANNOT_ACT:  # their roles are handed on
+        roles.cannot_act(bot, uow, roll_call.incident_id, user, f"answered {ANSWER_WORDS[given]}",
+                         actor=recorded_by or user, now=now)
     if given is Answer.NEED_HELP and before.answer is not Answer.NEED_HELP:
         # Each time someone comes to need help, the lead and the team hear at once: in the channel and by DM.
         times = sum(1 for a in uow.rollcalls.answers(roll_call.id) if a.user_id == user and a.answer is given)

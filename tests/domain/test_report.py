@@ -79,10 +79,16 @@ class FakeRollCalls:
         return None  # these incidents ran no roll call (tests/e2e/test_rollcall_report.py has one)
 
 
+class FakeRoles:
+    def of_incident(self, incident_id):
+        return []  # a plan without roles (tests/e2e/test_roles.py reports hand-overs)
+
+
 class FakeUnitOfWork:
     def __init__(self, *, incidents=(), steps=(), entries=(), decisions=()):
         self.names = FakeNames()
         self.rollcalls = FakeRollCalls()
+        self.roles = FakeRoles()
         self.incidents = FakeIncidents(list(incidents), list(steps))
         self.plans = FakePlans()
         self.log = FakeLog(list(entries))

@@ -37,7 +37,7 @@ REVIEW_DUE, TEST_DUE = "2027-11-15", "2027-05-14"  # the bundled plan's next rev
 TRACEBACK_SIGNS = ("Traceback (most recent call last)", 'File "/')
 GOVERNANCE = {"plan_governance", "reminder_claims", "plan_reviews", "plan_tests"}
 ACTIVATION = {"activation_requests", "incidents", "checklist_steps", "incident_log", "outbox",
-              "checklist_messages"}
+              "checklist_messages", "incident_roles"}
 _numbers = itertools.count(1)
 
 
@@ -163,6 +163,13 @@ def _roll_call_answer(world, answer: str) -> Listener:
     base = block_action(world, f"{Action.ROLL_CALL_ANSWER}.{answer}", user=people.BAKER, value={"r": 1, "a": answer})
     return Listener("interactive", base, {"roll_call_people", "roll_call_answers", "outbox"}, (USER, ACTION, VALUE),
                     (VALUE,))
+
+
+def _role_action(world, action: str) -> Listener:
+    """A role's button (its ID in the value: none here, so a valid click is told the role is not on record)."""
+    base = block_action(world, action, user=people.OUTSIDER, value={"r": 1})
+    return Listener("interactive", base, {"incident_roles", "incident_log", "checklist_steps", "outbox"},
+                    (USER, ACTION, VALUE), (VALUE,))
 
 
 def _step_view(world, callback, text) -> Listener:
@@ -306,6 +313,9 @@ LISTENERS = {
     Action.ROLL_CALL_ANSWER: lambda w: _roll_call_answer(w, "safe"),
     **{f"{Action.ROLL_CALL_ANSWER}.{a}": (lambda a: lambda w: _roll_call_answer(w, a))(a)
        for a in ("safe", "cant_work", "need_help")},
+    Action.ROLE_DECLINE: lambda w: _role_action(w, Action.ROLE_DECLINE),
+    Action.COVER_ACCEPT: lambda w: _role_action(w, Action.COVER_ACCEPT),
+    Action.COVER_DECLINE: lambda w: _role_action(w, Action.COVER_DECLINE),
     Action.HOME_OLDER: lambda w: Listener("interactive", block_action(
         w, Action.HOME_OLDER, user=people.OUTSIDER, value={"p": 2, "t": "2026-01-01T00:00:00+00:00", "i": 1}),
         set(), (USER, ACTION)),

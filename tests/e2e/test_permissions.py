@@ -46,7 +46,7 @@ def permission_plan(folder) -> str:
     """The bundled plan with an owner who is not on the team, and a team member who is not an owner."""
     data = yaml.safe_load((BUNDLED_PLANS / "wunderroot.yaml").read_text())
     parks = {"name": "Steve Parks", "role": "Managing Director (UK)", "slack": people.PARKS}
-    data["owners"] = [parks, {"name": "Olga Owner", "role": "Plan owner", "slack": OWNER}]
+    data["owners"] = [parks, {"name": "Olga Owner", "role": "Operations Manager (UK)", "slack": OWNER}]
     data["activation"]["team"] = [parks, {"name": "Joe Baker", "role": "Lead Developer", "slack": people.BAKER}]
     path = folder / "plans.yaml"
     path.write_text(yaml.safe_dump(data))

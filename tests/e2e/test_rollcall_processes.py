@@ -40,6 +40,13 @@ def asked(fake, user: str) -> int:
     return sum(1 for m in fake.messages.get("D" + user[1:], []) if "are you safe?" in m.get("text", ""))
 
 
+def told_steps(fake, user: str) -> int:
+    return sum(1 for m in fake.messages.get("D" + user[1:], []) if "your steps" in m.get("text", ""))
+
+
+STEP_OWNERS = [people.PARKS, people.HUNTON, people.BAKER, people.LEAD]  # the first phase's role holders and lead
+
+
 def activate(fake, sender: SlackSender) -> None:
     before = len(fake.calls_to("views.open"))
     assert sender.command(people.PARKS, "").status == 200
@@ -65,6 +72,8 @@ def test_a_worker_killed_mid_fan_out_leaves_nobody_asked_twice(fake, plans, tmp_
         time.sleep(5)
         assert Counter(asked(fake, u) for u in EVERYONE) == Counter({1: len(EVERYONE)}), \
             {u: asked(fake, u) for u in EVERYONE if asked(fake, u) != 1}
+        # Each step owner's DM of their steps, once too.
+        assert {u: told_steps(fake, u) for u in STEP_OWNERS} == dict.fromkeys(STEP_OWNERS, 1)
     finally:
         bot.stop()
 
@@ -99,6 +108,7 @@ def test_two_replicas_ask_each_person_once(fake, plans, pg_url, tmp_path):
         wait_for(lambda: f"{len(EVERYONE)} safe" in tally(), timeout=30, what="the tally to show every answer")
         time.sleep(3)  # leases and sweeps run out: a duplicate would show by now
         assert Counter(asked(fake, u) for u in EVERYONE) == Counter({1: len(EVERYONE)})
+        assert {u: told_steps(fake, u) for u in STEP_OWNERS} == dict.fromkeys(STEP_OWNERS, 1)
         assert len(tallies()) == 1  # one message, edited in place by whichever replica rendered
     finally:
         for bot in bots:

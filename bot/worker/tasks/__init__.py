@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from bot.worker.outbox import TaskFunction
-from bot.worker.tasks import checklist, governance, held, incident, plans, requests, rollcall, setup, tell
+from bot.worker.tasks import checklist, governance, held, incident, plans, requests, roles, rollcall, setup, tell
 
 
 def _setup(function: Callable[..., dict]) -> TaskFunction:
@@ -40,4 +40,5 @@ TASKS: dict[str, TaskFunction] = {
     "post_incident_reviews": governance.post_incident_reviews,
     "tell_plan_owners": plans.tell_plan_owners,
     **rollcall.TASKS,
+    **roles.TASKS,
 }

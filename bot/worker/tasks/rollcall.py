@@ -13,6 +13,7 @@ from bot.domain.plan import Plan
 from bot.domain.rollcall import TALLY_EVERY, Answer, Asked, Delivery, RollCall, tally
 from bot.slack import rollcall_blocks as rb
 from bot.slack.blocks import contacts_mrkdwn, section
+from bot.usecases import roles
 from bot.usecases.access import plan_of
 from bot.usecases.rollcall import TALLY, rollcall_subject
 from bot.worker.outbox import TaskContext
@@ -38,7 +39,7 @@ def _load(bot: Bcbot, roll_call_id: int) -> tuple[RollCall, Plan, rb.About]:
     return roll_call, plan, about
 
 
-def _known_dm(bot: Bcbot, user: str) -> str:
+def known_dm(bot: Bcbot, user: str) -> str:
     """Where a post to this user's ID went before; conversations.open only if never posted to (a rare look)."""
     with bot.uow(read_only=True) as uow:
         known = uow.rollcalls.dm_channel_of(user)
@@ -52,7 +53,7 @@ def send_dm(ctx: TaskContext) -> dict:
         person = uow.rollcalls.person(roll_call_id, user)
     if person is None or person.delivery is Delivery.SENT:
         return {"skipped": "sent before"}
-    look_in = (person.dm_channel or _known_dm(ctx.bot, user)) if ctx.retry else None
+    look_in = (person.dm_channel or known_dm(ctx.bot, user)) if ctx.retry else None
     try:
         channel, ts = ctx.bot.slack.paced_post(user, f"{about.ref}:rollcall:{user}", text=rb.ask_text(about),
                                                blocks=rb.ask_blocks(about), look_in=look_in)
@@ -91,7 +92,7 @@ def render_tally(ctx: TaskContext) -> dict:
         channel, ts = roll_call.tally_channel, roll_call.tally_ts
     else:
         target = about.channel_id or roll_call.lead_user_id  # a drill's tally: its runner's DM
-        look_in = (about.channel_id or _known_dm(ctx.bot, roll_call.lead_user_id)) if ctx.retry else None
+        look_in = (about.channel_id or known_dm(ctx.bot, roll_call.lead_user_id)) if ctx.retry else None
         channel, ts = ctx.bot.slack.paced_post(target, f"{about.ref}:rollcall", text=text, blocks=blocks,
                                                look_in=look_in)
     with ctx.bot.uow() as uow:
@@ -125,7 +126,7 @@ def alert_help(ctx: TaskContext) -> dict:
     if to is None:  # a drill on its own has no channel: the DMs carry it
         return {"skipped": "no channel"}
     name = ctx.task.name
-    look_in = (about.channel_id if to == about.channel_id else _known_dm(ctx.bot, to)) if ctx.retry else None
+    look_in = (about.channel_id if to == about.channel_id else known_dm(ctx.bot, to)) if ctx.retry else None
     channel, ts = ctx.bot.slack.paced_post(to, f"{about.ref}:{name}", text=text, blocks=[section(text)],
                                            look_in=look_in)
     return {"channel": channel, "ts": ts}
@@ -154,7 +155,7 @@ def remind_dm(ctx: TaskContext) -> dict:
         person = uow.rollcalls.person(roll_call_id, user)
     if person is None or person.answer is not None:
         return {"skipped": "answered meanwhile"}
-    look_in = (person.dm_channel or _known_dm(ctx.bot, user)) if ctx.retry else None
+    look_in = (person.dm_channel or known_dm(ctx.bot, user)) if ctx.retry else None
     channel, ts = ctx.bot.slack.paced_post(user, f"{about.ref}:rollcall:remind:{user}", text=rb.reminder_text(about),
                                            blocks=rb.reminder_blocks(about), look_in=look_in)
     return {"channel": channel, "ts": ts}
@@ -170,6 +171,11 @@ def escalate(ctx: TaskContext) -> dict:
         waiting = [p.user_id for p in uow.rollcalls.people(roll_call_id) if p.answer is None]
         if waiting and uow.rollcalls.mark(roll_call_id, "escalated_at", now):
             uow.outbox.add(rollcall_subject(roll_call_id), [Task("rollcall_escalate_dm", name="escalate_dm")], now)
+            incident_id = uow.rollcalls.get(roll_call_id).incident_id
+            for user in waiting:  # a silent holder's roles are handed on
+                if incident_id is not None:
+                    roles.cannot_act(ctx.bot, uow, incident_id, user, "did not answer the roll call", actor=None,
+                                     now=now, silent=True)
         uow.commit()
     return {"waiting": len(waiting)}
 
@@ -183,7 +189,7 @@ def escalate_dm(ctx: TaskContext) -> dict:
         return {"skipped": "everyone answered meanwhile"}
     text = rb.escalation_text(about, waiting, plan.contacts_link or plan.activation.contacts_url)
     lead = roll_call.lead_user_id
-    look_in = _known_dm(ctx.bot, lead) if ctx.retry else None
+    look_in = known_dm(ctx.bot, lead) if ctx.retry else None
     channel, ts = ctx.bot.slack.paced_post(lead, f"{about.ref}:rollcall:escalate", text=text,
                                            blocks=[section(text)], look_in=look_in)
     return {"channel": channel, "ts": ts, "waiting": len(waiting)}

@@ -13,6 +13,7 @@ from bot.domain.records import Incident
 from bot.slack import blocks
 from bot.slack.api import NameTaken
 from bot.slack.mrkdwn import safe
+from bot.slack.role_blocks import roles_field
 from bot.usecases.access import plan_of
 from bot.usecases.activation import CREATE_CHANNEL
 
@@ -94,7 +95,9 @@ def _unclaimed_own_channel(bot: Bcbot, name: str, *, private: bool) -> str | Non
 def _invite(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     incident, plan = _incident_and_plan(bot, incident_id)
     people = bot.directory.user_ids([*plan.activation.team, *plan.owners])
-    for extra in (incident.lead_user_id, incident.activated_by, incident.approved_by):
+    with bot.uow(read_only=True) as uow:  # role holders too: their steps are in the channel
+        holders = [r.holder for r in uow.roles.of_incident(incident_id) if r.holder]
+    for extra in (incident.lead_user_id, incident.activated_by, incident.approved_by, *holders):
         if extra and extra not in people:
             people.append(extra)
     people = [p for p in people if p != bot.bot_user_id]
@@ -108,8 +111,9 @@ def _post_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     incident, plan = _incident_and_plan(bot, incident_id)
     with bot.uow(read_only=True) as uow:
         steps = uow.incidents.steps(incident_id)
-    ts = _post_once(bot, _channel(incident), f"{incident.ref}:header", retry=retry,
-                    text=blocks.header_text(incident, plan), blocks_=blocks.header_blocks(incident, plan, steps))
+        roles = roles_field(uow.roles.of_incident(incident_id))
+    ts = _post_once(bot, _channel(incident), f"{incident.ref}:header", retry=retry, text=blocks.header_text(incident, plan),
+                    blocks_=blocks.header_blocks(incident, plan, steps, roles))
     with bot.uow() as uow:
         uow.incidents.set_fields(incident_id, header_ts=ts)
         uow.commit()
