@@ -6,7 +6,7 @@ from bot.slack import plan_view, replies
 from bot.slack.governance_parse import trigger_of
 from bot.slack.parse import actor, decision_text, subcommand
 from bot.usecases import reads
-from handlers import hand_over, roles, rollcall, submit
+from handlers import corrective_actions, hand_over, roles, rollcall, submit
 
 COMMAND = "/activate"
 
@@ -33,6 +33,8 @@ def activate_command(ack, command, context):
         rollcall.record_answer(ack, bot, command, rest, channel_id)
     elif name == "role":
         roles.hand_role(ack, bot, command, rest, channel_id)
+    elif name == "action":
+        corrective_actions.action_command(ack, bot, command, rest, channel_id)
     elif name == "drill":
         rollcall.start_drill(ack, bot, command, rest)
     elif name == "status":

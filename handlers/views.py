@@ -4,7 +4,9 @@ from __future__ import annotations
 from bot.domain.commands import LogDecision, PostUpdate, SetStep, SetStepDetail, StandDown, SubmitActivation
 from bot.domain.errors import InvalidInput
 from bot.domain.records import StepStatus
+from bot.domain.reminders import local_today
 from bot.domain.text import REASON_MAX
+from bot.slack.action_parse import action_rows
 from bot.slack.ids import Callback
 from bot.slack.parse import activation_form, decision_input, exercise_report, modal_text, private_int, update_input, view_id
 from handlers import submit
@@ -49,4 +51,6 @@ def update_submitted(ack, body, view, context):
 def stand_down_submitted(ack, body, view, context):
     incident_id = private_int(view, "i")
     summary = modal_text(view, required_message="Add a short closing summary.")
-    submit(ack, context["bcbot"], body, StandDown(incident_id, summary, exercise_report=exercise_report(view)))
+    bot = context["bcbot"]
+    actions = action_rows(view, today=local_today(bot.clock(), bot.settings.timezone))  # field errors
+    submit(ack, bot, body, StandDown(incident_id, summary, exercise_report=exercise_report(view), actions=actions))

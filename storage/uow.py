@@ -6,6 +6,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import READ_ONLY
+from storage.repositories.actions import ActionRepository, ManagementReviewRepository
 from storage.repositories.events import EventRepository
 from storage.repositories.governance import GovernanceRepository, ReminderClaimRepository
 from storage.repositories.home import HomeRepository
@@ -37,6 +38,8 @@ class SqlUnitOfWork:
     rollcalls: RollCallRepository
     slack_people: SlackPeopleRepository
     roles: RoleRepository
+    actions: ActionRepository
+    reviews: ManagementReviewRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
                  on_incidents_changed: Callable[[], None] | None = None,
@@ -65,6 +68,8 @@ class SqlUnitOfWork:
         self.rollcalls = RollCallRepository(self.session)
         self.slack_people = SlackPeopleRepository(self.session)
         self.roles = RoleRepository(self.session)
+        self.actions = ActionRepository(self.session)
+        self.reviews = ManagementReviewRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -13,36 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar, Mapping
+from typing import Any, Mapping
 
 from pydantic import TypeAdapter
 
+from bot.domain.action_commands import ACTION_COMMANDS, ACTION_VIEWS
+from bot.domain.actions import ActionInput
+from bot.domain.command_base import Command, ReplyTo, ViewRequest  # noqa: F401  (ReplyTo: re-exported)
 from bot.domain.records import ActivationForm, DecisionInput, HomePage, StepStatus, UpdateInput
 from bot.domain.reminders import MessageRef, RecordTestForm, ReminderRef
 from bot.domain.rollcall import Answer
-
-
-@dataclass(frozen=True)
-class ReplyTo:
-    """How to tell the person something after the ack: their response_url, else a DM."""
-
-    response_url: str | None = None
-    user_id: str | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.response_url or self.user_id)
-
-
-class Command:
-    """A change a person asked for, recorded as an intent. `kind` names it in the intents table."""
-
-    kind: ClassVar[str]
-
-
-class ViewRequest:
-    """Work bound to Slack's trigger or view: opening or refreshing a view. Not recorded."""
-
-    kind: ClassVar[str]
 
 
 # Incidents -------------------------------------------------------------------------------------------
@@ -131,6 +111,7 @@ class StandDown(Command):
     incident_id: int
     closing_summary: str
     exercise_report: dict[str, str | None] | None = None
+    actions: tuple[ActionInput, ...] = ()  # an exercise's action rows: each becomes an action (A-n)
 
 
 @dataclass(frozen=True)
@@ -328,10 +309,10 @@ class Tell(ViewRequest):
 RECORDED: tuple[type[Command], ...] = (
     SubmitActivation, DecideRequest, SetStep, SetStepDetail, AdvancePhase, LogDecision, DecisionInChannel,
     DecisionFromMessage, PostUpdate, SnoozeNudge, StandDown, NewChannel, MarkReviewed, SnoozeReminder, RecordTest,
-    AnswerRollCall, RecordAnswerFor, StartDrill, DeclineRole, AnswerCover, HandRole)
+    AnswerRollCall, RecordAnswerFor, StartDrill, DeclineRole, AnswerCover, HandRole, *ACTION_COMMANDS)
 VIEWS: tuple[type[ViewRequest], ...] = (
     RunIntent, OpenActivation, SwitchPlan, OpenPlan, OpenStepForm, OpenIncidentForm, OpenDecisionInChannel,
-    OpenRecordTest, StartExercise, PublishHome, Tell)
+    OpenRecordTest, StartExercise, PublishHome, Tell, *ACTION_VIEWS)
 KINDS: Mapping[str, type[Command] | type[ViewRequest]] = MappingProxyType(
     {**{cls.kind: cls for cls in RECORDED}, **{cls.kind: cls for cls in VIEWS}})
 # Built once at import: a dataclass's schema is compiled by pydantic, then each encode/decode takes microseconds.

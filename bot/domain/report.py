@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain import report_roles, report_rollcall
+from bot.domain import action_register, report_roles, report_rollcall
 from bot.domain.errors import NotFound
 from bot.domain.incident import STATE_LABELS, IncidentState, is_open, parse_reference, reference
 from bot.domain.people import USER_ID_IN_TEXT, Names, ids_in
@@ -54,10 +54,15 @@ def build_report(uow_factory, incident_ref: str | int, *, tz: ZoneInfo) -> dict:
                                              (a.user_id for a in answers), (p.user_id for p in asked)))
         names = uow.names.history(ids_in(*names.history.keys(), (r.holder for r in roles),
                                          (r.plan_holder for r in roles)))
+        actions = uow.actions.of_incident(incident_id)
+        if actions:
+            names = uow.names.history(ids_in(*names.history.keys(), (a.owner for a in actions),
+                                             (a.closed_by for a in actions), (a.created_by for a in actions)))
     report = assemble(incident=incident, plan=plan, plan_version=plan_version, steps=steps, entries=entries,
                       decisions=decisions, tz=tz, names=names)
     report["roll_call"] = report_rollcall.section(roll_call, asked, answers, tz, names) if roll_call else None
     report["roles"] = report_roles.section(roles, entries, tz, names)
+    report["actions"] = [action_register.entry(a, names) for a in actions]
     return report
 
 
@@ -369,6 +374,7 @@ def render_markdown(report: dict) -> str:
     lines += report_rollcall.markdown(report.get("roll_call"), md_inline=md_inline,
                                       when=lambda times: _when(times, tz), duration=duration)
     lines += report_roles.markdown(report.get("roles"), md_inline=md_inline, when=lambda times: _when(times, tz))
+    lines += action_register.markdown(report.get("actions") or [], cell=_cell)
     lines += ["## Timeline", "", f"| UTC | Local ({tz}) | Who | What |", "|---|---|---|---|"]
     for e in report["timeline"]:
         utc, local = _dt(e["at"], "utc"), _dt(e["at"], "local")

@@ -8,11 +8,13 @@ are paged with a button whose value carries the page (no state in memory, so pag
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.domain.actions import Action as CorrectiveAction
 from bot.domain.incident import STATE_LABELS
 from bot.domain.records import HomePage, Incident, Progress
+from bot.slack import action_blocks
 from bot.slack.blocks import HEADER_MAX, SECTION_MAX, _plain, button, confidential_line, context, section, slack_date
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import channel_link, safe, user_mention
@@ -64,6 +66,7 @@ class HomeData:
     plans_overdue: int
     now: datetime
     today: date  # in BCBOT_TIMEZONE: a date before it is overdue
+    actions: list[CorrectiveAction] = field(default_factory=list)  # the reader's open actions and those closed lately
 
 
 def plans_to_show(dates: dict[str, tuple[date, date]], today: date, limit: int = PLANS_MAX) -> tuple[list[str], int]:
@@ -183,9 +186,11 @@ def home_view(data: HomeData) -> dict:
         context(f"Updated {slack_date(data.now)}"),
         *_open_section(data),
         {"type": "divider"},
+        *action_blocks.home_section(data.actions, data.today),
+        {"type": "divider"},
         *_recent_section(data),
         {"type": "divider"},
         *_plans_section(data),
     ]
-    assert len(blocks) <= HOME_BLOCKS_MAX  # by construction: at most 3 + 22 + 1 + 12 + 1 + 22 = 61
+    assert len(blocks) <= HOME_BLOCKS_MAX  # by construction: at most 3 + 22 + 1 + 14 + 1 + 12 + 1 + 22 = 76
     return {"type": "home", "blocks": blocks}

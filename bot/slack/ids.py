@@ -34,6 +34,14 @@ class Action(StrEnum):
     ROLE_DECLINE = "bcbot.role.decline"
     COVER_ACCEPT = "bcbot.role.cover.accept"
     COVER_DECLINE = "bcbot.role.cover.decline"
+    # Corrective actions: the owner's DM, the card in an incident channel, the forms' rows
+    ACTION_DONE = "bcbot.action.done"
+    ACTION_NEW_DATE = "bcbot.action.new_date"
+    ACTION_DROP = "bcbot.action.drop"
+    ACTION_EDIT = "bcbot.action.edit"
+    ADD_ACTION_ROW = "bcbot.action.add_row"
+    OPEN_POST_INCIDENT_REVIEW = "bcbot.review.post_incident"
+    OPEN_MANAGEMENT_REVIEW = "bcbot.review.management"
 
 
 class Callback(StrEnum):
@@ -47,6 +55,12 @@ class Callback(StrEnum):
     SHORTCUT_ACTIVATE = "bcbot.shortcut.activate"
     SHORTCUT_LOG_DECISION = "bcbot.shortcut.log_decision"
     RECORD_TEST = "bcbot.plan.test_recorded"
+    ACTION_DONE = "bcbot.action.done_form"
+    ACTION_DROP = "bcbot.action.drop_form"
+    ACTION_NEW_DATE = "bcbot.action.new_date_form"
+    ACTION_EDIT = "bcbot.action.edit_form"
+    POST_INCIDENT_REVIEW = "bcbot.review.post_incident_form"
+    MANAGEMENT_REVIEW = "bcbot.review.management_form"
 
 
 class Field(StrEnum):
@@ -82,6 +96,17 @@ class Input(StrEnum):
     TEST_TYPE = "test_type"
     TEST_DATE = "test_date"
     TEST_NOTES = "test_notes"
+    # Corrective actions: a form's rows are `action_title:0`, `action_owner:0`, `action_due:0`, ...
+    ACTION_TITLE = "action_title"
+    ACTION_OWNER = "action_owner"
+    ACTION_DUE = "action_due"
+    OWNER = "owner"
+    DUE = "due"
+    # The management review form
+    HELD_ON = "held_on"
+    ATTENDEES = "attendees"
+    DECISIONS = "decisions"
+    PLAN = "plan"
 
 
 INPUT_ACTION = "value"  # the action ID of the single element in each input block

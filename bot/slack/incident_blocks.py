@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain.incident import STATE_LABELS, IncidentState
 from bot.domain.plan import Plan
 from bot.domain.records import SNOOZE_MINUTES, Decision, Incident, Step
 from bot.domain.text import REASON_MAX, TEXT_MAX
+from bot.slack.action_blocks import row_blocks
 from bot.slack.blocks import _plain, button, context, section, slack_date
 from bot.slack.ids import INPUT_ACTION, Action, Callback, Input
 from bot.slack.mrkdwn import channel_link, link, safe, user_mention
@@ -137,7 +138,7 @@ def phase_changed_text(incident: Incident, *, previous: str, phase: str, by: str
     return text
 
 
-def stand_down_modal(incident: Incident, *, open_steps: int) -> dict:
+def stand_down_modal(incident: Incident, *, open_steps: int, today: date | None = None, rows: int = 2) -> dict:
     blocks = [section(f"Stand down *{incident.ref}*? This closes the incident: its buttons stop working, "
                       "nudges stop, and the report is posted." + (f"\n⚠️ {open_steps} checklist steps are still open."
                                                                  if open_steps else "")),
@@ -147,9 +148,9 @@ def stand_down_modal(incident: Incident, *, open_steps: int) -> dict:
             _text_input(Input.OBJECTIVES_MET, "Objectives met?", optional=True),
             _text_input(Input.WHAT_WORKED, "What worked", optional=True),
             _text_input(Input.GAPS, "Gaps found", optional=True),
-            _text_input(Input.FOLLOW_UPS, "Actions (with owners)", optional=True),
+            *row_blocks(rows, today=today or incident.activated_at.date(), form="stand_down", about=incident.id),
         ]
-    return _modal(Callback.STAND_DOWN, "Stand down", "Stand down", blocks, {"i": incident.id})
+    return _modal(Callback.STAND_DOWN, "Stand down", "Stand down", blocks, {"i": incident.id, "rows": rows})
 
 
 def stood_down_blocks(incident: Incident, plan: Plan, *, by: str, report: dict) -> list[dict]:

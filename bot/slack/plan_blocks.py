@@ -171,7 +171,7 @@ def post_incident_text(plan: Plan, ref: str, *, exercise: bool) -> str:
 
 
 def post_incident_blocks(plan: Plan, *, ref: str, exercise: bool, review_due: date | None, today: date,
-                         report: dict | None, attached: bool = True) -> list[dict]:
+                         report: dict | None, attached: bool = True, incident_id: int | None = None) -> list[dict]:
     """The DM to each owner after a stand-down: review the plan, with the report attached."""
     what = "exercise" if exercise else "incident"
     lines = [f"📝 *{safe(ref, 20)}*, an {what} under *{safe(plan.title, 150)}*, is stood down.",
@@ -186,6 +186,10 @@ def post_incident_blocks(plan: Plan, *, ref: str, exercise: bool, review_due: da
         blocks.append(section("*Post-exercise report*\n" + "\n".join(exercise_report_lines(report))))
     blocks.append(context(f"The {what} report is attached below" if attached
                           else f"Run `bcbot report {safe(ref, 20)}` for the {what} report"))
+    if incident_id is not None:  # the review's form: what worked, gaps, and actions with owners and dates
+        blocks.append({"type": "actions", "block_id": "post_incident_review", "elements": [
+            button("📝 Post-incident review", Action.OPEN_POST_INCIDENT_REVIEW, {"i": incident_id},
+                   style="primary")]})
     if review_due:
         blocks.append(reminder_actions(plan.id, Kind.REVIEW, review_due))
     return blocks

@@ -10,6 +10,8 @@ Also App Home's *Activate* button and the *Activate a plan* shortcut.
 • `/activate exercise` — start an exercise of a plan (marked as a drill everywhere; recorded as a test).
 • `/activate decision [TEXT]` — in an incident channel: log a decision (with no text, opens the form). \
 Also the *Log as decision* message shortcut.
+• `/activate action TEXT` — in an incident channel: record a corrective action, yours, due in 14 days (its card \
+has *Edit* to change the owner and date). Owners are reminded by DM until it is done.
 • `/activate plan [ID]` — read the plan: phases, steps and who does them, the team, contact details. \
 Also *View plan* in App Home.
 • `/activate drill [PLAN]` — a roll call on its own (everyone in the plan asked by DM if they are safe), \

@@ -286,7 +286,8 @@ def _governance(d: Demo) -> None:
     d.submit(PARKS, d.view("bcbot.stand_down"), {
         "text": {"value": "Exercise complete."}, "objectives_met": {"value": "Yes: cover found in 40 minutes"},
         "what_worked": {"value": "The skills matrix"}, "gaps": {"value": "No second person can deploy"},
-        "follow_ups": {"value": "Joe: pair on deployments by the end of the month"}})
+        "action_title:0": {"value": "Pair on deployments"}, "action_owner:0": {"selected_user": BAKER},
+        "action_due:0": {"selected_date": (d.clock.now + timedelta(days=28)).date().isoformat()}})
     d.show_new()
 
     d.say("Steve Parks opens bcbot's App Home")

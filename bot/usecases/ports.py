@@ -14,6 +14,7 @@ from bot.domain.plan import Person, Plan
 
 if TYPE_CHECKING:  # types only: the use cases are handed these, they do not build them
     from config.settings import Settings
+    from storage.repositories.actions import ActionRepository, ManagementReviewRepository
     from storage.repositories.events import EventRepository
     from storage.repositories.governance import GovernanceRepository, ReminderClaimRepository
     from storage.repositories.home import HomeRepository
@@ -51,6 +52,8 @@ class UnitOfWork(Protocol):
     rollcalls: RollCallRepository
     slack_people: SlackPeopleRepository
     roles: RoleRepository
+    actions: ActionRepository
+    reviews: ManagementReviewRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc) -> None: ...

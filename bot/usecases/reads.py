@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain.records import Incident, Progress
 from bot.slack import blocks
@@ -80,6 +80,8 @@ def home_data(bot: Reader, page: HomePage | None = None, user_id: str | None = N
         progress = uow.home.phase_progress([i.id for i in opened])
         recent = uow.home.stood_down(render_home.RECENT_MAX + 1, before=page.before)
         recorded = uow.governance.next_dates()
+        actions = (uow.actions.of_owner(user_id, closed_since=now - timedelta(days=7), limit=20)
+                   if user_id else [])
     title = bot.plans.title
 
     def seen(incident: Incident) -> bool:  # App Home is published by the worker: it may ask Slack who people are
@@ -98,6 +100,7 @@ def home_data(bot: Reader, page: HomePage | None = None, user_id: str | None = N
         plans_overdue=plans_overdue,
         now=now,
         today=today,
+        actions=actions,
     )
 
 

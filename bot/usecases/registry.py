@@ -5,6 +5,14 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
+from bot.domain.action_commands import (
+    ActionInChannel,
+    CloseAction,
+    EditAction,
+    RecordManagementReview,
+    RecordPostIncidentReview,
+    RescheduleAction,
+)
 from bot.domain.commands import (
     AdvancePhase,
     AnswerCover,
@@ -29,7 +37,19 @@ from bot.domain.commands import (
     StartDrill,
     SubmitActivation,
 )
-from bot.usecases import activation, checklist, governance, incident, new_channel, phases, roles, rollcall, stand_down
+from bot.usecases import (
+    actions,
+    activation,
+    checklist,
+    governance,
+    incident,
+    new_channel,
+    phases,
+    reviews,
+    roles,
+    rollcall,
+    stand_down,
+)
 
 UseCase = Callable[..., Any]  # (parts, uow, command, *, actor): each typed with its own command
 
@@ -55,4 +75,10 @@ USE_CASES: Mapping[type[Command], UseCase] = MappingProxyType({
     DeclineRole: roles.decline_role,
     AnswerCover: roles.answer_cover,
     HandRole: roles.hand_role,
+    ActionInChannel: actions.action_in_channel,
+    EditAction: actions.edit_action,
+    CloseAction: actions.close_action,
+    RescheduleAction: actions.reschedule_action,
+    RecordPostIncidentReview: reviews.record_post_incident_review,
+    RecordManagementReview: reviews.record_management_review,
 })

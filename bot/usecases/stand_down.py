@@ -8,7 +8,7 @@ from bot.domain.outbox import Task, incident_subject
 from bot.domain.plan import PHASE_ORDER
 from bot.domain.records import Incident, StepStatus
 from bot.domain.text import capped
-from bot.usecases import effects
+from bot.usecases import actions, effects
 from bot.usecases.access import load, require_lead_or_team
 from bot.usecases.governance import stand_down_follow_ups
 from bot.usecases.ports import Parts, UnitOfWork
@@ -36,6 +36,11 @@ def stand_down(bot: Parts, uow: UnitOfWork, command: StandDown, *, actor: str) -
     if not uow.incidents.transition(incident_id, from_=incident.state, to=IncidentState.STOOD_DOWN, now=now,
                                     closing_summary=summary):
         raise IncidentStoodDown(incident.ref)
+    made = actions.create(bot, uow, command.actions, actions.source_of(incident, _note(exercise_report)), actor=actor,
+                          now=now)
+    if made:  # the post-exercise report names its actions by reference
+        exercise_report = {**(exercise_report or {}), "actions": "\n".join(
+            f"{a.ref} {a.title} (owner {a.owner}, due {a.due_on.isoformat()})" for a in made)}
     uow.log.append(incident_id=incident_id, at=now, actor=actor, kind="stood_down",
                    summary=f"Stood down: {summary}", data={"closing_summary": summary, "exercise_report": exercise_report})
     uow.outbox.add(incident_subject(incident_id), [
@@ -44,3 +49,8 @@ def stand_down(bot: Parts, uow: UnitOfWork, command: StandDown, *, actor: str) -
     effects.rerender(uow, incident_id, now, phases=tuple(p.value for p in PHASE_ORDER), topic=True,
                      announcement=True)
     stand_down_follow_ups(bot, uow, incident=incident, plan=plan, exercise_report=exercise_report, now=now)
+
+
+def _note(exercise_report: dict | None) -> str:
+    gaps = capped((exercise_report or {}).get("gaps"), 450)
+    return f"Post-exercise report: {gaps}" if gaps else "Post-exercise report"

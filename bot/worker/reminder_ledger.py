@@ -201,7 +201,8 @@ def _send_post_incident(bot: Bcbot, claim_id: int, key: ReminderKey, *, plan: Pl
     today = local_today(bot.clock(), bot.settings.timezone)
     text = render.post_incident_text(plan, incident.ref, exercise=incident.is_exercise)
     blocks_ = render.post_incident_blocks(plan, ref=incident.ref, exercise=incident.is_exercise, review_due=review_due,
-                                          today=today, report=report or None, attached=file_content is not None)
+                                          today=today, report=report or None, attached=file_content is not None,
+                                          incident_id=incident.id)
     delivery = deliver(bot, claim_id, key, text=text, blocks_=blocks_, look_first=resumed)
     if delivery.status is not ClaimStatus.SENT:
         return False

@@ -46,6 +46,7 @@ from bot.domain.reminders import (
     reminder_day,
 )
 from bot.slack import plan_blocks as render
+from bot.worker.action_reminders import sweep_actions
 from bot.worker.reminder_ledger import (
     MAX_SEND_ATTEMPTS,
     SweepResult,
@@ -184,6 +185,7 @@ def _sweep(bot: Bcbot) -> SweepResult:
     if due:
         _send_due(bot, due, result, now=now)
     retry_post_incident(bot, result)
+    sweep_actions(bot, result, now=now)
     if result.sent or result.failed:
         log.info("reminder sweep: %d due, %d sent, %d failed", result.due, result.sent, result.failed)
     return result

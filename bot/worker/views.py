@@ -34,6 +34,7 @@ from bot.usecases import reads as queries
 from bot.usecases.checklist import open_step
 from bot.usecases.governance import governance_of, require_steward
 from bot.usecases.stand_down import check_can_stand_down
+from bot.worker import action_views
 from bot.worker.intents import process_intent
 
 log = logging.getLogger("bcbot.views")
@@ -80,7 +81,8 @@ def open_incident_form(bot: Bcbot, request: OpenIncidentForm) -> None:
     with bot.uow(read_only=True) as uow:
         if request.form == "stand_down":
             incident, open_steps = check_can_stand_down(bot, uow, incident_id=incident_id, user_id=user_id)
-            view = incident_blocks.stand_down_modal(incident, open_steps=open_steps)
+            view = incident_blocks.stand_down_modal(incident, open_steps=open_steps,
+                                                    today=local_today(bot.clock(), bot.settings.timezone))
         elif request.form == "update":
             incident, plan = access.load(bot, uow, incident_id)
             access.require_responder(bot, incident, plan, user_id, "post status updates")
@@ -149,6 +151,7 @@ VIEWS: Mapping[type[ViewRequest], Callable[[Bcbot, Any], None]] = {
     OpenRecordTest: open_record_test,
     StartExercise: start_exercise,
     PublishHome: publish_home,
+    **action_views.VIEWS,
 }
 
 

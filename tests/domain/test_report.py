@@ -84,11 +84,17 @@ class FakeRoles:
         return []  # a plan without roles (tests/e2e/test_roles.py reports hand-overs)
 
 
+class FakeActions:
+    def of_incident(self, incident_id):
+        return []  # no actions came from these incidents (tests/e2e/test_actions.py has some)
+
+
 class FakeUnitOfWork:
     def __init__(self, *, incidents=(), steps=(), entries=(), decisions=()):
         self.names = FakeNames()
         self.rollcalls = FakeRollCalls()
         self.roles = FakeRoles()
+        self.actions = FakeActions()
         self.incidents = FakeIncidents(list(incidents), list(steps))
         self.plans = FakePlans()
         self.log = FakeLog(list(entries))

@@ -271,7 +271,71 @@ def _decision_command(world) -> Listener:
                     {"decisions", "incident_log", "incidents"}, ("command", "user_id", "channel_id"))
 
 
+ACTIONS = {"actions", "action_events", "incident_log", "outbox"}
+
+
+def _an_action(world) -> tuple[int, int]:
+    """(an open action of a new incident, the incident's ID): `/activate action` by its lead."""
+    incident, _ = world.incident()
+    world.running.slack.command(people.LEAD, f"action Fuzz action {next(_numbers)}", channel=incident.channel_id)
+    world.running.settle()
+    return max(a.id for a in rows(world.running, models.CorrectiveAction)), incident.id
+
+
+def _action_button(world, action) -> Listener:
+    action_id, _ = _an_action(world)
+    return Listener("interactive", block_action(world, action, user=people.LEAD, value={"a": action_id}), set(),
+                    (USER, ACTION, VALUE), (VALUE,))
+
+
+def _action_view(world, callback, values) -> Listener:
+    action_id, _ = _an_action(world)
+    return Listener("interactive", view_submission(people.LEAD, callback, {"a": action_id}, values), ACTIONS,
+                    (USER, META), (META,))
+
+
+def _rows(title: str) -> dict:
+    return {"action_title:0": text_input(title), "action_owner:0": {"type": "users_select", "selected_user": people.BAKER},
+            "action_due:0": {"type": "datepicker", "selected_date": "2030-01-01"}}
+
+
+def _post_incident_review_view(world) -> Listener:
+    incident, _ = world.incident()
+    return Listener("interactive", view_submission(people.LEAD, Callback.POST_INCIDENT_REVIEW, {"i": incident.id, "rows": 1}, {
+        "what_worked": text_input("The phone tree"), "gaps": text_input("Backups"), **_rows("Test a restore")}),
+        ACTIONS, (USER, META), (META,))
+
+
 LISTENERS = {
+    "/activate action": lambda w: Listener("command", command_form(
+        w, "action Call the insurer", user=people.LEAD, channel=w.incident()[0].channel_id), ACTIONS,
+        ("command", "user_id", "channel_id")),
+    Action.ACTION_DONE: lambda w: _action_button(w, Action.ACTION_DONE),
+    Action.ACTION_NEW_DATE: lambda w: _action_button(w, Action.ACTION_NEW_DATE),
+    Action.ACTION_DROP: lambda w: _action_button(w, Action.ACTION_DROP),
+    Action.ACTION_EDIT: lambda w: _action_button(w, Action.ACTION_EDIT),
+    Action.ADD_ACTION_ROW: lambda w: Listener("interactive", block_action(
+        w, Action.ADD_ACTION_ROW, user=people.PARKS, value={"f": "review", "n": 3, "i": None}, view=w.view()), set(),
+        (USER, ACTION, VALUE), (VALUE,)),
+    Action.OPEN_POST_INCIDENT_REVIEW: lambda w: Listener("interactive", block_action(
+        w, Action.OPEN_POST_INCIDENT_REVIEW, user=people.LEAD, value={"i": w.incident()[0].id}), set(),
+        (USER, ACTION, VALUE), (VALUE,)),
+    Action.OPEN_MANAGEMENT_REVIEW: lambda w: Listener("interactive", block_action(
+        w, Action.OPEN_MANAGEMENT_REVIEW, user=people.PARKS, value="review"), set(), (USER, ACTION)),
+    Callback.ACTION_DONE: lambda w: _action_view(w, Callback.ACTION_DONE, {"text": text_input("Called them")}),
+    Callback.ACTION_DROP: lambda w: _action_view(w, Callback.ACTION_DROP, {"text": text_input("Not needed")}),
+    Callback.ACTION_NEW_DATE: lambda w: _action_view(w, Callback.ACTION_NEW_DATE, {
+        "due": {"type": "datepicker", "selected_date": "2030-01-01"}}),
+    Callback.ACTION_EDIT: lambda w: _action_view(w, Callback.ACTION_EDIT, {
+        "owner": {"type": "users_select", "selected_user": people.BAKER},
+        "due": {"type": "datepicker", "selected_date": "2030-01-01"}}),
+    Callback.POST_INCIDENT_REVIEW: _post_incident_review_view,
+    Callback.MANAGEMENT_REVIEW: lambda w: Listener("interactive", view_submission(
+        people.PARKS, Callback.MANAGEMENT_REVIEW, {"rows": 1, "plan": PLAN}, {
+            "held_on": {"type": "datepicker", "selected_date": "2026-01-01"},
+            "attendees": {"type": "multi_users_select", "selected_users": [people.PARKS]},
+            "decisions": text_input("Fund a second site"), **_rows("Cost a second site")}),
+        ACTIONS | {"management_reviews"}, (USER, META), (META,)),
     # /activate and each subcommand
     "/activate": lambda w: Listener("command", command_form(w, ""), set(), ("command", "user_id")),
     "/activate exercise": lambda w: Listener("command", command_form(w, "exercise"), set(), ("command", "user_id")),

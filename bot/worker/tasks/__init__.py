@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from bot.worker.outbox import TaskFunction
-from bot.worker.tasks import checklist, governance, held, incident, plans, requests, roles, rollcall, setup, tell
+from bot.worker.tasks import actions, checklist, governance, held, incident, plans, requests, roles, rollcall, setup, tell
 
 
 def _setup(function: Callable[..., dict]) -> TaskFunction:
@@ -41,4 +41,5 @@ TASKS: dict[str, TaskFunction] = {
     "tell_plan_owners": plans.tell_plan_owners,
     **rollcall.TASKS,
     **roles.TASKS,
+    **actions.TASKS,
 }
