@@ -15,6 +15,7 @@ from storage.repositories.intents import IntentRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import NameRepository
 from storage.repositories.plans import PlanRepository
+from storage.repositories.programme import ProgrammeRepository
 from storage.repositories.requests import RequestRepository
 from storage.repositories.roles import RoleRepository
 from storage.repositories.rollcalls import RollCallRepository, SlackPeopleRepository
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     rollcalls: RollCallRepository
     slack_people: SlackPeopleRepository
     roles: RoleRepository
+    programme: ProgrammeRepository
     actions: ActionRepository
     reviews: ManagementReviewRepository
 
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
         self.rollcalls = RollCallRepository(self.session)
         self.slack_people = SlackPeopleRepository(self.session)
         self.roles = RoleRepository(self.session)
+        self.programme = ProgrammeRepository(self.session)
         self.actions = ActionRepository(self.session)
         self.reviews = ManagementReviewRepository(self.session)
         return self

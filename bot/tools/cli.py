@@ -366,9 +366,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("incident", help="the incident reference, e.g. BC-12")
     report.add_argument("--format", choices=["md", "json"], default="md")
     report.set_defaults(func=cmd_report)
-    from bot.tools.cli_actions import add_parsers
+    from bot.tools import cli_actions, cli_review
 
-    add_parsers(sub, existing_database=_existing_database, fail=_fail, using=_using)
+    for module in (cli_actions, cli_review):
+        module.add_parsers(sub, existing_database=_existing_database, fail=_fail, using=_using)
 
     sub.add_parser("doctor", help="check settings, plans, database, Slack token and people; a fix for each failure"
                    ).set_defaults(func=cmd_doctor)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # types only: the use cases are handed these, they do not bui
     from storage.repositories.outbox import OutboxRepository
     from storage.repositories.people import NameRepository
     from storage.repositories.plans import PlanRepository
+    from storage.repositories.programme import ProgrammeRepository
     from storage.repositories.requests import RequestRepository
     from storage.repositories.roles import RoleRepository
     from storage.repositories.rollcalls import RollCallRepository, SlackPeopleRepository
@@ -52,6 +53,7 @@ class UnitOfWork(Protocol):
     rollcalls: RollCallRepository
     slack_people: SlackPeopleRepository
     roles: RoleRepository
+    programme: ProgrammeRepository
     actions: ActionRepository
     reviews: ManagementReviewRepository
 
