@@ -41,10 +41,13 @@ class NameRepository:
     def unnamed(self, limit: int = 50) -> list[str]:
         """User IDs that records name and bcbot has no name for, most recently active first (roughly)."""
         i, le, d, st = m.Incident, m.IncidentLogEntry, m.Decision, m.ChecklistStep
+        act, role = m.CorrectiveAction, m.IncidentRole
         named = select(m.PersonName.user_id)
         seen = union(
             select(i.lead_user_id.label("user_id")), select(i.activated_by), select(i.approved_by),
             select(le.actor), select(d.decided_by), select(d.logged_by), select(st.changed_by), select(st.assignee),
+            select(act.owner), select(act.created_by), select(act.closed_by), select(role.holder),
+            select(m.ManagementReview.recorded_by),
         ).subquery()
         query = (select(seen.c.user_id).where(seen.c.user_id.is_not(None), seen.c.user_id.not_in(named))
                  .distinct().limit(limit))

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from bot.slack.ids import Action, Callback
+from bot.worker.people import learn_slack_names
 from storage import models
 from tests.e2e.helpers import open_modal, rows, submit
 from tests.e2e.test_actions import click, dms, last_view, stand_down_exercise, start, utc
@@ -38,7 +39,7 @@ def cli(monkeypatch, tmp_path, capsys, db_url):
 def a_year(running, clock) -> None:
     """An exercise stood down with two actions; a real incident with one action, still open."""
     stand_down_exercise(running, clock, [("Test a restore from backup", people.BAKER, date(2027, 3, 15)),
-                                         ("Update the phone list", people.HUNTON, date(2027, 2, 1))])
+                                         ("Update the phone list", people.OUTSIDER, date(2027, 2, 1))])
     submit(running, people.PARKS, open_modal(running, people.PARKS))
     incident = max(rows(running, models.Incident), key=lambda i: i.id)
     reply = running.slack.command(people.BAKER, "action Call the insurer", channel=incident.channel_id)
@@ -54,6 +55,7 @@ def test_the_pack_counts_a_period_in_every_format_and_a_recorded_review_appears(
                     "--plan", "wunderroot-bcp", "--by", people.PARKS)
     assert code == 0 and "recorded management review MR-1" in out
 
+    learn_slack_names(running.bot)  # the worker's job: an owner no plan names is named as Slack calls them
     code, out = cli("review-pack", *PERIOD, "--format", "json")
     assert code == 0
     [plan] = json.loads(out)["plans"]
@@ -71,7 +73,7 @@ def test_the_pack_counts_a_period_in_every_format_and_a_recorded_review_appears(
 
     code, md = cli("review-pack", *PERIOD)
     assert code == 0 and "**Incidents:** 1 · **Exercises:** 1" in md and "3 opened, 0 done, 0 dropped" in md
-    assert "| A-2 | Update the phone list | Steve Hunton | 2027-02-01 |" in md and "MR-1 on 2027-03-01" in md
+    assert "| A-2 | Update the phone list | Olive Outsider | 2027-02-01 |" in md and "MR-1 on 2027-03-01" in md
 
     code, page = cli("review-pack", *PERIOD, "--format", "html")
     assert code == 0 and page.startswith("<!DOCTYPE html>")
