@@ -38,9 +38,10 @@ def stand_down(bot: Parts, uow: UnitOfWork, command: StandDown, *, actor: str) -
         raise IncidentStoodDown(incident.ref)
     made = actions.create(bot, uow, command.actions, actions.source_of(incident, _note(exercise_report)), actor=actor,
                           now=now)
-    if made:  # the post-exercise report names its actions by reference
+    if made:  # the post-exercise report names its actions by reference, and their owners as they are called
+        names = uow.names.history({a.owner for a in made})
         exercise_report = {**(exercise_report or {}), "actions": "\n".join(
-            f"{a.ref} {a.title} (owner {a.owner}, due {a.due_on.isoformat()})" for a in made)}
+            f"{a.ref} {a.title} (owner {names.at(a.owner, now) or a.owner}, due {a.due_on.isoformat()})" for a in made)}
     uow.log.append(incident_id=incident_id, at=now, actor=actor, kind="stood_down",
                    summary=f"Stood down: {summary}", data={"closing_summary": summary, "exercise_report": exercise_report})
     uow.outbox.add(incident_subject(incident_id), [

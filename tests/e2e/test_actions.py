@@ -140,7 +140,7 @@ def test_an_exercise_stand_down_with_two_actions_through_done_and_a_reminder_onc
     assert len([m for m in dms(running, people.HUNTON) if "A-2" in m["text"]]) == 1
     # The post-exercise report names them by reference.
     [test] = rows(running, models.PlanTest)
-    assert "A-1 Test a restore from backup" in test.report["actions"]
+    assert "A-1 Test a restore from backup (owner Joe Baker, due 2027-03-15)" in test.report["actions"]  # named
 
     # Done asks what was done; the register and App Home show it closed.
     click(running, people.BAKER, given[0], Action.ACTION_DONE)
