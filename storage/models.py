@@ -348,5 +348,6 @@ class PlanTest(Base):
 # Registered on the same metadata (kept apart for the module's length): roll calls and plan people by email.
 # The corrective-action register and management reviews.
 from storage.action_models import ActionEvent, CorrectiveAction, ManagementReview  # noqa: E402,F401
+from storage.part_models import PlanPart  # noqa: E402,F401
 from storage.role_models import IncidentRole  # noqa: E402,F401
 from storage.rollcall_models import RollCall, RollCallAnswer, RollCallPerson, SlackPerson  # noqa: E402,F401

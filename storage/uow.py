@@ -13,6 +13,7 @@ from storage.repositories.home import HomeRepository
 from storage.repositories.incidents import DecisionRepository, IncidentRepository, LogRepository
 from storage.repositories.intents import IntentRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.parts import PlanPartRepository
 from storage.repositories.people import NameRepository
 from storage.repositories.plans import PlanRepository
 from storage.repositories.programme import ProgrammeRepository
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     programme: ProgrammeRepository
     actions: ActionRepository
     reviews: ManagementReviewRepository
+    plan_parts: PlanPartRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
                  on_incidents_changed: Callable[[], None] | None = None,
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
         self.programme = ProgrammeRepository(self.session)
         self.actions = ActionRepository(self.session)
         self.reviews = ManagementReviewRepository(self.session)
+        self.plan_parts = PlanPartRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

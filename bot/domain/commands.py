@@ -182,6 +182,17 @@ class HandRole(Command):
     role: str
 
 
+# Know your part --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AcknowledgePart(Command):
+    """Got it, on the card of a person's part in a plan: acknowledges that exact part (its hash)."""
+
+    kind = "acknowledge_part"
+    plan_id: str
+    part_hash: str
+    response_url: str | None = None  # to show the card acknowledged, in place
+
+
 # Plan governance -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MarkReviewed(Command):
@@ -309,7 +320,8 @@ class Tell(ViewRequest):
 RECORDED: tuple[type[Command], ...] = (
     SubmitActivation, DecideRequest, SetStep, SetStepDetail, AdvancePhase, LogDecision, DecisionInChannel,
     DecisionFromMessage, PostUpdate, SnoozeNudge, StandDown, NewChannel, MarkReviewed, SnoozeReminder, RecordTest,
-    AnswerRollCall, RecordAnswerFor, StartDrill, DeclineRole, AnswerCover, HandRole, *ACTION_COMMANDS)
+    AnswerRollCall, RecordAnswerFor, StartDrill, DeclineRole, AnswerCover, HandRole, AcknowledgePart,
+    *ACTION_COMMANDS)
 VIEWS: tuple[type[ViewRequest], ...] = (
     RunIntent, OpenActivation, SwitchPlan, OpenPlan, OpenStepForm, OpenIncidentForm, OpenDecisionInChannel,
     OpenRecordTest, StartExercise, PublishHome, Tell, *ACTION_VIEWS)

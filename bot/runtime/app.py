@@ -140,9 +140,22 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     def on_error(error, body, response):
         return error_response(bot, error, body if isinstance(body, dict) else {})
 
-    from handlers import actions, commands, corrective_actions, events, governance, home, roles, rollcall, shortcuts, views
+    from handlers import (
+        actions,
+        commands,
+        corrective_actions,
+        events,
+        governance,
+        home,
+        parts,
+        roles,
+        rollcall,
+        shortcuts,
+        views,
+    )
 
-    for module in (commands, actions, views, events, shortcuts, home, governance, rollcall, roles, corrective_actions):
+    for module in (commands, actions, views, events, shortcuts, home, governance, rollcall, roles, corrective_actions,
+                   parts):
         module.register(bolt)
     return BcbotApp(bolt=bolt, bot=bot, engine=engine)
 

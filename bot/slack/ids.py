@@ -42,6 +42,8 @@ class Action(StrEnum):
     ADD_ACTION_ROW = "bcbot.action.add_row"
     OPEN_POST_INCIDENT_REVIEW = "bcbot.review.post_incident"
     OPEN_MANAGEMENT_REVIEW = "bcbot.review.management"
+    # Know your part: Got it on the card of a person's part in a plan (the plan and the part's hash in the value)
+    PART_ACKNOWLEDGE = "bcbot.part.acknowledge"
 
 
 class Callback(StrEnum):

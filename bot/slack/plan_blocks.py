@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.parts import Coverage
 from bot.domain.people import Names
 from bot.domain.plan import Plan
 from bot.domain.reminders import OUTSIDE_TEST_TYPES, TEST_TYPE_LABELS, DueReminder, Governance, Kind, PlanTestType, describe_due
@@ -214,6 +215,7 @@ class PlanStatus:
     recorded: bool  # False: bcbot has not run with this plan yet; the dates are the file's
     today: date
     names: Names = field(default_factory=Names)  # who reviewed and tested, as they were called then
+    parts: Coverage | None = None  # who acknowledged their part (None: the part cards were never sent)
 
     def who(self, user_id: str | None, at: datetime | None) -> str | None:
         return self.names.at(user_id, at) or user_id
@@ -261,6 +263,7 @@ def status_text(statuses: list[PlanStatus], *, tz: ZoneInfo) -> str:
             if until and until.astimezone(tz).date() >= s.today:
                 out.append(f"  snoozed:      {kind} reminders until {until.astimezone(tz):%Y-%m-%d %H:%M %Z}")
         out.append("  overdue:      " + (", ".join(s.overdue) if s.overdue else "nothing"))
+        out.append("  parts:        " + _parts_line(s.parts))
         if g.unresolved_owners:
             checked = f" (as of {g.unresolved_checked_at.astimezone(tz):%Y-%m-%d %H:%M})" if g.unresolved_checked_at else ""
             out.append(f"  unresolved:   Slack cannot find {', '.join(g.unresolved_owners)}{checked}: "
@@ -271,6 +274,26 @@ def status_text(statuses: list[PlanStatus], *, tz: ZoneInfo) -> str:
     overdue = sum(bool(s.overdue) for s in statuses)
     out.append(f"{len(statuses)} plan(s), {overdue} with something overdue.")
     return "\n".join(out)
+
+
+def _parts_line(parts: Coverage | None) -> str:
+    if parts is None:
+        return "cards not sent (`bcbot roles send` DMs each person their part)"
+    line = parts.line
+    if parts.waiting:
+        shown = parts.waiting[:30]
+        line += "; not yet: " + ", ".join(shown) + (f" and {len(parts.waiting) - 30} more" if parts.waiting[30:]
+                                                     else "")
+    if parts.not_in_slack:
+        line += f" ({len(parts.not_in_slack)} not found in Slack: no card reaches them)"
+    return line
+
+
+def _parts_json(parts: Coverage | None) -> dict:
+    if parts is None:
+        return {"sent": False}
+    return {"sent": True, "total": parts.total, "acknowledged": list(parts.acknowledged),
+            "waiting": list(parts.waiting), "not_in_slack": list(parts.not_in_slack)}
 
 
 def status_json(statuses: list[PlanStatus]) -> list[dict]:
@@ -293,5 +316,6 @@ def status_json(statuses: list[PlanStatus]) -> list[dict]:
         "overdue": s.overdue,
         "unresolved_owners": list(s.gov.unresolved_owners),
         "recorded": s.recorded,
+        "parts": _parts_json(s.parts),
     } for s in statuses]
 

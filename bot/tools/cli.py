@@ -1,4 +1,4 @@
-"""The `bcbot` command: serve, db upgrade, plan check, report, demo."""
+"""The `bcbot` command: serve, db upgrade, plan check, roles send, report, demo."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.domain.plan import PlanError, inspect_plans
 from bot.runtime import logs
+from bot.tools.cli_db import existing_database as _existing_database
 from config.settings import SettingsError, load_settings
 
 log = logging.getLogger("bcbot")
@@ -40,51 +41,6 @@ def _plans_path(args):
               "run `bcbot init` for a plan of your own, or run bcbot from the folder holding your .env",
               file=sys.stderr)
     return settings.bcbot_plans
-
-
-def _has_bcbot_tables(path: Path) -> bool:
-    import sqlite3
-
-    try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone() is not None
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-
-
-def _existing_database(database_url: str):
-    """An engine on the bot's database for a command that only reads it, or (None, the one line that says
-    which database was looked at and how to point at the right one). Creates nothing: a missing SQLite
-    file is not made, and a database without bcbot's tables is not upgraded into a second, empty one."""
-    from sqlalchemy.engine import make_url
-
-    from storage.db import make_engine
-    from storage.migrate import current_revision
-
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # reading the revision is not news for a reader
-    url = make_url(database_url)
-    where = url.render_as_string(hide_password=True)
-    fix = ("run bcbot from the folder holding the bot's .env (or one below it), set BCBOT_HOME to that folder, "
-           "or set DATABASE_URL to the bot's database")
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        path = Path(url.database).resolve()
-        if not path.exists():
-            return None, f"no bcbot database at {path} (DATABASE_URL {where}): {fix}"
-        if not _has_bcbot_tables(path):  # looked at read-only: not even switched to WAL
-            return None, f"the database {path} has no bcbot tables: {fix}"
-    engine = make_engine(database_url)
-    try:
-        revision = current_revision(engine)
-    except Exception as err:
-        engine.dispose()
-        return None, f"cannot read the database {where}: {str(err).splitlines()[0][:200]} ({fix})"
-    if revision is None:
-        engine.dispose()
-        return None, f"the database {where} has no bcbot tables: {fix}"
-    return engine, None
 
 
 def cmd_serve(args) -> int:
@@ -361,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     status = plan.add_parser("status", help="every plan's owners, last and next review and test, what is overdue")
     status.add_argument("--format", choices=["text", "json"], default="text")
     status.set_defaults(func=cmd_plan_status)
+
+    from bot.tools.cli_roles import add_parser as add_roles
+
+    add_roles(sub)
 
     report = sub.add_parser("report", help="print an incident's report")
     report.add_argument("incident", help="the incident reference, e.g. BC-12")

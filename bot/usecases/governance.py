@@ -16,6 +16,7 @@ from datetime import date, datetime
 from bot.domain.commands import MarkReviewed, RecordTest, SnoozeReminder
 from bot.domain.errors import BcbotError, NotAllowed, NotFound
 from bot.domain.outbox import Task, incident_subject, plan_subject
+from bot.domain.parts import coverage
 from bot.domain.plan import Plan
 from bot.domain.records import Incident
 from bot.domain.reminders import (
@@ -179,10 +180,17 @@ def stand_down_follow_ups(bot: Parts, uow: UnitOfWork, *, incident: Incident, pl
 
 # `bcbot plan status` ---------------------------------------------------------------------------
 def plan_status(uow_factory, plans: list[Plan], *, now: datetime, tz) -> list[render.PlanStatus]:
-    """Every plan with its review and test record (from the database, else from its file)."""
+    """Every plan with its review and test record (from the database, else from its file), and who has
+    acknowledged their part (for a plan whose part cards were sent)."""
     with uow_factory(read_only=True) as uow:
         stored = {g.plan_key: g for g in uow.governance.all()}
         names = uow.names.history({u for g in stored.values() for u in (g.last_review_by, g.last_test_by) if u})
+        cards = uow.plan_parts.of_plans([p.id for p in plans])
+        resolved = uow.slack_people.all() if cards else {}
+
+    def user_id(person) -> str | None:  # by email: as the bot's users.list sweep resolved them
+        return person.slack or resolved.get((person.email or "").lower(), (None, now))[0]
+
     today = local_today(now, tz)
     statuses = []
     for plan in plans:
@@ -190,5 +198,7 @@ def plan_status(uow_factory, plans: list[Plan], *, now: datetime, tz) -> list[re
         recorded = gov is not None
         if gov is None:
             gov = Governance(plan_key=plan.id, next_review=plan.review.next, next_test=plan.testing.next)
-        statuses.append(render.PlanStatus(plan=plan, gov=gov, recorded=recorded, today=today, names=names))
+        parts = coverage(plan, cards[plan.id], user_id) if plan.id in cards else None
+        statuses.append(render.PlanStatus(plan=plan, gov=gov, recorded=recorded, today=today, names=names,
+                                          parts=parts))
     return statuses

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # types only: the use cases are handed these, they do not bui
     from storage.repositories.incidents import DecisionRepository, IncidentRepository, LogRepository
     from storage.repositories.intents import IntentRepository
     from storage.repositories.outbox import OutboxRepository
+    from storage.repositories.parts import PlanPartRepository
     from storage.repositories.people import NameRepository
     from storage.repositories.plans import PlanRepository
     from storage.repositories.programme import ProgrammeRepository
@@ -56,6 +57,7 @@ class UnitOfWork(Protocol):
     programme: ProgrammeRepository
     actions: ActionRepository
     reviews: ManagementReviewRepository
+    plan_parts: PlanPartRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc) -> None: ...
@@ -149,6 +151,11 @@ class Directory:
                 log.warning("plan person %s (%s) is not in this Slack workspace", person.name, person.email)
             self._by_email[email] = found
         return found
+
+    def known_id(self, person: Person) -> str | None:
+        """Their user ID as far as known without asking Slack (None: an email not resolved yet)."""
+        with self._lock:
+            return person.slack or self._by_email.get((person.email or "").lower())
 
     def known_ids(self, people: list[Person]) -> list[str]:
         """Their user IDs as far as known without asking Slack (the ack path may not wait for it)."""

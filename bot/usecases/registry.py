@@ -14,6 +14,7 @@ from bot.domain.action_commands import (
     RescheduleAction,
 )
 from bot.domain.commands import (
+    AcknowledgePart,
     AdvancePhase,
     AnswerCover,
     AnswerRollCall,
@@ -44,6 +45,7 @@ from bot.usecases import (
     governance,
     incident,
     new_channel,
+    part_cards,
     phases,
     reviews,
     roles,
@@ -81,4 +83,5 @@ USE_CASES: Mapping[type[Command], UseCase] = MappingProxyType({
     RescheduleAction: actions.reschedule_action,
     RecordPostIncidentReview: reviews.record_post_incident_review,
     RecordManagementReview: reviews.record_management_review,
+    AcknowledgePart: part_cards.acknowledge,
 })

@@ -75,7 +75,7 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     bot.background.submit(lambda: take_over(bot))
     bot.background.submit(lambda: reminders.on_start(bot))
     bot.background.submit(lambda: learn_slack_names(bot))
-    bot.background.submit(lambda: plan_people.resolve(bot))
+    bot.background.submit(lambda: plan_watch.resolve_people(bot))
     if not scheduler:
         return None
     jobs = BackgroundScheduler(timezone=bot.settings.timezone,
@@ -90,7 +90,7 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     every(INCIDENT_EVERY_SECONDS, "overdue-steps", show_newly_overdue_steps)
     every(reminders.SWEEP_EVERY_SECONDS, "reminders", reminders.sweep)
     every(HELD_LOOK_EVERY_SECONDS, "held-channels", look_at_held_channels)
-    every(plan_people.LOOK_EVERY_SECONDS, "plan-people", plan_people.resolve)
+    every(plan_people.LOOK_EVERY_SECONDS, "plan-people", plan_watch.resolve_people)
     every(bot.settings.bcbot_plans_poll_seconds, "plan-files", plan_watch.watch)
     every(NAMES_EVERY_SECONDS, "names", learn_slack_names)
     jobs.start()

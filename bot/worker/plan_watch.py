@@ -5,7 +5,8 @@ database says which version each plan is served at, so a restarted worker or ser
 Its owners are told once per distinct broken content (an outbox task keyed on the content's hash, so
 once across restarts and replicas) with the first problem, and once when the file is valid again. A
 fixed file's plan is recorded as a new version and served at once, here and (over the worker's answers
-pipe) by the serving process.
+pipe) by the serving process. A new version of a plan whose part cards were sent re-sends the card of each person
+whose part it changes (bot.usecases.part_cards), in the same transaction.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.bcbot import Bcbot
 from bot.domain.outbox import Task
 from bot.domain.plan import Plan, PlanError, PlanProblem, inspect_plans, plan_files
 from bot.slack.mrkdwn import safe
+from bot.usecases.part_cards import resend_changed
 from bot.usecases.people import learn_plan_names
 from bot.usecases.ports import UnitOfWork
 
@@ -48,10 +50,8 @@ def watch(bot: Bcbot, *, force: bool = False) -> bool:
         sync_plans(bot, owe_messages=True)
         bot.plan_watch.seen = seen
         changed = bot.plans.version_ids != before
-    if changed:
-        from bot.worker import plan_people  # a new version may name someone by an email not resolved yet
-
-        bot.background.submit(lambda: plan_people.resolve(bot))
+    if changed:  # a new version may name someone by an email not resolved yet
+        bot.background.submit(lambda: resolve_people(bot))
         for listener in bot.plan_listeners:
             listener(dict(bot.plans.version_ids))
     return changed
@@ -71,6 +71,7 @@ def sync_plans(bot: Bcbot, *, owe_messages: bool) -> list[PlanProblem]:
     version_ids: dict[str, int] = {}
     with bot.uow() as uow:
         served = uow.plans.served()
+        sent = uow.plan_parts.plans_sent() if owe_messages else set()
         for plan in check.plans:
             file = check.files[plan.id]
             version_ids[plan.id] = uow.plans.version_id(plan, source=file, now=now)
@@ -85,6 +86,8 @@ def sync_plans(bot: Bcbot, *, owe_messages: bool) -> list[PlanProblem]:
                     _tell_owners(uow, plan.id, f"plan_fixed:{row.broken_hash}:{version_ids[plan.id]}",
                                  version_ids[plan.id], fixed_text(plan, file), now)
                 uow.plans.serve(plan.id, version_ids[plan.id], file=file, now=now)
+                resend_changed(uow, plan, version_id=version_ids[plan.id], user_id=bot.directory.known_id, now=now,
+                               sent=sent)
         for key, row in served.items():
             if key in plans:
                 continue
@@ -114,6 +117,29 @@ def sync_plans(bot: Bcbot, *, owe_messages: bool) -> list[PlanProblem]:
         uow.commit()
     bot.plans.replace(plans, version_ids)
     return check.problems
+
+
+def resend_changed_parts(bot: Bcbot) -> None:
+    """Owe the part cards the served plan versions call for (to people just resolved by email, say). The versions
+    are read from `plan_served`, not this process's memory: a replica that has not looked at the files yet never
+    sends an older part back."""
+    with bot.uow() as uow:
+        sent = uow.plan_parts.plans_sent()
+        for key, row in uow.plans.served().items():
+            if key in sent:
+                plan = bot.plans.snapshot(row.version_id, partial(uow.plans.snapshot, row.version_id))
+                resend_changed(uow, plan, version_id=row.version_id, user_id=bot.directory.known_id,
+                               now=bot.clock(), sent=sent)
+        uow.commit()
+
+
+def resolve_people(bot: Bcbot) -> None:
+    """Resolve the plans' people named by email (bot.worker.plan_people), then owe the part cards of those
+    just resolved."""
+    from bot.worker import plan_people
+
+    plan_people.resolve(bot)
+    resend_changed_parts(bot)
 
 
 def adopt(bot: Bcbot, version_ids: dict[str, int]) -> None:

@@ -380,6 +380,10 @@ LISTENERS = {
     Action.ROLE_DECLINE: lambda w: _role_action(w, Action.ROLE_DECLINE),
     Action.COVER_ACCEPT: lambda w: _role_action(w, Action.COVER_ACCEPT),
     Action.COVER_DECLINE: lambda w: _role_action(w, Action.COVER_DECLINE),
+    # Got it on a card of someone's part (none on record here: a valid click is told so)
+    Action.PART_ACKNOWLEDGE: lambda w: Listener("interactive", block_action(
+        w, Action.PART_ACKNOWLEDGE, user=people.BAKER, value={"p": PLAN, "h": "0" * 64}), {"plan_parts", "outbox"},
+        (USER, ACTION, VALUE), (VALUE,)),
     Action.HOME_OLDER: lambda w: Listener("interactive", block_action(
         w, Action.HOME_OLDER, user=people.OUTSIDER, value={"p": 2, "t": "2026-01-01T00:00:00+00:00", "i": 1}),
         set(), (USER, ACTION)),
@@ -430,10 +434,10 @@ class _Recorder:
 
 
 def test_every_listener_is_covered():
-    from handlers import actions, commands, events, governance, home, rollcall, shortcuts, views
+    from handlers import actions, commands, events, governance, home, parts, roles, rollcall, shortcuts, views
 
     app = _Recorder()
-    for module in (commands, actions, views, events, shortcuts, home, governance, rollcall):
+    for module in (commands, actions, views, events, shortcuts, home, governance, rollcall, roles, parts):
         module.register(app)
     covered = {str(k) for k in LISTENERS}
     assert app.ids <= covered, app.ids - covered

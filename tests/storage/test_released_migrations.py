@@ -33,6 +33,7 @@ RELEASED = {
     "0012_confidential.py": "f85fc2126fbc7733044fb96bc17d5e00e78544857efd033245029c2d75936b4f",
     "0013_incident_roles.py": "b0c30ed64f0e7d5d04b993ca8c0b60bd455deb4b56965e52db11767d492a1515",
     "0014_actions.py": "799dc44eccb2d2f61104d214009bab31ab25ff8f592a334cc50455007c80ea2e",
+    "0015_plan_parts.py": "40b1e782c1fc7557f5b3da1d0957e3ce7c12b16d1f8a2deeb67a5cb370694b35",
 }
 
 

@@ -4,7 +4,20 @@ from __future__ import annotations
 from typing import Callable
 
 from bot.worker.outbox import TaskFunction
-from bot.worker.tasks import actions, checklist, governance, held, incident, plans, requests, roles, rollcall, setup, tell
+from bot.worker.tasks import (
+    actions,
+    checklist,
+    governance,
+    held,
+    incident,
+    parts,
+    plans,
+    requests,
+    roles,
+    rollcall,
+    setup,
+    tell,
+)
 
 
 def _setup(function: Callable[..., dict]) -> TaskFunction:
@@ -42,4 +55,5 @@ TASKS: dict[str, TaskFunction] = {
     **rollcall.TASKS,
     **roles.TASKS,
     **actions.TASKS,
+    **parts.TASKS,
 }
