@@ -13,16 +13,21 @@ from datetime import date, datetime, timedelta
 
 from bot.domain.actions import Action as CorrectiveAction
 from bot.domain.incident import STATE_LABELS
+from bot.domain.parts import Coverage, PersonPart
+from bot.domain.plan import Plan
 from bot.domain.records import HomePage, Incident, Progress
 from bot.slack import action_blocks
 from bot.slack.blocks import HEADER_MAX, SECTION_MAX, _plain, button, confidential_line, context, section, slack_date
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import channel_link, safe, user_mention
+from bot.slack.part_blocks import home_part_text
 
 HOME_BLOCKS_MAX = 100
 OPEN_MAX = 20
 RECENT_MAX = 10
 PLANS_MAX = 20
+MY_PARTS_MAX = 3  # plans whose part the reader is shown; more are counted
+WAITING_NAMES_MAX = 10  # names of those who have not acknowledged their part, on a plan's card
 ACTIVATE_VALUE = "activate"
 
 
@@ -49,9 +54,19 @@ class PlanCard:
     owners: tuple[str, ...]
     next_review: date
     next_test: date
+    parts: Coverage | None = None  # who acknowledged their part (None: the part cards were never sent)
 
     def overdue(self, today: date) -> bool:
         return self.next_review < today or self.next_test < today
+
+
+@dataclass(frozen=True)
+class MyPart:
+    """The reader's part in one plan; `acknowledged` None: their card was never sent."""
+
+    plan: Plan
+    part: PersonPart
+    acknowledged: bool | None
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,8 @@ class HomeData:
     now: datetime
     today: date  # in BCBOT_TIMEZONE: a date before it is overdue
     actions: list[CorrectiveAction] = field(default_factory=list)  # the reader's open actions and those closed lately
+    my_parts: list[MyPart] = field(default_factory=list)  # at most MY_PARTS_MAX
+    my_parts_total: int = 0
 
 
 def plans_to_show(dates: dict[str, tuple[date, date]], today: date, limit: int = PLANS_MAX) -> tuple[list[str], int]:
@@ -135,8 +152,31 @@ def plan_block(card: PlanCard, today: date) -> dict:
 
     owners = safe(", ".join(card.owners), 500) or "none named"
     return section(f"{'⚠️ ' if card.overdue(today) else ''}*{safe(card.title, 150)}*\nOwners: {owners}\n"
-                   f"{dated('Next review', card.next_review)} · {dated('Next test', card.next_test)}",
+                   f"{dated('Next review', card.next_review)} · {dated('Next test', card.next_test)}"
+                   + _parts_line(card.parts),
                    accessory=button("📖 View plan", Action.VIEW_PLAN, {"p": card.plan_id}))
+
+
+def _parts_line(parts: Coverage | None) -> str:
+    if parts is None:
+        return ""
+    line = f"\n📋 {parts.line}"
+    if parts.waiting:
+        names = ", ".join(parts.waiting[:WAITING_NAMES_MAX])
+        more = len(parts.waiting) - WAITING_NAMES_MAX
+        line += f" · not yet: {safe(names, 1200)}" + (f" and {more} more" if more > 0 else "")
+    return line
+
+
+def _my_parts_section(data: HomeData) -> list[dict]:
+    if not data.my_parts:
+        return []
+    blocks = [section("*Your part*")]
+    blocks += [section(home_part_text(p.plan, p.part, acknowledged=p.acknowledged))
+               for p in data.my_parts[:MY_PARTS_MAX]]
+    if data.my_parts_total > MY_PARTS_MAX:
+        blocks.append(context(f"…and your part in {data.my_parts_total - MY_PARTS_MAX} more plans."))
+    return [*blocks, {"type": "divider"}]
 
 
 def _open_section(data: HomeData) -> list[dict]:
@@ -190,7 +230,8 @@ def home_view(data: HomeData) -> dict:
         {"type": "divider"},
         *_recent_section(data),
         {"type": "divider"},
+        *_my_parts_section(data),
         *_plans_section(data),
     ]
-    assert len(blocks) <= HOME_BLOCKS_MAX  # by construction: at most 3 + 22 + 1 + 14 + 1 + 12 + 1 + 22 = 76
+    assert len(blocks) <= HOME_BLOCKS_MAX  # by construction: at most 3 + 22 + 1 + 14 + 1 + 12 + 1 + 6 + 22 = 82
     return {"type": "home", "blocks": blocks}

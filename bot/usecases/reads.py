@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 
+from bot.domain.parts import PartRecord, coverage, parts_of
 from bot.domain.records import Incident, Progress
 from bot.slack import blocks
 from bot.slack import home_blocks as render_home
-from bot.slack.home_blocks import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
+from bot.slack.home_blocks import MY_PARTS_MAX, ClosedItem, HomeData, HomePage, MyPart, OpenItem, PlanCard
 from bot.usecases.access import may_see
 from bot.usecases.ports import Reader
 
@@ -69,26 +71,45 @@ def plan_cards(bot: Reader, today: date, recorded: dict[str, tuple[date, date]] 
     return cards, len(dates), overdue
 
 
+def my_parts(bot: Reader, user_id: str, mine: dict[str, PartRecord]) -> tuple[list[MyPart], int]:
+    """The reader's part in each plan that names them (at most MY_PARTS_MAX), and in how many plans in all.
+    Looked for in the plans whose cards they were sent, and in every plan when there are few."""
+    plans = bot.plans.plans
+    keys = list(dict.fromkeys([*mine, *(plans if len(plans) <= render_home.PLANS_MAX else ())]))
+    found: list[MyPart] = []
+    for key in keys:
+        plan = plans.get(key)
+        part = next((p for p in parts_of(plan) if bot.directory.known_id(p.person) == user_id), None) if plan else None
+        if plan is not None and part is not None:
+            record = mine.get(key)
+            found.append(MyPart(plan, part, record.acknowledged(part.digest) if record else None))
+    return found[:MY_PARTS_MAX], len(found)
+
+
 def home_data(bot: Reader, page: HomePage | None = None, user_id: str | None = None) -> HomeData:
     """Everything App Home shows `user_id` (a confidential incident only as "BC-n activated" to others than
-    its people), in five SQL statements whatever the size of the history or the number of plans."""
+    its people), in a fixed number of SQL statements (one per kind of thing shown) whatever the size of the
+    history or the number of plans."""
     page = page or HomePage()
     now = bot.clock()
+    today = now.astimezone(bot.settings.timezone).date()
     with bot.uow(read_only=True) as uow:  # a read: on SQLite it takes no write lock
         open_total = uow.home.count_open()
         opened = uow.home.open_incidents(render_home.OPEN_MAX)
         progress = uow.home.phase_progress([i.id for i in opened])
         recent = uow.home.stood_down(render_home.RECENT_MAX + 1, before=page.before)
-        recorded = uow.governance.next_dates()
         actions = (uow.actions.of_owner(user_id, closed_since=now - timedelta(days=7), limit=20)
                    if user_id else [])
+        plans, plans_total, plans_overdue = plan_cards(bot, today, uow.governance.next_dates())
+        cards, mine = uow.plan_parts.for_home([c.plan_id for c in plans], user_id)
     title = bot.plans.title
 
     def seen(incident: Incident) -> bool:  # App Home is published by the worker: it may ask Slack who people are
         return may_see(bot, incident, user_id, ask_slack=True)
 
-    today = now.astimezone(bot.settings.timezone).date()
-    plans, plans_total, plans_overdue = plan_cards(bot, today, recorded)
+    plans = [replace(c, parts=coverage(bot.plans.plans[c.plan_id], cards[c.plan_id], bot.directory.known_id))
+             if c.plan_id in cards else c for c in plans]
+    parts, parts_total = my_parts(bot, user_id, mine) if user_id else ([], 0)
     return HomeData(
         open=[OpenItem(i, title(i.plan_key), progress.get(i.id, Progress(0, 0)), hidden=not seen(i)) for i in opened],
         open_total=open_total,
@@ -98,6 +119,8 @@ def home_data(bot: Reader, page: HomePage | None = None, user_id: str | None = N
         plans=plans,
         plans_total=plans_total,
         plans_overdue=plans_overdue,
+        my_parts=parts,
+        my_parts_total=parts_total,
         now=now,
         today=today,
         actions=actions,

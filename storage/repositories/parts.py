@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.parts import PartRecord
@@ -34,6 +34,24 @@ class PlanPartRepository:
             for row in self.s.scalars(select(m.PlanPart).where(m.PlanPart.plan_key.in_(plan_keys))):
                 found.setdefault(row.plan_key, {})[row.user_id] = _record(row)
         return found
+
+    def for_home(self, plan_keys: list[str], user_id: str | None
+                 ) -> tuple[dict[str, dict[str, PartRecord]], dict[str, PartRecord]]:
+        """App Home's one read: the cards of the plans it lists, by plan and user; and the reader's own, by plan."""
+        p = m.PlanPart
+        conditions = [*([p.plan_key.in_(plan_keys)] if plan_keys else []), *([p.user_id == user_id] if user_id else [])]
+        by_plan: dict[str, dict[str, PartRecord]] = {}
+        mine: dict[str, PartRecord] = {}
+        if not conditions:
+            return by_plan, mine
+        wanted = set(plan_keys)
+        for row in self.s.scalars(select(p).where(or_(*conditions))):
+            record = _record(row)
+            if row.plan_key in wanted:
+                by_plan.setdefault(row.plan_key, {})[row.user_id] = record
+            if row.user_id == user_id:
+                mine[row.plan_key] = record
+        return by_plan, mine
 
     def of_user(self, user_id: str) -> list[PartRecord]:
         p = m.PlanPart

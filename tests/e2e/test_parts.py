@@ -14,6 +14,7 @@ from bot.tools.cli_roles import send_cards
 from bot.usecases.governance import plan_status
 from storage import models
 from tests.e2e.helpers import rows, take_over
+from tests.e2e.test_home import open_home, texts
 from tests.support import people
 from tests.support.plans import plan_data
 from tests.support.processes import wait_until
@@ -95,6 +96,12 @@ def test_roles_send_then_got_it_then_a_new_version_changing_someone_else_s_part(
     got_it(running, people.BAKER, baker)
     assert "parts:        1 of 4 acknowledged their part; not yet: Steve Parks, Steve Hunton, Olive Outsider" \
         in status(running), status(running)
+    # App Home: the coverage on the plan's card, and the reader's own part.
+    home = texts(open_home(running, people.HUNTON, "Ev-home-1"))
+    assert "📋 1 of 4 acknowledged their part · not yet: Steve Parks, Steve Hunton, Olive Outsider" in home, home
+    assert "*Your part*" in home and "⏳ not acknowledged yet" in home and "*Your roles:* Operations Manager (UK)" in home
+    assert "*Who covers you:* Operations Manager (UK): Olive Outsider" in home
+    assert "✅ acknowledged" in texts(open_home(running, people.BAKER, "Ev-home-2"))
     # The card is replaced in place: acknowledged, no button.
     replaced = [r for r in running.fake.responses if "You acknowledged your part" in json.dumps(r.get("blocks"))]
     assert len(replaced) == 1 and replaced[0].get("replace_original") in (True, "true")
@@ -127,3 +134,23 @@ def test_roles_send_then_got_it_then_a_new_version_changing_someone_else_s_part(
     said = roles_send(running)
     assert said[1:3] == ["  cards to send: 0", "  4 already have the card of their part as it stands"], said
     assert [len(cards(running, u)) for u in EVERYONE] == [1, 2, 1, 1]
+
+
+def test_a_card_of_500_steps_stays_within_slack_s_limits_and_says_how_many_more(start_app, tmp_path):
+    data = parts_plan(title="<!channel> & <https://evil.example|click> plan")
+    data["phases"][1]["steps"] = [{"title": f"Step {n} <@U0EVIL0001> " + "x" * 300, "owner_role": OPS,
+                                   "due_within": "2h30m"} for n in range(500)]
+    folder = tmp_path / "plans"
+    write(folder, data)
+    running = start_app(bcbot_plans=folder)
+    running.settle()
+    assert wait_until(lambda: any(r.user_id == people.HUNTON for r in rows(running, models.SlackPerson)), 10)
+    roles_send(running)
+    assert wait_until(lambda: len(cards(running, people.HUNTON)) == 1, 10)
+    [card] = cards(running, people.HUNTON)
+    blocks = card["blocks"]
+    assert len(blocks) <= 50 and all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+    shown = json.dumps(blocks)
+    assert "more of your steps" in shown and "within 2h 30m" in shown
+    assert "<!channel>" not in shown and "<@U0EVIL0001>" not in shown and "<https://evil" not in shown
+    assert "&lt;!channel&gt; &amp;" in shown
