@@ -44,6 +44,7 @@ def owe_cards(uow: UnitOfWork, plan: Plan, *, version_id: int, user_id: Callable
     done = Owed()
     seen: set[str] = set()
     tasks = []
+    before = uow.plan_parts.of_plans([plan.id]).get(plan.id, {})
     for part in parts_of(plan):
         user = user_id(part.person)
         if user is None:
@@ -52,8 +53,12 @@ def owe_cards(uow: UnitOfWork, plan: Plan, *, version_id: int, user_id: Callable
         if user in seen:  # named by email and by ID in two places that resolve to one member: one card
             continue
         seen.add(user)
-        generation = uow.plan_parts.owe(plan.id, user, name=part.person.name, part_hash=part.digest,
-                                        plan_version_id=version_id, now=now)
+        known = before.get(user)
+        # Read first: a plan file's every change must not write a row per person whose part it leaves alone.
+        generation = None
+        if known is None or known.part_hash != part.digest:
+            generation = uow.plan_parts.owe(plan.id, user, name=part.person.name, part_hash=part.digest,
+                                            plan_version_id=version_id, now=now)
         if generation is None:
             done.unchanged.append(part.person.name)
             continue

@@ -123,6 +123,9 @@ def resend_changed_parts(bot: Bcbot) -> None:
     """Owe the part cards the served plan versions call for (to people just resolved by email, say). The versions
     are read from `plan_served`, not this process's memory: a replica that has not looked at the files yet never
     sends an older part back."""
+    with bot.uow(read_only=True) as uow:
+        if not uow.plan_parts.plans_sent():  # the cards of no plan were ever sent: nothing to write
+            return
     with bot.uow() as uow:
         sent = uow.plan_parts.plans_sent()
         for key, row in uow.plans.served().items():
