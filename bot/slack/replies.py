@@ -22,6 +22,8 @@ answer for them (the lead or the team; the record says who).
 or the team).
 • `/activate status` — list open incidents.
 • `/activate help` — this message.
+Your part in a plan (your roles, steps and who covers you) comes as a DM card when the plan's owners send the \
+cards (`bcbot roles send`): press *Got it* once you have read it. App Home shows it too.
 In an incident channel: the checklist's *Mark done* / *Reopen*, *Assign* and *⋯* (note, not applicable) on each \
 step; on the pinned header *Next phase →*, *📌 Log decision*, *📣 Post update* and *🛑 Stand down* (the lead \
 or the team)."""
