@@ -115,3 +115,18 @@ def times_to_share(started_at: datetime, answers: list[AnswerRecord], total: int
         needed = -(-share * total // 100)  # ceiling: 50% of 5 people is 3
         out[share] = (times[needed - 1] - started_at) if total and needed <= len(times) else None
     return out
+
+
+@dataclass(frozen=True)
+class RollCallLine:
+    """A roll call in one line (App Home): the counts, and how long until half, 90% and all had answered."""
+
+    tally: Tally
+    to_share: dict[int, timedelta | None]
+    drill: bool = False
+
+
+def roll_call_line(started_at: datetime, people: list[Asked], first_answers: dict[str, datetime],
+                   drill: bool = False) -> RollCallLine:
+    answers = [AnswerRecord(user, Answer.SAFE, at) for user, at in first_answers.items()]
+    return RollCallLine(tally(people), times_to_share(started_at, answers, len(people)), drill)

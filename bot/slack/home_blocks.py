@@ -16,6 +16,7 @@ from bot.domain.incident import STATE_LABELS
 from bot.domain.parts import Coverage, PersonPart
 from bot.domain.plan import Plan
 from bot.domain.records import HomePage, Incident, Progress
+from bot.domain.rollcall import RollCallLine
 from bot.slack import action_blocks
 from bot.slack.blocks import HEADER_MAX, SECTION_MAX, _plain, button, confidential_line, context, section, slack_date
 from bot.slack.ids import Action
@@ -38,6 +39,7 @@ class OpenItem:
     plan_title: str
     progress: Progress  # of the current phase
     hidden: bool = False  # confidential, and the reader is not one of its people: the reference only
+    roll_call: RollCallLine | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,21 @@ def open_incident_block(item: OpenItem, now: datetime) -> dict:
         f"open {age(now - incident.activated_at)}",
         channel_link(incident.channel_id),
     ]
-    return section((_title_line(incident, item.plan_title) + "\n" + " · ".join(status))[:SECTION_MAX])
+    text = _title_line(incident, item.plan_title) + "\n" + " · ".join(status)
+    if item.roll_call is not None:
+        text += "\n" + roll_call_text(item.roll_call)
+    return section(text[:SECTION_MAX])
+
+
+def roll_call_text(line: RollCallLine) -> str:
+    """'Roll call: 12 of 20 answered (10 safe, 1 can't work, 1 need help; 2 not reached) · 50% in 4m, 90% —'."""
+    t = line.tally
+    not_reached = f"; {t.not_reached} not reached" if t.not_reached else ""
+    shares = ", ".join(f"{share}% " + (f"in {age(took)}" if took is not None else "—")
+                       for share, took in line.to_share.items())
+    drill = "🧪 drill " if line.drill else ""
+    return (f"{drill}Roll call: *{t.answered} of {t.total}* answered ({t.safe} safe, {t.cant_work} can't work, "
+            f"{t.need_help} need help{not_reached}) · {shares}")
 
 
 def stood_down_block(item: ClosedItem) -> dict:

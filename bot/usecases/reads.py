@@ -97,6 +97,7 @@ def home_data(bot: Reader, page: HomePage | None = None, user_id: str | None = N
         open_total = uow.home.count_open()
         opened = uow.home.open_incidents(render_home.OPEN_MAX)
         progress = uow.home.phase_progress([i.id for i in opened])
+        roll_calls = uow.home.roll_calls([i.id for i in opened])
         recent = uow.home.stood_down(render_home.RECENT_MAX + 1, before=page.before)
         actions = (uow.actions.of_owner(user_id, closed_since=now - timedelta(days=7), limit=20)
                    if user_id else [])
@@ -111,7 +112,8 @@ def home_data(bot: Reader, page: HomePage | None = None, user_id: str | None = N
              if c.plan_id in cards else c for c in plans]
     parts, parts_total = my_parts(bot, user_id, mine) if user_id else ([], 0)
     return HomeData(
-        open=[OpenItem(i, title(i.plan_key), progress.get(i.id, Progress(0, 0)), hidden=not seen(i)) for i in opened],
+        open=[OpenItem(i, title(i.plan_key), progress.get(i.id, Progress(0, 0)), hidden=not seen(i),
+                       roll_call=roll_calls.get(i.id)) for i in opened],
         open_total=open_total,
         recent=[ClosedItem(i, title(i.plan_key), hidden=not seen(i)) for i in recent[:render_home.RECENT_MAX]],
         has_older=len(recent) > render_home.RECENT_MAX,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import records
 from bot.domain.incident import IncidentState
+from bot.domain.rollcall import Answer, Asked, Delivery, RollCallLine, roll_call_line
 from storage import models as m
 from storage.repositories._common import _incident
 
@@ -40,6 +41,27 @@ class HomeRepository:
             .where(step.incident_id.in_(incident_ids)).group_by(step.incident_id)
         )
         return {incident_id: records.Progress(done=int(done or 0), total=int(total)) for incident_id, total, done in rows}
+
+    def roll_calls(self, incident_ids: list[int]) -> dict[int, RollCallLine]:
+        """Each listed incident's roll call in one line: everyone asked with their latest answer and when they
+        first answered, all in one statement."""
+        if not incident_ids:
+            return {}
+        rc, p, a = m.RollCall, m.RollCallPerson, m.RollCallAnswer
+        first = (select(a.roll_call_id, a.user_id, func.min(a.at).label("at")).group_by(a.roll_call_id, a.user_id)
+                 .subquery())
+        rows = self.s.execute(
+            select(rc.incident_id, rc.started_at, rc.is_drill, p.user_id, p.name, p.answer, p.delivery, first.c.at)
+            .join(p, p.roll_call_id == rc.id)
+            .outerjoin(first, and_(first.c.roll_call_id == rc.id, first.c.user_id == p.user_id))
+            .where(rc.incident_id.in_(incident_ids)))
+        found: dict[int, tuple[datetime, bool, list[Asked], dict[str, datetime]]] = {}
+        for incident_id, started_at, drill, user, name, answer, delivery, first_at in rows:
+            _, _, people, firsts = found.setdefault(incident_id, (started_at, drill, [], {}))
+            people.append(Asked(user, name, answer=Answer(answer) if answer else None, delivery=Delivery(delivery)))
+            if first_at is not None:
+                firsts[user] = first_at
+        return {i: roll_call_line(started, people, firsts, drill) for i, (started, drill, people, firsts) in found.items()}
 
     def stood_down(self, limit: int, *, before: tuple[datetime, int] | None = None) -> list[records.Incident]:
         """Stood-down incidents, most recently stood down first; `before` is the (stood_down_at, id) of the

@@ -212,3 +212,18 @@ def test_activate_drill_runs_a_roll_call_on_its_own(started):
     running.slack.command(people.OUTSIDER, "drill")
     running.settle()
     assert len(rows(running, models.RollCall)) == 1
+
+
+def test_app_home_shows_an_open_incident_s_roll_call_and_how_fast_people_answered(started):
+    from tests.e2e.test_home import open_home, texts
+
+    running = started
+    activate(running, people.PARKS, lead=people.LEAD, roll_call="yes")
+    assert wait_until(lambda: all(asked(running, u) for u in EVERYONE), 10)
+    click(running, people.PARKS, Answer.SAFE)
+    click(running, people.BAKER, Answer.NEED_HELP)
+    click(running, STAFF, Answer.CANT_WORK)
+    shown = texts(open_home(running, people.OUTSIDER, "Ev-home-rc"))
+    assert "Roll call: *3 of 5* answered (1 safe, 1 can't work, 1 need help)" in shown, shown
+    # Three of five is past half: the time to 50% is shown; 90% and 100% not reached yet.
+    assert re.search(r"50% in \d+m, 90% —, 100% —", shown), shown
