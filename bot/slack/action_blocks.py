@@ -201,9 +201,9 @@ def edit_modal(action: Action, meta: dict, *, today: date) -> dict:
 HOME_ACTIONS_MAX = 10
 
 
-def home_section(actions: list[Action], today: date) -> list[dict]:
-    """The reader's open actions (each with Done), those closed lately in one line, and the management review
-    form's button: at most HOME_ACTIONS_MAX + 3 blocks."""
+def home_section(actions: list[Action], today: date, *, review_form: bool = False) -> list[dict]:
+    """The reader's open actions (each with Done), those closed lately in one line, and (for plan owners and
+    team members) the management review form's button: at most HOME_ACTIONS_MAX + 3 blocks."""
     open_ = [a for a in actions if a.status is ActionStatus.OPEN]
     closed = [a for a in actions if a.status is not ActionStatus.OPEN]
     overdue = sum(a.overdue(today) for a in open_)
@@ -214,6 +214,7 @@ def home_section(actions: list[Action], today: date) -> list[dict]:
                               accessory=button("✅ Done", Act.ACTION_DONE, _value(action))))
     if closed:
         blocks.append(context("Lately: " + " · ".join(action_line(a, today, owner=False) for a in closed[:5])[:2900]))
-    blocks.append({"type": "actions", "block_id": "home-review", "elements": [
-        button("Record a management review", Act.OPEN_MANAGEMENT_REVIEW, "review")]})
+    if review_form:
+        blocks.append({"type": "actions", "block_id": "home-review", "elements": [
+            button("Record a management review", Act.OPEN_MANAGEMENT_REVIEW, "review")]})
     return blocks

@@ -86,6 +86,7 @@ class HomeData:
     actions: list[CorrectiveAction] = field(default_factory=list)  # the reader's open actions and those closed lately
     my_parts: list[MyPart] = field(default_factory=list)  # at most MY_PARTS_MAX
     my_parts_total: int = 0
+    steward: bool = False  # the reader owns a plan or is on a team: offered the management review form
 
 
 def plans_to_show(dates: dict[str, tuple[date, date]], today: date, limit: int = PLANS_MAX) -> tuple[list[str], int]:
@@ -242,7 +243,7 @@ def home_view(data: HomeData) -> dict:
         context(f"Updated {slack_date(data.now)}"),
         *_open_section(data),
         {"type": "divider"},
-        *action_blocks.home_section(data.actions, data.today),
+        *action_blocks.home_section(data.actions, data.today, review_form=data.steward),
         {"type": "divider"},
         *_recent_section(data),
         {"type": "divider"},

@@ -159,8 +159,7 @@ class Directory:
 
     def known_ids(self, people: list[Person]) -> list[str]:
         """Their user IDs as far as known without asking Slack (the ack path may not wait for it)."""
-        with self._lock:
-            found = [p.slack or self._by_email.get(p.email or "") for p in people]
+        found = [self.known_id(p) for p in people]
         return [uid for uid in found if uid]
 
     def user_ids(self, people: list[Person]) -> list[str]:

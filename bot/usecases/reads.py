@@ -126,6 +126,8 @@ def home_data(bot: Reader, page: HomePage | None = None, user_id: str | None = N
         now=now,
         today=today,
         actions=actions,
+        steward=bool(user_id) and any(user_id in bot.directory.known_ids([*p.owners, *p.activation.team])
+                                      for p in bot.plans.all()),
     )
 
 

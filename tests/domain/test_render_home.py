@@ -120,7 +120,7 @@ def test_later_pages_offer_the_way_back_and_say_when_there_is_nothing_older():
     page = HomePage(3, (NOW, 99))
     view = render_home.home_view(data(recent=[ClosedItem(stood_down(21), "P")], page=page))
     assert "Stood down earlier* · page 3" in "\n".join(texts(view))
-    assert set(buttons(view)) == {Action.OPEN_ACTIVATION, Action.HOME_LATEST, Action.OPEN_MANAGEMENT_REVIEW}
+    assert set(buttons(view)) == {Action.OPEN_ACTIVATION, Action.HOME_LATEST}  # a reader who owns no plan
     assert json.loads(buttons(view)[Action.HOME_LATEST]["value"]) == {"p": 1}
     empty = render_home.home_view(data(page=page))
     assert "No older incidents" in "\n".join(texts(empty))

@@ -350,7 +350,8 @@ def test_a_management_review_from_app_home_is_recorded_and_its_actions_land_in_t
     assert a["source"]["kind"] == "review" and a["source"]["ref"] == "MR-1" and a["owner"]["id"] == people.HUNTON
     assert len([m for m in dms(running, people.HUNTON) if "A-1" in m["text"]]) == 1
 
-    # Someone outside the plans may not record one.
+    # Someone outside the plans is not offered the form, and may not record one.
+    assert Action.OPEN_MANAGEMENT_REVIEW not in json.dumps(open_home(running, people.OUTSIDER, "Ev2"))
     reply = submit_state(running, people.OUTSIDER, {**form, "id": "V0OTHER"}, {
         "held_on": {"type": "datepicker", "selected_date": "2027-02-26"},
         "attendees": {"type": "multi_users_select", "selected_users": [people.OUTSIDER]},
