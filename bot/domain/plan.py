@@ -24,8 +24,10 @@ from pydantic import (
 )
 
 from bot.domain import plan_messages
+from bot.domain.durations import parse_duration
 from bot.domain.circumstance import Circumstance, CircumstanceEntry, find, name_of, unique
 from bot.domain.plan_people import OptionText, Person, Role, RollCall, Strict, identity
+from bot.domain.remit import Objectives, RemitEntry, ranked, remit_problems
 from bot.domain.roles import role_problems
 
 __all__ = ["Person", "Plan", "PlanError", "PlanProblem", "Role", "RollCall", "Step", "load_plans"]
@@ -40,19 +42,6 @@ class PhaseKey(StrEnum):
 PHASE_ORDER = (PhaseKey.INCIDENT_MANAGEMENT, PhaseKey.BUSINESS_CONTINUITY, PhaseKey.RESUMPTION_RECOVERY)
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
-
-
-def parse_duration(text: str) -> timedelta:
-    """'30m', '2h', '1d', '1h30m' -> timedelta."""
-    match = _DURATION.match(text or "")
-    if not match or not any(match.groups()):
-        raise ValueError(f"{text!r} is not a duration like 30m, 2h, 1d or 1h30m")
-    days, hours, minutes = (int(g or 0) for g in match.groups())
-    delta = timedelta(days=days, hours=hours, minutes=minutes)
-    if delta <= timedelta(0):
-        raise ValueError("duration must be more than zero")
-    return delta
 
 
 class Review(Strict):
@@ -137,7 +126,7 @@ class Plan(Strict):
         examples=["wunderroot-bcp"])
     title: Title
     organisation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
-    remit: list[OptionText] = Field(min_length=1, max_length=100)
+    remit: list[RemitEntry] = Field(min_length=1, max_length=100, examples=["Project management and delivery"])
     owners: list[Person] = Field(min_length=1, max_length=50)
     review: Review
     testing: Testing
@@ -193,6 +182,15 @@ class Plan(Strict):
     def roll_call_by_default(self, circumstance: str) -> bool:
         """Whether the activation form's Run a roll call starts ticked for this circumstance."""
         return circumstance.lower() not in {c.lower() for c in self.roll_call.skip_for}
+
+    @property
+    def services(self) -> list[Objectives]:
+        """The remit in recovery order (priority 1 first), each with its objectives."""
+        return ranked(self.remit)
+
+    @property
+    def service_names(self) -> list[str]:
+        return [s.name for s in self.services]
 
     def phase(self, key: PhaseKey | str) -> Phase:
         return next(p for p in self.phases if p.key == key)
@@ -268,7 +266,7 @@ def cross_problems(plan: Plan) -> list[tuple[tuple, str]]:
         if name.lower() not in known:
             found.append((("roll_call", "skip_for", i), f"{name!r} is not one of activation.circumstances; "
                           "name a circumstance exactly as it is listed there"))
-    return found + role_problems(plan)
+    return found + remit_problems(plan.remit) + role_problems(plan)
 
 
 def inspect_plans(path: Path, today: date | None = None) -> PlanCheck:

@@ -52,7 +52,7 @@ def markdown(plan: Plan) -> str:
            f"**Reviewed** every {plan.review.interval_months} months; next review {plan.review.next:%d %B %Y}, "
            f"next test {plan.testing.next:%d %B %Y}.", ""]
     out += ["## Plan remit", "", "The services and functions this plan covers:", ""]
-    out += [f"- {_md(r)}" for r in plan.remit] + [""]
+    out += [f"- {_md(r)}" for r in plan.service_names] + [""]
     out += ["## Plan owners", ""] + [f"- {_md(person_line(p))}" for p in plan.owners] + [""]
     out += ["## Plan activation", "", "The plan is activated for circumstances such as:", ""]
     out += [f"- {_md(c)}" for c in plan.activation.circumstance_names] + [""]
@@ -74,7 +74,7 @@ def markdown(plan: Plan) -> str:
 
 def text(plan: Plan) -> str:
     out = [plan.title, "=" * min(len(plan.title), 80), f"Organisation: {plan.organisation}",
-           f"Remit: {'; '.join(plan.remit)}", f"Owners: {'; '.join(person_line(p) for p in plan.owners)}",
+           f"Remit: {'; '.join(plan.service_names)}", f"Owners: {'; '.join(person_line(p) for p in plan.owners)}",
            f"Review every {plan.review.interval_months} months; next review {plan.review.next}, next test {plan.testing.next}",
            "", "Activation", f"  Circumstances: {'; '.join(plan.activation.circumstance_names)}",
            f"  Business Continuity Team: {'; '.join(person_line(p) for p in plan.activation.team)}"]

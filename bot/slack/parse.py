@@ -133,7 +133,7 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
 
     selected = _element(values, Field.SERVICES).get("selected_options")
     services = tuple(_str(o.get("value")) for o in selected if isinstance(o, dict)) if isinstance(selected, list) else ()
-    unknown = [s for s in services if s not in plan.remit]
+    unknown = [s for s in services if s not in plan.service_names]
     if unknown:
         errors[Field.SERVICES] = "Choose services from the plan's remit."
 

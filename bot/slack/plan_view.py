@@ -43,7 +43,7 @@ def plan_blocks(plan: Plan, *, limit: int) -> list[dict]:
     texts: list[str] = []
     overview = [f"*Organisation:* {safe(plan.organisation, 150)}",
                 "*Owners:* " + safe("; ".join(person_line(p) for p in plan.owners), 1000),
-                "*Covers:* " + safe("; ".join(plan.remit), 1500)]
+                "*Covers:* " + safe("; ".join(plan.service_names), 1500)]
     texts += _packed("", overview)
     activation = ["_Activated for circumstances such as:_"] + [f"• {safe(c, 75)}" for c in plan.activation.circumstance_names]
     activation += ["_The Business Continuity Team activates it (anyone can ask with `/activate`):_"]
