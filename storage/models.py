@@ -72,6 +72,7 @@ class ActivationRequest(Base):
     is_exercise: Mapped[bool] = mapped_column(default=False)
     roll_call: Mapped[bool] = mapped_column(default=False, server_default="0")  # "Run a roll call" was ticked
     confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
+    disrupted_at: Mapped[datetime | None]  # when the form says the disruption started (None: when submitted)
     status: Mapped[str] = mapped_column(String(16), default="received")
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None]
@@ -114,6 +115,8 @@ class Incident(Base):
     nudged_for: Mapped[datetime | None]
     # Decisions are numbered from this counter, taken under the incident row's lock: no gaps, nobody refused.
     decisions_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the disruption started, as the activation form said (None: an incident from before it asked).
+    disrupted_at: Mapped[datetime | None]
 
 
 class Intent(Base):
@@ -349,5 +352,6 @@ class PlanTest(Base):
 # The corrective-action register and management reviews.
 from storage.action_models import ActionEvent, CorrectiveAction, ManagementReview  # noqa: E402,F401
 from storage.part_models import PlanPart  # noqa: E402,F401
+from storage.recovery_models import IncidentService  # noqa: E402,F401
 from storage.role_models import IncidentRole  # noqa: E402,F401
 from storage.rollcall_models import RollCall, RollCallAnswer, RollCallPerson, SlackPerson  # noqa: E402,F401

@@ -17,6 +17,7 @@ from storage.repositories.parts import PlanPartRepository
 from storage.repositories.people import NameRepository
 from storage.repositories.plans import PlanRepository
 from storage.repositories.programme import ProgrammeRepository
+from storage.repositories.recovery import RecoveryRepository
 from storage.repositories.requests import RequestRepository
 from storage.repositories.roles import RoleRepository
 from storage.repositories.rollcalls import RollCallRepository, SlackPeopleRepository
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     actions: ActionRepository
     reviews: ManagementReviewRepository
     plan_parts: PlanPartRepository
+    recovery: RecoveryRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
                  on_incidents_changed: Callable[[], None] | None = None,
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
         self.actions = ActionRepository(self.session)
         self.reviews = ManagementReviewRepository(self.session)
         self.plan_parts = PlanPartRepository(self.session)
+        self.recovery = RecoveryRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

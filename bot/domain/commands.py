@@ -21,6 +21,7 @@ from bot.domain.action_commands import ACTION_COMMANDS, ACTION_VIEWS
 from bot.domain.actions import ActionInput
 from bot.domain.command_base import Command, ReplyTo, ViewRequest  # noqa: F401  (ReplyTo: re-exported)
 from bot.domain.records import ActivationForm, DecisionInput, HomePage, StepStatus, UpdateInput
+from bot.domain.recovery_commands import RECOVERY_COMMANDS, RECOVERY_VIEWS
 from bot.domain.reminders import MessageRef, RecordTestForm, ReminderRef
 from bot.domain.rollcall import Answer
 
@@ -321,10 +322,10 @@ RECORDED: tuple[type[Command], ...] = (
     SubmitActivation, DecideRequest, SetStep, SetStepDetail, AdvancePhase, LogDecision, DecisionInChannel,
     DecisionFromMessage, PostUpdate, SnoozeNudge, StandDown, NewChannel, MarkReviewed, SnoozeReminder, RecordTest,
     AnswerRollCall, RecordAnswerFor, StartDrill, DeclineRole, AnswerCover, HandRole, AcknowledgePart,
-    *ACTION_COMMANDS)
+    *ACTION_COMMANDS, *RECOVERY_COMMANDS)
 VIEWS: tuple[type[ViewRequest], ...] = (
     RunIntent, OpenActivation, SwitchPlan, OpenPlan, OpenStepForm, OpenIncidentForm, OpenDecisionInChannel,
-    OpenRecordTest, StartExercise, PublishHome, Tell, *ACTION_VIEWS)
+    OpenRecordTest, StartExercise, PublishHome, Tell, *ACTION_VIEWS, *RECOVERY_VIEWS)
 KINDS: Mapping[str, type[Command] | type[ViewRequest]] = MappingProxyType(
     {**{cls.kind: cls for cls in RECORDED}, **{cls.kind: cls for cls in VIEWS}})
 # Built once at import: a dataclass's schema is compiled by pydantic, then each encode/decode takes microseconds.

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -24,9 +23,9 @@ from pydantic import (
 )
 
 from bot.domain import plan_messages
-from bot.domain.durations import parse_duration
 from bot.domain.circumstance import Circumstance, CircumstanceEntry, find, name_of, unique
-from bot.domain.plan_people import OptionText, Person, Role, RollCall, Strict, identity
+from bot.domain.durations import parse_duration
+from bot.domain.plan_people import Person, Role, RollCall, Strict, identity
 from bot.domain.remit import Objectives, RemitEntry, ranked, remit_problems
 from bot.domain.roles import role_problems
 

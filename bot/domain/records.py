@@ -51,6 +51,7 @@ class ActivationForm:
     is_exercise: bool = False
     roll_call: bool = False  # "Run a roll call" (a form opened before the box existed: no roll call)
     confidential: bool = False
+    disrupted_at: datetime | None = None  # when the disruption started (None: when the form was submitted)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,12 @@ class Incident:
     next_update_due: datetime | None = None
     nudged_for: datetime | None = None
     confidential: bool = False
+    disrupted_at: datetime | None = None
+
+    @property
+    def disruption_start(self) -> datetime:
+        """When the disruption started, as the form said (an incident from before it asked: its activation)."""
+        return self.disrupted_at or self.activated_at
 
     @property
     def ref(self) -> str:

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain import action_register, report_roles, report_rollcall
+from bot.domain import action_register, report_recovery, report_roles, report_rollcall
 from bot.domain.errors import NotFound
 from bot.domain.incident import STATE_LABELS, IncidentState, is_open, parse_reference, reference
 from bot.domain.people import USER_ID_IN_TEXT, Names, ids_in
@@ -54,7 +54,9 @@ def build_report(uow_factory, incident_ref: str | int, *, tz: ZoneInfo) -> dict:
                                              (a.user_id for a in answers), (p.user_id for p in asked)))
         names = uow.names.history(ids_in(*names.history.keys(), (r.holder for r in roles),
                                          (r.plan_holder for r in roles)))
+        services = uow.recovery.of_incident(incident_id, removed=True)
         actions = uow.actions.of_incident(incident_id)
+        names = uow.names.history(ids_in(*names.history.keys(), (s.recovered_by for s in services)))
         if actions:
             names = uow.names.history(ids_in(*names.history.keys(), (a.owner for a in actions),
                                              (a.closed_by for a in actions), (a.created_by for a in actions)))
@@ -63,6 +65,8 @@ def build_report(uow_factory, incident_ref: str | int, *, tz: ZoneInfo) -> dict:
     report["roll_call"] = report_rollcall.section(roll_call, asked, answers, tz, names) if roll_call else None
     report["roles"] = report_roles.section(roles, entries, tz, names)
     report["actions"] = [action_register.entry(a, names) for a in actions]
+    report["incident"]["disrupted_at"] = _times(incident.disruption_start, tz)
+    report["services"] = report_recovery.section(services, tz, names)
     return report
 
 
@@ -374,6 +378,7 @@ def render_markdown(report: dict) -> str:
     lines += report_rollcall.markdown(report.get("roll_call"), md_inline=md_inline,
                                       when=lambda times: _when(times, tz), duration=duration)
     lines += report_roles.markdown(report.get("roles"), md_inline=md_inline, when=lambda times: _when(times, tz))
+    lines += report_recovery.markdown(report.get("services"), md_inline=md_inline, when=lambda times: _when(times, tz))
     lines += action_register.markdown(report.get("actions") or [], cell=_cell)
     lines += ["## Timeline", "", f"| UTC | Local ({tz}) | Who | What |", "|---|---|---|---|"]
     for e in report["timeline"]:

@@ -148,6 +148,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
         governance,
         home,
         parts,
+        recovery,
         roles,
         rollcall,
         shortcuts,
@@ -155,7 +156,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     )
 
     for module in (commands, actions, views, events, shortcuts, home, governance, rollcall, roles, corrective_actions,
-                   parts):
+                   parts, recovery):
         module.register(bolt)
     return BcbotApp(bolt=bolt, bot=bot, engine=engine)
 

@@ -21,8 +21,7 @@ SECTION_MAX = 3000
 HEADER_MAX = 150
 FIELD_MAX = 2000
 BUTTON_TEXT_MAX = 75
-MESSAGE_BLOCKS_MAX = 50
-MAX_BLOCKS = 50  # a message's blocks, Slack's limit
+MAX_BLOCKS = MESSAGE_BLOCKS_MAX = 50  # a message's blocks, Slack's limit
 MODAL_TITLE_MAX = 24
 
 
@@ -69,7 +68,7 @@ def slack_date(at: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
 
 
 # Activation modal ---------------------------------------------------------------------------
-def activation_modal(*, plans: list[Plan], plan: Plan, user_id: str, exercise: bool = False) -> dict:
+def activation_modal(*, plans: list[Plan], plan: Plan, user_id: str, exercise: bool = False, disrupted: dict | None = None) -> dict:
     blocks: list[dict] = []
     if len(plans) > 1:
         blocks.append({
@@ -100,8 +99,9 @@ def activation_modal(*, plans: list[Plan], plan: Plan, user_id: str, exercise: b
     blocks.append({
         "type": "input", "block_id": Field.SERVICES, "optional": True, "label": _plain("Services affected"),
         "element": {"type": "multi_static_select", "action_id": INPUT_ACTION, "placeholder": _plain("From the plan's remit"),
-                    "options": [_option(s, s) for s in plan.remit]},
+                    "options": [_option(s, s) for s in plan.service_names]},
     })
+    blocks += [disrupted] if disrupted else []  # when the disruption started: recovery_blocks.disrupted_input
     blocks.append({
         "type": "input", "block_id": Field.LEAD, "label": _plain("Incident lead"),
         "element": {"type": "users_select", "action_id": INPUT_ACTION, "initial_user": user_id},
@@ -172,7 +172,7 @@ def credit(incident: Incident) -> str:
     return user_mention(incident.activated_by)
 
 
-def header_blocks(incident: Incident, plan: Plan, steps: list[Step], roles: str | None = None) -> list[dict]:
+def header_blocks(incident: Incident, plan: Plan, steps: list[Step], roles: str | None = None, services: list | None = None) -> list[dict]:
     status = "Active" if is_open(incident.state) else "Stood down"
     phase_steps = [s for s in steps if s.phase == incident.state]
     fields = [
@@ -192,7 +192,9 @@ def header_blocks(incident: Incident, plan: Plan, steps: list[Step], roles: str 
         {"type": "section", "fields": [_mrkdwn(f[:FIELD_MAX]) for f in fields]},
         section(f"*What happened*\n{safe(incident.summary, SECTION_MAX - 20)}"),
     ]
-    if incident.services:
+    if services is not None:  # with their recovery clocks: bot.slack.recovery_blocks.service_blocks
+        blocks += services
+    elif incident.services:
         blocks.append(section("*Services affected*\n" + safe(", ".join(incident.services), SECTION_MAX - 30)))
     if roles:  # who holds each role: bot.slack.role_blocks.roles_field
         blocks.append(section(roles))
@@ -388,7 +390,6 @@ def request_decided_blocks(request: ActivationRequest, plan: Plan, *, approved: 
                if approved else f"❌ Declined by {user_mention(by)}")
     return [section(f"{user_mention(request.requested_by)} asked to activate *{safe(plan.title, 150)}* "
                     f"({safe(request.form.circumstance, 300)}).\n{outcome}")]
-
 
 def incident_line(incident: Incident, plan_title: str, steps: list[Step] | None = None) -> str:
     line = (f"*{incident.ref}* {'🧪 ' if incident.is_exercise else ''}{safe(plan_title, 150)} · "

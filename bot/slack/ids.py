@@ -44,6 +44,9 @@ class Action(StrEnum):
     OPEN_MANAGEMENT_REVIEW = "bcbot.review.management"
     # Know your part: Got it on the card of a person's part in a plan (the plan and the part's hash in the value)
     PART_ACKNOWLEDGE = "bcbot.part.acknowledge"
+    # Recovery objectives: the header's Service recovered (the service in the value) and Change services
+    SERVICE_RECOVERED = "bcbot.service.recovered"
+    CHANGE_SERVICES = "bcbot.service.change"
 
 
 class Callback(StrEnum):
@@ -63,6 +66,7 @@ class Callback(StrEnum):
     ACTION_EDIT = "bcbot.action.edit_form"
     POST_INCIDENT_REVIEW = "bcbot.review.post_incident_form"
     MANAGEMENT_REVIEW = "bcbot.review.management_form"
+    CHANGE_SERVICES = "bcbot.service.change_form"
 
 
 class Field(StrEnum):
@@ -76,6 +80,7 @@ class Field(StrEnum):
     LEAD = "lead"
     ROLL_CALL = "roll_call"
     CONFIDENTIAL = "confidential"
+    DISRUPTED_AT = "disrupted_at"
 
 
 class Input(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from bot.domain.errors import InvalidInput
 from bot.domain.plan import Plan
@@ -141,6 +142,10 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
     if not isinstance(lead, str) or not USER_ID.match(lead):
         errors[Field.LEAD] = "Choose the incident lead."
 
+    picked = _element(values, Field.DISRUPTED_AT).get("selected_date_time")
+    # Unset or from a form without the field: when submitted. A start in the future counts as then too.
+    disrupted_at = datetime.fromtimestamp(picked, timezone.utc) if type(picked) is int and 0 < picked < 2**33 else None
+
     ticked = _element(values, Field.CONFIDENTIAL).get("selected_options")
     confidential = isinstance(ticked, list) and any(isinstance(o, dict) and o.get("value") for o in ticked)
 
@@ -151,7 +156,8 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
     roll_call = chosen == "yes" or (chosen == "plan" and plan.roll_call_by_default(circumstance or ""))
     return ActivationForm(plan_id=plan.id, circumstance=circumstance or "", summary=summary, services=services,
                           lead_user_id=lead or "", is_exercise=meta.exercise, roll_call=roll_call,
-                          confidential=confidential or plan.activation.must_be_confidential(circumstance))
+                          confidential=confidential or plan.activation.must_be_confidential(circumstance),
+                          disrupted_at=disrupted_at)
 
 
 def _first_action(body: dict) -> dict:
@@ -217,6 +223,12 @@ def modal_values(view: dict) -> dict[str, object]:
         else:
             out[block_id] = element.get("value")
     return out
+
+
+def selected_services(view: dict) -> tuple[str, ...]:
+    """A form's "Services affected": the chosen options (the use case checks them against the plan's remit)."""
+    selected = _element(_state(view), Field.SERVICES).get("selected_options")
+    return tuple(_str(o.get("value"))[:75] for o in selected[:100] if isinstance(o, dict)) if isinstance(selected, list) else ()
 
 
 def private_int(view: dict, key: str) -> int:

@@ -12,7 +12,7 @@ from bot.domain.outbox import Task, incident_subject, request_subject
 from bot.domain.records import RequestStatus
 from bot.domain.text import OTHER_MAX, capped
 from bot.slack.mrkdwn import safe, user_mention
-from bot.usecases import roles, rollcall
+from bot.usecases import recovery, roles, rollcall
 from bot.usecases.access import plan_of, team_ids
 from bot.usecases.ports import Parts, UnitOfWork
 
@@ -105,6 +105,7 @@ def activate_in(bot: Parts, uow: UnitOfWork, *, request_id: int, activated_by: s
                    summary=f"{what}: {request.form.circumstance}",
                    data={"requested_by": activated_by, "approved_by": approved_by, "summary": request.form.summary,
                          "services": list(request.form.services), "lead": request.form.lead_user_id,
+                         "disrupted_at": (request.form.disrupted_at or request.created_at).isoformat(),
                          "plan_version": uow.plans.content_hash(request.plan_version_id)})
     names = [t for stage in SETUP_STAGES for t in stage if t != "announce" or bot.settings.bcbot_announce_channel]
     tasks = [Task(t, depends_on=DEPENDS_ON.get(t)) for t in names]
@@ -112,6 +113,8 @@ def activate_in(bot: Parts, uow: UnitOfWork, *, request_id: int, activated_by: s
         tasks.append(Task("link_approvals", depends_on=CREATE_CHANNEL, args={"request_id": request_id}))
     uow.outbox.add(incident_subject(incident_id), tasks, now)
     roles.give_out(bot, uow, incident_id, plan, lead=request.form.lead_user_id, now=now)
+    recovery.start(uow, uow.incidents.get(incident_id), plan, request.form.services, by=approved_by or activated_by,
+                   now=now)
     if request.form.roll_call:  # its DMs go out at once; its tally waits for the channel
         rollcall.start(bot, uow, plan=plan, plan_version_id=request.plan_version_id, incident_id=incident_id,
                        is_drill=request.form.is_exercise, started_by=approved_by or activated_by,

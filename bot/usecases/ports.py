@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # types only: the use cases are handed these, they do not bui
     from storage.repositories.people import NameRepository
     from storage.repositories.plans import PlanRepository
     from storage.repositories.programme import ProgrammeRepository
+    from storage.repositories.recovery import RecoveryRepository
     from storage.repositories.requests import RequestRepository
     from storage.repositories.roles import RoleRepository
     from storage.repositories.rollcalls import RollCallRepository, SlackPeopleRepository
@@ -58,6 +59,7 @@ class UnitOfWork(Protocol):
     actions: ActionRepository
     reviews: ManagementReviewRepository
     plan_parts: PlanPartRepository
+    recovery: RecoveryRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc) -> None: ...

@@ -38,6 +38,7 @@ from bot.domain.commands import (
     StartDrill,
     SubmitActivation,
 )
+from bot.domain.recovery_commands import ChangeServices, RecoverService
 from bot.usecases import (
     actions,
     activation,
@@ -47,6 +48,7 @@ from bot.usecases import (
     new_channel,
     part_cards,
     phases,
+    recovery,
     reviews,
     roles,
     rollcall,
@@ -84,4 +86,6 @@ USE_CASES: Mapping[type[Command], UseCase] = MappingProxyType({
     RecordPostIncidentReview: reviews.record_post_incident_review,
     RecordManagementReview: reviews.record_management_review,
     AcknowledgePart: part_cards.acknowledge,
+    RecoverService: recovery.recover_service,
+    ChangeServices: recovery.change_services,
 })

@@ -8,7 +8,7 @@ from bot.domain.outbox import Task, incident_subject
 from bot.domain.plan import PHASE_ORDER
 from bot.domain.records import Incident, StepStatus
 from bot.domain.text import capped
-from bot.usecases import actions, effects
+from bot.usecases import actions, effects, recovery
 from bot.usecases.access import load, require_lead_or_team
 from bot.usecases.governance import stand_down_follow_ups
 from bot.usecases.ports import Parts, UnitOfWork
@@ -36,6 +36,7 @@ def stand_down(bot: Parts, uow: UnitOfWork, command: StandDown, *, actor: str) -
     if not uow.incidents.transition(incident_id, from_=incident.state, to=IncidentState.STOOD_DOWN, now=now,
                                     closing_summary=summary):
         raise IncidentStoodDown(incident.ref)
+    recovery.stop_clocks(uow, incident_id, at=now, by=actor)
     made = actions.create(bot, uow, command.actions, actions.source_of(incident, _note(exercise_report)), actor=actor,
                           now=now)
     if made:  # the post-exercise report names its actions by reference, and their owners as they are called

@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.bcbot import Bcbot
 from bot.domain.errors import SlackUnavailable
-from bot.usecases import incident, phases
+from bot.usecases import incident, phases, recovery
 from bot.worker import plan_people, plan_watch, reminders
 from bot.worker.intents import sweep_intents
 from bot.worker.people import learn_slack_names
@@ -54,6 +54,13 @@ def nudge_due_updates(bot: Bcbot) -> int:
     return nudged
 
 
+def tell_passed_recovery_marks(bot: Bcbot) -> int:
+    with bot.uow() as uow:
+        told = recovery.tell_passed_marks(bot, uow)
+        uow.commit()
+    return told
+
+
 def show_newly_overdue_steps(bot: Bcbot) -> int:
     """Re-render checklists whose steps fell overdue since the last run, so the flag shows. It remembers
     how far it has looked, so a late or skipped run misses nothing; after a start it looks back a day."""
@@ -88,6 +95,7 @@ def start_background_jobs(bot: Bcbot, *, scheduler: bool) -> BackgroundScheduler
     every(bot.settings.bcbot_sweep_seconds, "take-over", take_over)
     every(INCIDENT_EVERY_SECONDS, "update-nudges", nudge_due_updates)
     every(INCIDENT_EVERY_SECONDS, "overdue-steps", show_newly_overdue_steps)
+    every(INCIDENT_EVERY_SECONDS, "recovery-marks", tell_passed_recovery_marks)
     every(reminders.SWEEP_EVERY_SECONDS, "reminders", reminders.sweep)
     every(HELD_LOOK_EVERY_SECONDS, "held-channels", look_at_held_channels)
     every(plan_people.LOOK_EVERY_SECONDS, "plan-people", plan_watch.resolve_people)

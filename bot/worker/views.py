@@ -29,12 +29,13 @@ from bot.domain.reminders import local_today
 from bot.slack import blocks, incident_blocks, plan_blocks
 from bot.slack.mrkdwn import safe
 from bot.slack.plan_view import plan_modal
+from bot.slack.recovery_blocks import disrupted_input
 from bot.usecases import access
 from bot.usecases import reads as queries
 from bot.usecases.checklist import open_step
 from bot.usecases.governance import governance_of, require_steward
 from bot.usecases.stand_down import check_can_stand_down
-from bot.worker import action_views
+from bot.worker import action_views, recovery_views
 from bot.worker.intents import process_intent
 
 log = logging.getLogger("bcbot.views")
@@ -52,14 +53,15 @@ def _open(bot: Bcbot, trigger_id: str, view: dict, *, again: str) -> None:
 
 def open_activation(bot: Bcbot, request: OpenActivation) -> None:
     plans = bot.plans.all()
-    view = blocks.activation_modal(plans=plans, plan=plans[0], user_id=request.user_id, exercise=request.exercise)
+    view = blocks.activation_modal(plans=plans, plan=plans[0], user_id=request.user_id, exercise=request.exercise,
+                                   disrupted=disrupted_input(bot.clock()))
     _open(bot, request.trigger_id, view, again="run /activate")
 
 
 def switch_plan(bot: Bcbot, request: SwitchPlan) -> None:
     plan = bot.plans.get(request.plan_id)
     view = blocks.activation_modal(plans=bot.plans.all(), plan=plan, user_id=request.user_id,
-                                   exercise=request.exercise)
+                                   exercise=request.exercise, disrupted=disrupted_input(bot.clock()))
     bot.slack.update_view(view_id=request.view_id, view=view, hash=request.view_hash)
 
 
@@ -118,7 +120,8 @@ def start_exercise(bot: Bcbot, request: StartExercise) -> None:
     """"Start an exercise" in the record-test modal: it becomes the activation form in exercise mode
     (views.update needs no trigger_id). Submitting it runs the normal activation flow."""
     plan = bot.plans.get(request.plan_id)
-    view = blocks.activation_modal(plans=bot.plans.all(), plan=plan, user_id=request.user_id, exercise=True)
+    view = blocks.activation_modal(plans=bot.plans.all(), plan=plan, user_id=request.user_id, exercise=True,
+                                   disrupted=disrupted_input(bot.clock()))
     bot.slack.update_view(view_id=request.view_id, view=view, hash=request.view_hash)
 
 
@@ -152,6 +155,7 @@ VIEWS: Mapping[type[ViewRequest], Callable[[Bcbot, Any], None]] = {
     StartExercise: start_exercise,
     PublishHome: publish_home,
     **action_views.VIEWS,
+    **recovery_views.VIEWS,
 }
 
 

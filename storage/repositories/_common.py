@@ -23,7 +23,7 @@ def _incident(row: m.Incident | Row) -> records.Incident:
         header_ts=row.header_ts, announce_ts=row.announce_ts, activated_at=row.activated_at,
         phase_started_at=row.phase_started_at, stood_down_at=row.stood_down_at,
         closing_summary=row.closing_summary, next_update_due=row.next_update_due, nudged_for=row.nudged_for,
-        confidential=row.confidential,
+        confidential=row.confidential, disrupted_at=row.disrupted_at,
     )
 
 

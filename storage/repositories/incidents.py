@@ -41,6 +41,7 @@ class IncidentRepository:
             summary=request.form.summary, services=list(request.form.services),
             lead_user_id=request.form.lead_user_id, activated_by=activated_by, approved_by=approved_by,
             state=IncidentState.INCIDENT_MANAGEMENT, activated_at=now, phase_started_at=now,
+            disrupted_at=min(request.form.disrupted_at or request.created_at, now),
         )
         self.s.add(row)
         self.s.flush()
@@ -85,6 +86,10 @@ class IncidentRepository:
                                 .values(**values))
         self.changed |= rowcount(result) == 1
         return rowcount(result) == 1
+
+    def set_services(self, incident_id: int, services: list[str]) -> None:
+        self.s.execute(update(m.Incident).where(m.Incident.id == incident_id).values(services=services))
+        self.changed = True
 
     def set_next_update_due(self, incident_id: int, due: datetime | None) -> None:
         self.s.execute(update(m.Incident).where(m.Incident.id == incident_id).values(next_update_due=due))

@@ -16,7 +16,7 @@ def _request(row: m.ActivationRequest, plan_key: str) -> records.ActivationReque
     form = records.ActivationForm(
         plan_id=plan_key, circumstance=row.circumstance, summary=row.summary, services=tuple(row.services or ()),
         lead_user_id=row.lead_user_id, is_exercise=row.is_exercise, roll_call=bool(row.roll_call),
-        confidential=row.confidential,
+        confidential=row.confidential, disrupted_at=row.disrupted_at,
     )
     return records.ActivationRequest(
         id=row.id, plan_version_id=row.plan_version_id, requested_by=row.requested_by, form=form,
@@ -39,6 +39,7 @@ class RequestRepository:
                     circumstance=form.circumstance, summary=form.summary, services=list(form.services),
                     lead_user_id=form.lead_user_id, is_exercise=form.is_exercise, roll_call=form.roll_call,
                     confidential=form.confidential,
+                    disrupted_at=min(form.disrupted_at, now) if form.disrupted_at else None,
                     status=records.RequestStatus.RECEIVED, created_at=now, approval_messages=[],
                 )
                 self.s.add(row)

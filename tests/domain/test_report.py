@@ -89,12 +89,18 @@ class FakeActions:
         return []  # no actions came from these incidents (tests/e2e/test_actions.py has some)
 
 
+class FakeRecovery:
+    def of_incident(self, incident_id, removed=False):
+        return []  # no services with clocks (tests/e2e/test_recovery.py reports some)
+
+
 class FakeUnitOfWork:
     def __init__(self, *, incidents=(), steps=(), entries=(), decisions=()):
         self.names = FakeNames()
         self.rollcalls = FakeRollCalls()
         self.roles = FakeRoles()
         self.actions = FakeActions()
+        self.recovery = FakeRecovery()
         self.incidents = FakeIncidents(list(incidents), list(steps))
         self.plans = FakePlans()
         self.log = FakeLog(list(entries))
@@ -211,6 +217,8 @@ def test_header_fields(built):
         "lead_name": "Lee Lead", "activated_by_name": "Rita Requester", "approved_by_name": None,
         "open": False, "channel": {"id": "C0INC", "name": "bc-2026-11-22-loss-of-critical-systems"},
         "activated_at": {"utc": "2026-11-22T09:30:00+00:00", "local": "2026-11-22T10:30:00+01:00"},
+        # An incident from before the form asked when the disruption began: its activation.
+        "disrupted_at": {"utc": "2026-11-22T09:30:00+00:00", "local": "2026-11-22T10:30:00+01:00"},
         "stood_down_at": t(at(hours=5, minutes=12)), "closing_summary": "Restored from backup | no data lost",
     }
     assert built["plan"] == {"id": PLAN.id, "title": PLAN.title, "organisation": PLAN.organisation, "version": VERSION}

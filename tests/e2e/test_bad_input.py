@@ -37,7 +37,7 @@ REVIEW_DUE, TEST_DUE = "2027-11-15", "2027-05-14"  # the bundled plan's next rev
 TRACEBACK_SIGNS = ("Traceback (most recent call last)", 'File "/')
 GOVERNANCE = {"plan_governance", "reminder_claims", "plan_reviews", "plan_tests"}
 ACTIVATION = {"activation_requests", "incidents", "checklist_steps", "incident_log", "outbox",
-              "checklist_messages", "incident_roles"}
+              "checklist_messages", "incident_roles", "incident_services"}
 _numbers = itertools.count(1)
 
 
@@ -384,6 +384,10 @@ LISTENERS = {
     Action.PART_ACKNOWLEDGE: lambda w: Listener("interactive", block_action(
         w, Action.PART_ACKNOWLEDGE, user=people.BAKER, value={"p": PLAN, "h": "0" * 64}), {"plan_parts", "outbox"},
         (USER, ACTION, VALUE), (VALUE,)),
+    # Recovery objectives: a service's ID in the value (none here: a valid click is told it is not on record)
+    Action.SERVICE_RECOVERED: lambda w: _incident_action(w, Action.SERVICE_RECOVERED,
+                                                         {"incident_services", "incident_log", "outbox"}, s=1),
+    Action.CHANGE_SERVICES: lambda w: _incident_action(w, Action.CHANGE_SERVICES),
     Action.HOME_OLDER: lambda w: Listener("interactive", block_action(
         w, Action.HOME_OLDER, user=people.OUTSIDER, value={"p": 2, "t": "2026-01-01T00:00:00+00:00", "i": 1}),
         set(), (USER, ACTION)),
@@ -401,8 +405,11 @@ LISTENERS = {
         "situation": text_input("Servers restored"), "actions": text_input("Testing"), "next_update": selected("60")},
         {"incidents", "incident_log"}, (("view", "state", "values", "situation", "value", "value"),)),
     Callback.STAND_DOWN: lambda w: _incident_view(w, Callback.STAND_DOWN, {"text": text_input("Power back, all clear")},
-                                                  {"incidents", "incident_log", *GOVERNANCE},
+                                                  {"incidents", "incident_log", "incident_services", *GOVERNANCE},
                                                   (("view", "state", "values", "text", "value", "value"),)),
+    Callback.CHANGE_SERVICES: lambda w: _incident_view(w, Callback.CHANGE_SERVICES, {
+        "services": {"type": "multi_static_select", "selected_options": [{"value": "Finance and payroll"}]}},
+        {"incident_services", "incident_log", "incidents"}),
     Callback.RECORD_TEST: lambda w: Listener("interactive", view_submission(people.PARKS, Callback.RECORD_TEST, {"plan": PLAN}, {
         "test_type": selected("tabletop"), "test_date": {"type": "datepicker", "selected_date": "2026-01-10"},
         "test_notes": text_input("Walked through the flood scenario")}), GOVERNANCE,
@@ -434,10 +441,10 @@ class _Recorder:
 
 
 def test_every_listener_is_covered():
-    from handlers import actions, commands, events, governance, home, parts, roles, rollcall, shortcuts, views
+    from handlers import actions, commands, events, governance, home, parts, recovery, roles, rollcall, shortcuts, views
 
     app = _Recorder()
-    for module in (commands, actions, views, events, shortcuts, home, governance, rollcall, roles, parts):
+    for module in (commands, actions, views, events, shortcuts, home, governance, rollcall, roles, parts, recovery):
         module.register(app)
     covered = {str(k) for k in LISTENERS}
     assert app.ids <= covered, app.ids - covered

@@ -34,6 +34,7 @@ RELEASED = {
     "0013_incident_roles.py": "b0c30ed64f0e7d5d04b993ca8c0b60bd455deb4b56965e52db11767d492a1515",
     "0014_actions.py": "799dc44eccb2d2f61104d214009bab31ab25ff8f592a334cc50455007c80ea2e",
     "0015_plan_parts.py": "40b1e782c1fc7557f5b3da1d0957e3ce7c12b16d1f8a2deeb67a5cb370694b35",
+    "0016_recovery_objectives.py": "f4cbc8e5b87ef96aa221eecee4ed5bba1683c889fd29b76ffb266f6b6b690159",
 }
 
 

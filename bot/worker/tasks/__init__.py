@@ -12,6 +12,7 @@ from bot.worker.tasks import (
     incident,
     parts,
     plans,
+    recovery,
     requests,
     roles,
     rollcall,
@@ -54,6 +55,7 @@ TASKS: dict[str, TaskFunction] = {
     "tell_plan_owners": plans.tell_plan_owners,
     **rollcall.TASKS,
     **roles.TASKS,
+    **recovery.TASKS,
     **actions.TASKS,
     **parts.TASKS,
 }

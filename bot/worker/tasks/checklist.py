@@ -5,6 +5,7 @@ from bot.bcbot import Bcbot
 from bot.domain.plan import Plan
 from bot.domain.records import Incident, Step, carried_over, phase_starts
 from bot.slack import blocks
+from bot.slack.recovery_blocks import service_blocks
 from bot.slack.role_blocks import roles_field
 from bot.usecases.access import plan_of
 from bot.worker.outbox import TaskContext
@@ -44,6 +45,7 @@ def render_messages(bot: Bcbot, incident_id: int, phases: list[str], *, header: 
         started = phase_starts(incident, uow.log.phase_changes(incident_id))
         messages = {phase: uow.incidents.checklist_messages(incident_id, phase) for phase in phases}
         roles = roles_field(uow.roles.of_incident(incident_id)) if header else None
+        services = service_blocks(incident, uow.recovery.of_incident(incident_id), bot.clock()) if header else None
     for phase in phases:
         if not messages[phase]:
             continue
@@ -58,7 +60,7 @@ def render_messages(bot: Bcbot, incident_id: int, phases: list[str], *, header: 
                 bot.slack.update(channel, ts, text=text, blocks=page_blocks)
     if header and incident.header_ts and incident.channel_id:
         bot.slack.update(incident.channel_id, incident.header_ts, text=blocks.header_text(incident, plan),
-                         blocks=blocks.header_blocks(incident, plan, all_steps, roles))
+                         blocks=blocks.header_blocks(incident, plan, all_steps, roles, services))
 
 
 def _carried(incident: Incident, phase: str, steps: list[Step], started: dict) -> list[Step]:

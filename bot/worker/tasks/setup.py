@@ -13,6 +13,7 @@ from bot.domain.records import Incident
 from bot.slack import blocks
 from bot.slack.api import NameTaken
 from bot.slack.mrkdwn import safe
+from bot.slack.recovery_blocks import service_blocks
 from bot.slack.role_blocks import roles_field
 from bot.usecases.access import plan_of
 from bot.usecases.activation import CREATE_CHANNEL
@@ -112,8 +113,9 @@ def _post_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     with bot.uow(read_only=True) as uow:
         steps = uow.incidents.steps(incident_id)
         roles = roles_field(uow.roles.of_incident(incident_id))
+        services = service_blocks(incident, uow.recovery.of_incident(incident_id), bot.clock())
     ts = _post_once(bot, _channel(incident), f"{incident.ref}:header", retry=retry, text=blocks.header_text(incident, plan),
-                    blocks_=blocks.header_blocks(incident, plan, steps, roles))
+                    blocks_=blocks.header_blocks(incident, plan, steps, roles, services))
     with bot.uow() as uow:
         uow.incidents.set_fields(incident_id, header_ts=ts)
         uow.commit()
