@@ -2,7 +2,7 @@
 roll-call response), the reviews and tests done against their due dates, the corrective actions opened, closed,
 dropped and overdue, and the management reviews held. Plain data, the same bytes for the same database and
 period whatever day it is made (nothing says when it was generated; "overdue" is as of the period's end).
-Rendered by bot.domain.review_pack_render (Markdown, HTML) or as JSON (docs/review-pack-format.md)."""
+Rendered by bot.tools.review_pack_render (Markdown, HTML) or as JSON (docs/review-pack-format.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.actions import Action, ActionStatus, ManagementReview
 from bot.domain.people import Names
 from bot.domain.records import Incident
+from bot.domain.recovery import AffectedService, in_recovery_order
 from bot.domain.rollcall import AnswerRecord, Asked, times_to_share
 
 SHARES = (50, 90, 100)
@@ -53,6 +54,7 @@ def build_pack(uow_factory, *, since: date, until: date, tz: ZoneInfo, plan: str
     start, end = period_bounds(since, until, tz)
     with uow_factory() as uow:
         incidents = uow.programme.incidents(start, end)
+        services = {i.id: uow.recovery.of_incident(i.id, removed=True) for i in incidents}
         reviews = uow.programme.reviews(start, end)
         tests = uow.programme.tests(since, until)
         roll_calls = uow.programme.roll_calls(start, end)
@@ -69,7 +71,7 @@ def build_pack(uow_factory, *, since: date, until: date, tz: ZoneInfo, plan: str
     return {
         "period": {"since": since.isoformat(), "until": until.isoformat(), "timezone": str(tz)},
         "plans": [_plan(key, titles.get(key, key), dates.get(key), since=since, until=until, start=start, end=end,
-                        tz=tz, names=names, incidents=[i for i in incidents if i.plan_key == key],
+                        tz=tz, names=names, incidents=[i for i in incidents if i.plan_key == key], services=services,
                         reviews=[r for r in reviews if r.plan_key == key], tests=[t for t in tests if t.plan_key == key],
                         roll_calls=[r for r in roll_calls if r.plan_key == key],
                         actions=[a for a in actions if a.plan_key == key],
@@ -83,17 +85,21 @@ def _local(at: datetime | None, tz: ZoneInfo) -> str | None:
 
 
 def _plan(key: str, title: str, next_dates: tuple[date, date] | None, *, since: date, until: date, start: datetime,
-          end: datetime, tz: ZoneInfo, names: Names, incidents: list[Incident], reviews: list[ReviewDone],
+          end: datetime, tz: ZoneInfo, names: Names, incidents: list[Incident],
+          services: dict[int, list[AffectedService]], reviews: list[ReviewDone],
           tests: list[TestDone], roll_calls: list[RollCallFigures], actions: list[Action],
           meetings: list[ManagementReview]) -> dict:
     by_incident = {r.incident_id: r for r in roll_calls if r.incident_id is not None}
     refs = {i.id: i.ref for i in incidents}
     next_review, next_test = next_dates or (None, None)
+    shown = [_incident(i, by_incident.get(i.id), services.get(i.id, []), tz, end) for i in incidents]
     return {
         "id": key, "title": title,
         "counts": {"incidents": sum(not i.is_exercise for i in incidents),
                    "exercises": sum(i.is_exercise for i in incidents)},
-        "incidents": [_incident(i, by_incident.get(i.id), tz, end) for i in incidents],
+        "objectives": {kind: {outcome: sum(1 for i in shown for s in i["services"] if s[kind] == outcome)
+                              for outcome in ("met", "missed", "running")} for kind in ("rto", "mtpd")},
+        "incidents": shown,
         "roll_calls": [_roll_call(r, refs, tz) for r in roll_calls],
         "reviews": [{"on": r.reviewed_at.astimezone(tz).date().isoformat(), "by": r.reviewed_by,
                      "by_name": names.at(r.reviewed_by, r.reviewed_at), "was_due_on": r.was_due_on.isoformat(),
@@ -112,7 +118,18 @@ def _plan(key: str, title: str, next_dates: tuple[date, date] | None, *, since: 
     }
 
 
-def _incident(incident: Incident, roll_call: RollCallFigures | None, tz: ZoneInfo, end: datetime) -> dict:
+def _outcome(due: datetime | None, recovered_at: datetime | None, end: datetime) -> str | None:
+    """met or missed as the service stood at the period's end (a recovery after it does not count yet);
+    running if neither recovered nor past due by then; None without that objective."""
+    if due is None:
+        return None
+    if recovered_at is not None and recovered_at < end:
+        return "met" if recovered_at <= due else "missed"
+    return "missed" if end > due else "running"
+
+
+def _incident(incident: Incident, roll_call: RollCallFigures | None, services: list[AffectedService], tz: ZoneInfo,
+              end: datetime) -> dict:
     ended = incident.stood_down_at if incident.stood_down_at and incident.stood_down_at < end else None
     return {
         "ref": incident.ref, "exercise": incident.is_exercise, "confidential": incident.confidential,
@@ -121,6 +138,12 @@ def _incident(incident: Incident, roll_call: RollCallFigures | None, tz: ZoneInf
         "activated_at": _local(incident.activated_at, tz), "stood_down_at": _local(ended, tz),
         "duration_seconds": int((ended - incident.activated_at).total_seconds()) if ended else None,
         "roll_call": bool(roll_call),
+        "services": [{"name": s.name, "priority": s.priority, "rto_minutes": s.rto_minutes,
+                      "mtpd_minutes": s.mtpd_minutes,
+                      "recovered_at": _local(s.recovered_at if s.recovered_at and s.recovered_at < end else None, tz),
+                      "rto": _outcome(s.rto_due_at, s.recovered_at, end),
+                      "mtpd": _outcome(s.mtpd_due_at, s.recovered_at, end)}
+                     for s in in_recovery_order(services) if s.removed_at is None or s.removed_at >= end],
     }
 
 

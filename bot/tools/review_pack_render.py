@@ -34,15 +34,17 @@ def _plan_md(plan: dict) -> list[str]:
              f"- **Next review:** {plan['next_review'] or '—'}" + (" (overdue at end)" if plan["review_overdue_at_end"] else "")
              + f" · **Next test:** {plan['next_test'] or '—'}" + (" (overdue at end)" if plan["test_overdue_at_end"] else ""),
              f"- **Corrective actions:** {a['opened']} opened, {a['done']} done, {a['dropped']} dropped; "
-             f"{a['open_at_end']} open at end, {a['overdue_at_end']} of them overdue", ""]
+             f"{a['open_at_end']} open at end, {a['overdue_at_end']} of them overdue",
+             f"- **Recovery objectives:** {_objectives(plan['objectives'])}", ""]
     if plan["incidents"]:
-        lines += ["### Incidents and exercises", "", "| Ref | Kind | Circumstance | Activated | Stood down | Duration | Roll call |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += ["### Incidents and exercises", "",
+                  "| Ref | Kind | Circumstance | Activated | Stood down | Duration | Roll call | RTO / MTPD |",
+                  "|---|---|---|---|---|---|---|---|"]
         for i in plan["incidents"]:
             what = "🔒 confidential" if i["confidential"] else md_inline(i["circumstance"])
             lines.append(f"| {i['ref']} | {'exercise' if i['exercise'] else 'incident'} | {what} | {i['activated_at']} | "
                          f"{i['stood_down_at'] or 'open at end'} | {duration(i['duration_seconds'])} | "
-                         f"{'yes' if i['roll_call'] else 'no'} |")
+                         f"{'yes' if i['roll_call'] else 'no'} | {md_inline(_services(i['services']))} |")
         lines.append("")
     if plan["roll_calls"]:
         lines += ["### Roll calls", "", "| Of | Started | Asked | Answered | Not reached | 50% | 90% | 100% |",
@@ -76,6 +78,21 @@ def _plan_md(plan: dict) -> list[str]:
             lines += [f"  - {md_inline(d)}" for d in mr["decisions"]]
         lines.append("")
     return lines
+
+
+def _objectives(counts: dict) -> str:
+    return "; ".join(f"{kind.upper()} {c['met']} met, {c['missed']} missed, {c['running']} running at end"
+                     for kind, c in counts.items())
+
+
+def _services(services: list[dict]) -> str:
+    """'Web: RTO met, MTPD met; Mail: RTO missed' (services without objectives left out)."""
+    said = []
+    for s in services:
+        parts = [f"{kind.upper()} {s[kind]}" for kind in ("rto", "mtpd") if s[kind]]
+        if parts:
+            said.append(f"{s['name']}: {', '.join(parts)}")
+    return "; ".join(said) or "—"
 
 
 # HTML -----------------------------------------------------------------------------------------------------
@@ -116,15 +133,20 @@ def _plan_html(plan: dict, since: date, until: date) -> list[str]:
     out.append(_figure("Incidents and exercises by month of activation", _bars(
         [m for m in months], {"incidents": [per_month[(m, False)] for m in months],
                               "exercises": [per_month[(m, True)] for m in months]})))
+    o = plan["objectives"]
+    if any(sum(c.values()) for c in o.values()):
+        out.append(_figure("Recovery objectives of the affected services: met, missed, running at the end", _bars(
+            ["met", "missed", "running"], {kind.upper(): [o[kind][x] for x in ("met", "missed", "running")]
+                                           for kind in ("rto", "mtpd")})))
     out.append(_figure("Corrective actions in the period, and as they stood at its end", _bars(
         ["opened", "done", "dropped", "open at end", "overdue at end"],
         {"actions": [a["opened"], a["done"], a["dropped"], a["open_at_end"], a["overdue_at_end"]]})))
     if plan["incidents"]:
         out.append("<h3>Incidents and exercises</h3>" + _table(
-            ["Ref", "Kind", "Circumstance", "Activated", "Stood down", "Duration", "Roll call"],
+            ["Ref", "Kind", "Circumstance", "Activated", "Stood down", "Duration", "Roll call", "RTO / MTPD"],
             [[i["ref"], "exercise" if i["exercise"] else "incident", "confidential" if i["confidential"] else i["circumstance"],
               i["activated_at"], i["stood_down_at"] or "open at end", duration(i["duration_seconds"]),
-              "yes" if i["roll_call"] else "no"] for i in plan["incidents"]]))
+              "yes" if i["roll_call"] else "no", _services(i["services"])] for i in plan["incidents"]]))
     if plan["roll_calls"]:
         labels = [r["incident"] or f"drill {r['started_at'][:10]}" for r in plan["roll_calls"]]
         out.append(_figure("Roll calls: minutes until 50%, 90% and 100% had answered", _bars(labels, {

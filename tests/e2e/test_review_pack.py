@@ -112,3 +112,32 @@ def test_bad_dates_and_an_unknown_plan_are_refused_in_words(start, cli, capsys):
     assert cli("review-pack", "--since", "2027-01-01", "--plan", "no-such-plan")[0] == 2
     assert cli("review", "record", "--date", "2027-03-01")[0] == 2  # no decision
 
+
+
+def test_recovery_objectives_met_and_missed_are_counted_per_plan(start_app, tmp_path, cli):
+    from bot.domain.commands import StandDown
+    from tests.e2e.helpers import activate, run_intent
+    from tests.support.clock import FakeClock
+    from tests.support.plans import write_plan
+
+    remit = [{"name": "Project management and delivery", "priority": 1, "rto": "2h", "mtpd": "1d"},
+             "Finance and payroll"]
+    clock = FakeClock(utc(2027, 2, 1, 10))
+    running = start_app(clock=clock, bcbot_plans=write_plan(tmp_path / "plans", remit=remit))
+    activate(running, people.PARKS, lead=people.LEAD)  # affects Project management and delivery
+    [incident] = rows(running, models.Incident)
+    clock.advance(hours=3)  # past its 2-hour RTO, well within its 1-day MTPD
+    run_intent(running, StandDown(incident.id, "All clear"), people.PARKS)  # its clock stops at the stand-down
+
+    code, out = cli("review-pack", "--since", "2027-02-01", "--until", "2027-02-28", "--format", "json")
+    [plan] = json.loads(out)["plans"]
+    assert plan["objectives"] == {"rto": {"met": 0, "missed": 1, "running": 0},
+                                  "mtpd": {"met": 1, "missed": 0, "running": 0}}
+    [service] = plan["incidents"][0]["services"]
+    assert (service["name"], service["rto"], service["mtpd"], service["rto_minutes"]) == (
+        "Project management and delivery", "missed", "met", 120)
+    code, md = cli("review-pack", "--since", "2027-02-01", "--until", "2027-02-28")
+    assert "RTO 0 met, 1 missed, 0 running at end" in md
+    assert "Project management and delivery: RTO missed, MTPD met" in md
+    code, page = cli("review-pack", "--since", "2027-02-01", "--until", "2027-02-28", "--format", "html")
+    assert page.count("<svg") == 3  # incidents by month, recovery objectives, actions
