@@ -8,7 +8,16 @@ from bot.domain.reminders import local_today
 from bot.domain.text import REASON_MAX
 from bot.slack.action_parse import action_rows
 from bot.slack.ids import Callback
-from bot.slack.parse import activation_form, decision_input, exercise_report, modal_text, private_int, update_input, view_id
+from bot.slack.parse import (
+    activation_form,
+    decision_input,
+    exercise_report,
+    modal_text,
+    private_int,
+    recovered_times,
+    update_input,
+    view_id,
+)
 from handlers import submit
 
 
@@ -53,4 +62,5 @@ def stand_down_submitted(ack, body, view, context):
     summary = modal_text(view, required_message="Add a short closing summary.")
     bot = context["bcbot"]
     actions = action_rows(view, today=local_today(bot.clock(), bot.settings.timezone))  # field errors
-    submit(ack, bot, body, StandDown(incident_id, summary, exercise_report=exercise_report(view), actions=actions))
+    submit(ack, bot, body, StandDown(incident_id, summary, exercise_report=exercise_report(view), actions=actions,
+                                     recovered=recovered_times(view)))

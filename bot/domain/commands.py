@@ -12,6 +12,7 @@ so what crosses the pipe or the database is plain data, never a function referen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -113,6 +114,7 @@ class StandDown(Command):
     closing_summary: str
     exercise_report: dict[str, str | None] | None = None
     actions: tuple[ActionInput, ...] = ()  # an exercise's action rows: each becomes an action (A-n)
+    recovered: tuple[tuple[int, datetime], ...] = ()  # (affected service ID, when it was back) from the form
 
 
 @dataclass(frozen=True)

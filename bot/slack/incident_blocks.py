@@ -138,11 +138,14 @@ def phase_changed_text(incident: Incident, *, previous: str, phase: str, by: str
     return text
 
 
-def stand_down_modal(incident: Incident, *, open_steps: int, today: date | None = None, rows: int = 2) -> dict:
+def stand_down_modal(incident: Incident, *, open_steps: int, today: date | None = None, rows: int = 2,
+                     recovered: list[dict] | None = None) -> dict:
+    """`recovered`: each affected service's "recovered at" (bot.slack.recovery_blocks.recovered_inputs)."""
     blocks = [section(f"Stand down *{incident.ref}*? This closes the incident: its buttons stop working, "
                       "nudges stop, and the report is posted." + (f"\n⚠️ {open_steps} checklist steps are still open."
                                                                  if open_steps else "")),
-              _text_input(Input.TEXT, "Closing summary", max_length=TEXT_MAX, placeholder="How it ended and what comes next")]
+              _text_input(Input.TEXT, "Closing summary", max_length=TEXT_MAX, placeholder="How it ended and what comes next"),
+              *(recovered or [])]
     if incident.is_exercise:
         blocks += [
             _text_input(Input.OBJECTIVES_MET, "Objectives met?", optional=True),

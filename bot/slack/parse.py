@@ -344,3 +344,19 @@ def dedupe_key(body: dict) -> str:
 def home_page(body: dict) -> HomePage:
     """The App Home page a paging button asks for (it lives only in the button: restart-safe)."""
     return HomePage.from_value(action_value(body))
+
+
+def recovered_times(view: dict) -> tuple[tuple[int, datetime], ...]:
+    """The stand-down form's "recovered at" of each affected service: (service ID, when)."""
+    from bot.slack.recovery_blocks import RECOVERED_PREFIX
+
+    found = []
+    for block_id, elements in _state(view).items():
+        if not (isinstance(block_id, str) and block_id.startswith(RECOVERED_PREFIX)) or not isinstance(elements, dict):
+            continue
+        service = block_id[len(RECOVERED_PREFIX):]
+        picked = (elements.get(INPUT_ACTION) or {}).get("selected_date_time") if isinstance(
+            elements.get(INPUT_ACTION), dict) else None
+        if service.isdigit() and len(service) < 12 and type(picked) is int and 0 < picked < 2**33:
+            found.append((int(service), datetime.fromtimestamp(picked, timezone.utc)))
+    return tuple(found[:50])

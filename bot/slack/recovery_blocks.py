@@ -90,6 +90,25 @@ def disrupted_input(now: datetime) -> dict:
             "element": {"type": "datetimepicker", "action_id": INPUT_ACTION, "initial_date_time": int(now.timestamp())}}
 
 
+RECOVERED_PREFIX = "recovered:"  # + the service's ID: the stand-down form's "recovered at" of a service
+RECOVERED_INPUTS_MAX = 20
+
+
+def recovered_inputs(services: list[AffectedService], now: datetime) -> list[dict]:
+    """The stand-down form's "recovered at" per affected service, in priority order, each pre-filled with when
+    it was recovered, or now for one still down (its clock stops at that time)."""
+    blocks = []
+    for service in in_recovery_order([s for s in services if s.active])[:RECOVERED_INPUTS_MAX]:
+        at = service.recovered_at or now
+        blocks.append({"type": "input", "block_id": f"{RECOVERED_PREFIX}{service.id}", "optional": True,
+                       "label": _plain(f"{service.name}: recovered at"[:2000]),
+                       "hint": _plain("Recovered already: as recorded." if service.recovered_at else
+                                      "Still down: its recovery time objective's clock stops at this time."),
+                       "element": {"type": "datetimepicker", "action_id": INPUT_ACTION,
+                                   "initial_date_time": int(at.timestamp())}})
+    return blocks
+
+
 def mark_text(incident: Incident, service: AffectedService, mark: Mark) -> str:
     lead, name = user_mention(incident.lead_user_id), f"*{safe(service.name, 100)}*"
     if mark is Mark.WARN and service.rto_minutes and service.rto_due_at:

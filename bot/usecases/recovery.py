@@ -73,6 +73,21 @@ def change_services(bot: Parts, uow: UnitOfWork, command: ChangeServices, *, act
     effects.rerender(uow, incident.id, now)
 
 
+def record_recovered(uow: UnitOfWork, incident_id: int, given: tuple[tuple[int, datetime], ...], *, by: str,
+                     now: datetime) -> None:
+    """At stand-down: the form's "recovered at" of each service still down (kept between its disruption's start
+    and now); a service recorded as recovered before keeps its time."""
+    for service_id, at in given:
+        service = next((s for s in uow.recovery.of_incident(incident_id) if s.id == service_id), None)
+        if service is None or service.recovered_at is not None:
+            continue
+        at = min(max(at, service.disrupted_at), now)
+        if uow.recovery.recover(service.id, at=at, by=by):
+            uow.log.append(incident_id=incident_id, at=now, actor=by, kind="service_recovered",
+                           summary=f"{service.name} recovered at {at.isoformat(timespec='minutes')} (said at stand-down)",
+                           data={"services": [service.name], "recovered_at": at.isoformat(), "at_stand_down": True})
+
+
 def stop_clocks(uow: UnitOfWork, incident_id: int, *, at: datetime, by: str) -> None:
     """At stand-down: the services still running count as recovered when the incident ends."""
     if names := uow.recovery.recover_all(incident_id, at=at, by=by):

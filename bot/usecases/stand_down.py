@@ -36,6 +36,7 @@ def stand_down(bot: Parts, uow: UnitOfWork, command: StandDown, *, actor: str) -
     if not uow.incidents.transition(incident_id, from_=incident.state, to=IncidentState.STOOD_DOWN, now=now,
                                     closing_summary=summary):
         raise IncidentStoodDown(incident.ref)
+    recovery.record_recovered(uow, incident_id, command.recovered, by=actor, now=now)
     recovery.stop_clocks(uow, incident_id, at=now, by=actor)
     made = actions.create(bot, uow, command.actions, actions.source_of(incident, _note(exercise_report)), actor=actor,
                           now=now)

@@ -12,6 +12,7 @@ from bot.domain.actions import ActionStatus
 from bot.domain.errors import InvalidInput, NotAllowed, SlackUnavailable
 from bot.domain.reminders import local_today
 from bot.slack import action_blocks, incident_blocks, review_blocks
+from bot.slack.recovery_blocks import recovered_inputs
 from bot.usecases.access import load, team_ids
 from bot.usecases.actions import AlreadyClosed, require_action_steward
 from bot.usecases.stand_down import check_can_stand_down
@@ -80,7 +81,9 @@ def add_action_row(bot: Bcbot, request: AddActionRow) -> None:
     else:
         with bot.uow(read_only=True) as uow:
             incident, open_steps = check_can_stand_down(bot, uow, incident_id=request.about, user_id=request.user_id)
-        view = incident_blocks.stand_down_modal(incident, open_steps=open_steps, today=today, rows=request.rows)
+            recovered = recovered_inputs(uow.recovery.of_incident(incident.id), bot.clock())
+        view = incident_blocks.stand_down_modal(incident, open_steps=open_steps, today=today, rows=request.rows,
+                                                recovered=recovered)
     bot.slack.update_view(view_id=request.view_id, view=view, hash=request.view_hash)
 
 

@@ -29,7 +29,7 @@ from bot.domain.reminders import local_today
 from bot.slack import blocks, incident_blocks, plan_blocks
 from bot.slack.mrkdwn import safe
 from bot.slack.plan_view import plan_modal
-from bot.slack.recovery_blocks import disrupted_input
+from bot.slack.recovery_blocks import disrupted_input, recovered_inputs
 from bot.usecases import access
 from bot.usecases import reads as queries
 from bot.usecases.checklist import open_step
@@ -84,7 +84,9 @@ def open_incident_form(bot: Bcbot, request: OpenIncidentForm) -> None:
         if request.form == "stand_down":
             incident, open_steps = check_can_stand_down(bot, uow, incident_id=incident_id, user_id=user_id)
             view = incident_blocks.stand_down_modal(incident, open_steps=open_steps,
-                                                    today=local_today(bot.clock(), bot.settings.timezone))
+                                                    today=local_today(bot.clock(), bot.settings.timezone),
+                                                    recovered=recovered_inputs(uow.recovery.of_incident(incident.id),
+                                                                               bot.clock()))
         elif request.form == "update":
             incident, plan = access.load(bot, uow, incident_id)
             access.require_responder(bot, incident, plan, user_id, "post status updates")

@@ -144,3 +144,26 @@ def test_services_are_changed_during_the_incident_and_an_mtpd_breach_tells_the_o
     assert (by_name[FINANCE]["rto"], by_name[FINANCE]["mtpd"]) == ("missed", "missed")
     assert by_name[MAIL]["rto"] is None and by_name[MAIL]["recovered_at"] is not None
     assert by_name[PMD]["removed_at"] is not None
+
+
+def test_the_stand_down_form_is_pre_filled_with_each_service_s_recovery_time_and_records_the_one_given(
+        incident, clock):
+    running, row, started = incident
+    clock.advance(hours=3)  # PMD (RTO 2h) is past its RTO: the time it was back decides the outcome
+    stand_down = next(e for b in header(running, row)["blocks"] if b["type"] == "actions" for e in b["elements"]
+                      if e["action_id"] == "bcbot.incident.stand_down")
+    running.slack.block_action(people.LEAD, "bcbot.incident.stand_down", stand_down["value"], channel=row.channel_id)
+    running.settle()
+    form = [v for v in running.fake.views.values() if v.get("callback_id") == "bcbot.stand_down"][-1]
+    pickers = {b["label"]["text"]: b for b in form["blocks"] if b.get("block_id", "").startswith("recovered:")}
+    assert list(pickers) == [f"{PMD}: recovered at"]
+    picker = pickers[f"{PMD}: recovered at"]
+    assert picker["element"]["initial_date_time"] == int(clock().timestamp())  # still down: now
+
+    # It was back 90 minutes after the disruption began: within its 2-hour RTO.
+    back = started + timedelta(minutes=90)
+    submit_values(running, people.LEAD, form, {
+        "text": {"type": "plain_text_input", "value": "All back"},
+        picker["block_id"]: {"type": "datetimepicker", "selected_date_time": int(back.timestamp())}})
+    [service] = build_report(running.bot.uow, row.id, tz=ZoneInfo("UTC"))["services"]
+    assert service["recovered_at"]["utc"] == back.isoformat() and service["rto"] == "met"
