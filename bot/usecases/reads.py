@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.domain.parts import PartRecord, coverage, parts_of
+from bot.domain.plan import Plan
 from bot.domain.records import Incident, Progress
 from bot.slack import blocks
 from bot.slack import home_blocks as render_home
@@ -127,8 +128,16 @@ def home_data(bot: Reader, page: HomePage | None = None, user_id: str | None = N
         today=today,
         actions=actions,
         steward=bool(user_id) and any(user_id in bot.directory.known_ids([*p.owners, *p.activation.team])
-                                      for p in bot.plans.all()),
+                                      for p in _stewarded(bot, plans)),
     )
+
+
+def _stewarded(bot: Reader, cards: list[PlanCard]) -> list[Plan]:
+    """The plans whose owners and team App Home offers the management review form: every plan when they fit
+    on the home, else the ones it lists (10,000 plans are not walked on each render)."""
+    if len(bot.plans.plans) <= render_home.PLANS_MAX:
+        return list(bot.plans.all())
+    return [bot.plans.plans[c.plan_id] for c in cards if c.plan_id in bot.plans.plans]
 
 
 def home(bot: Reader, page: HomePage | None = None, user_id: str | None = None) -> dict:
