@@ -5,7 +5,7 @@ rendering the home take, how many SQL statements does it run, and does it stay w
     .venv/bin/python bench/home_scale.py --db-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
     .venv/bin/python bench/home_scale.py --stood-down 100000 --plans 10000 --renders 200 --steps
 
-It renders the home the way the bot does (`bot.queries.home`: the database reads and the Block Kit),
+It renders the home the way the bot does (`bot.usecases.reads.home`: the database reads and the Block Kit),
 without the Slack call, page 1 and a deep page of older incidents, and prints median, p95 and max.
 Target: under 100 ms, a fixed number of statements, at most 100 blocks and 3,000 characters a section.
 """
