@@ -18,6 +18,7 @@ from bot.domain.incident import STATE_LABELS, IncidentState, is_open, parse_refe
 from bot.domain.people import USER_ID_IN_TEXT, Names, ids_in
 from bot.domain.plan import PHASE_ORDER, Plan
 from bot.domain.records import Decision, Incident, LogEntry, Step, StepStatus
+from bot.domain.report_times import report_times as _times
 from bot.domain.text import clean
 
 FORMAT_VERSION = 1
@@ -69,11 +70,6 @@ def build_report(uow_factory, incident_ref: str | int, *, tz: ZoneInfo) -> dict:
     report["services"] = report_recovery.section(services, tz, names)
     return report
 
-
-def _times(at: datetime | None, tz: ZoneInfo) -> dict | None:
-    if at is None:
-        return None
-    return {"utc": at.astimezone(ZoneInfo("UTC")).isoformat(), "local": at.astimezone(tz).isoformat()}
 
 
 def _parse_time(value) -> datetime | None:

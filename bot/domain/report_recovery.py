@@ -8,12 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.durations import spoken
 from bot.domain.people import Names
 from bot.domain.recovery import AffectedService, Outcome, in_recovery_order
-
-
-def _times(at: datetime | None, tz: ZoneInfo) -> dict | None:
-    if at is None:
-        return None
-    return {"utc": at.astimezone(ZoneInfo("UTC")).isoformat(), "local": at.astimezone(tz).isoformat()}
+from bot.domain.report_times import report_times as _times
 
 
 def _outcome(due: datetime | None, recovered_at: datetime | None, told: datetime | None) -> str | None:

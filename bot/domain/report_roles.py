@@ -2,20 +2,15 @@
 and every hand-over (cover asked, accepted, declined, no one left) from the incident log. Pure; and its Markdown."""
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.people import Names
 from bot.domain.records import LogEntry
+from bot.domain.report_times import report_times as _times
 from bot.domain.roles import IncidentRole
 
 HANDOVER_KINDS = ("role_cover_asked", "role_handed_over", "role_uncovered")
 
-
-def _times(at: datetime | None, tz: ZoneInfo) -> dict | None:
-    if at is None:
-        return None
-    return {"utc": at.astimezone(ZoneInfo("UTC")).isoformat(), "local": at.astimezone(tz).isoformat()}
 
 
 def section(roles: list[IncidentRole], entries: list[LogEntry], tz: ZoneInfo, names: Names | None = None) -> list[dict]:

@@ -3,19 +3,14 @@ the delivery log of every roll-call DM (sent, failed, answered), and the times u
 answered. Pure: records in, plain data out; and its Markdown."""
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.people import Names
+from bot.domain.report_times import report_times as _times
 from bot.domain.rollcall import ANSWER_WORDS, AnswerRecord, Asked, Delivery, RollCall, tally, times_to_share
 
 SHARES = (50, 90, 100)
 
-
-def _times(at: datetime | None, tz: ZoneInfo) -> dict | None:
-    if at is None:
-        return None
-    return {"utc": at.astimezone(ZoneInfo("UTC")).isoformat(), "local": at.astimezone(tz).isoformat()}
 
 
 def delivery_status(person: Asked) -> str:

@@ -9,23 +9,14 @@ from typing import Any, Callable
 from bot.bcbot import Bcbot
 from bot.domain.action_commands import AddActionRow, OpenActionForm, OpenManagementReview, OpenPostIncidentReview
 from bot.domain.actions import ActionStatus
-from bot.domain.errors import InvalidInput, NotAllowed, SlackUnavailable
+from bot.domain.errors import InvalidInput, NotAllowed
 from bot.domain.reminders import local_today
 from bot.slack import action_blocks, incident_blocks, review_blocks
 from bot.slack.recovery_blocks import recovered_inputs
 from bot.usecases.access import load, team_ids
 from bot.usecases.actions import AlreadyClosed, require_action_steward
 from bot.usecases.stand_down import check_can_stand_down
-
-
-def _open(bot: Bcbot, trigger_id: str, view: dict, again: str) -> None:
-    """views.open; a trigger ID that expired while Slack was slow is said in words (what to press again)."""
-    try:
-        bot.slack.open_view(trigger_id=trigger_id, view=view)
-    except SlackUnavailable as err:
-        if "expired_trigger_id" in str(err):
-            raise SlackUnavailable(f"Slack took too long to open the form. Please {again} again.") from err
-        raise
+from bot.worker.forms import open_form
 
 
 def open_action_form(bot: Bcbot, request: OpenActionForm) -> None:
@@ -43,7 +34,7 @@ def open_action_form(bot: Bcbot, request: OpenActionForm) -> None:
         "new_date": lambda: action_blocks.new_date_modal(action, meta, today=today),
         "edit": lambda: action_blocks.edit_modal(action, meta, today=today),
     }
-    _open(bot, request.trigger_id, builders[request.form](), again="press the button")
+    open_form(bot, request.trigger_id, builders[request.form](), again="press the button")
 
 
 def _may_review(bot: Bcbot, plan, incident, user_id: str) -> None:
@@ -58,13 +49,13 @@ def open_post_incident_review(bot: Bcbot, request: OpenPostIncidentReview) -> No
     _may_review(bot, plan, incident, request.user_id)
     view = review_blocks.post_incident_review_modal(incident, plan, rows=2,
                                                     today=local_today(bot.clock(), bot.settings.timezone))
-    _open(bot, request.trigger_id, view, again="press Post-incident review")
+    open_form(bot, request.trigger_id, view, again="press Post-incident review")
 
 
 def open_management_review(bot: Bcbot, request: OpenManagementReview) -> None:
     view = review_blocks.management_review_modal(bot.plans.all(), rows=2,
                                                  today=local_today(bot.clock(), bot.settings.timezone))
-    _open(bot, request.trigger_id, view, again="press Record a management review")
+    open_form(bot, request.trigger_id, view, again="press Record a management review")
 
 
 def add_action_row(bot: Bcbot, request: AddActionRow) -> None:

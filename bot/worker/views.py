@@ -24,7 +24,7 @@ from bot.domain.commands import (
     Tell,
     ViewRequest,
 )
-from bot.domain.errors import NotFound, SlackUnavailable
+from bot.domain.errors import NotFound
 from bot.domain.reminders import local_today
 from bot.slack import blocks, incident_blocks, plan_blocks
 from bot.slack.mrkdwn import safe
@@ -36,26 +36,19 @@ from bot.usecases.checklist import open_step
 from bot.usecases.governance import governance_of, require_steward
 from bot.usecases.stand_down import check_can_stand_down
 from bot.worker import action_views, recovery_views
+from bot.worker.forms import open_form
 from bot.worker.intents import process_intent
 
 log = logging.getLogger("bcbot.views")
 
 
-def _open(bot: Bcbot, trigger_id: str, view: dict, *, again: str) -> None:
-    """views.open; a trigger ID that expired while Slack was slow is said in words (what to press again)."""
-    try:
-        bot.slack.open_view(trigger_id=trigger_id, view=view)
-    except SlackUnavailable as err:
-        if "expired_trigger_id" in str(err):
-            raise SlackUnavailable(f"Slack took too long to open the form. Please {again} again.") from err
-        raise
 
 
 def open_activation(bot: Bcbot, request: OpenActivation) -> None:
     plans = bot.plans.all()
     view = blocks.activation_modal(plans=plans, plan=plans[0], user_id=request.user_id, exercise=request.exercise,
                                    disrupted=disrupted_input(bot.clock()))
-    _open(bot, request.trigger_id, view, again="run /activate")
+    open_form(bot, request.trigger_id, view, again="run /activate")
 
 
 def switch_plan(bot: Bcbot, request: SwitchPlan) -> None:
@@ -67,14 +60,14 @@ def switch_plan(bot: Bcbot, request: SwitchPlan) -> None:
 
 def open_plan(bot: Bcbot, request: OpenPlan) -> None:
     """The View plan modal: the plan as loaded now, for anyone in the workspace."""
-    _open(bot, request.trigger_id, plan_modal(bot.plans.get(request.plan_id)), again="press View plan")
+    open_form(bot, request.trigger_id, plan_modal(bot.plans.get(request.plan_id)), again="press View plan")
 
 
 def open_step_form(bot: Bcbot, request: OpenStepForm) -> None:
     with bot.uow(read_only=True) as uow:
         step, _ = open_step(uow, request.step_id)
     view = incident_blocks.step_note_modal(step) if request.op == "note" else incident_blocks.step_na_modal(step)
-    _open(bot, request.trigger_id, view, again="press the step's menu")
+    open_form(bot, request.trigger_id, view, again="press the step's menu")
 
 
 def open_incident_form(bot: Bcbot, request: OpenIncidentForm) -> None:
@@ -95,7 +88,7 @@ def open_incident_form(bot: Bcbot, request: OpenIncidentForm) -> None:
             incident, plan = access.load(bot, uow, incident_id)
             access.require_responder(bot, incident, plan, user_id, "log decisions")
             view = incident_blocks.decision_modal(incident, user_id=user_id, decisions=uow.decisions.list(incident_id))
-    _open(bot, request.trigger_id, view, again="press the button")
+    open_form(bot, request.trigger_id, view, again="press the button")
 
 
 def open_decision_in_channel(bot: Bcbot, request: OpenDecisionInChannel) -> None:
@@ -115,7 +108,7 @@ def open_record_test(bot: Bcbot, request: OpenRecordTest) -> None:
         raise NotFound(f"bcbot has no test date for {safe(plan.title, 150)} yet; try again in a minute.")
     view = plan_blocks.record_test_modal(plan, today=local_today(bot.clock(), bot.settings.timezone),
                                          next_test=gov.next_test)
-    _open(bot, request.trigger_id, view, again="press Record test")
+    open_form(bot, request.trigger_id, view, again="press Record test")
 
 
 def start_exercise(bot: Bcbot, request: StartExercise) -> None:
