@@ -1,6 +1,9 @@
 """Fixtures every test package uses: a fake Slack, settings, a running app."""
 from __future__ import annotations
 
+import compileall
+from pathlib import Path
+
 import pytest
 
 from bot.tools.fakeslack import FakeSlack
@@ -9,7 +12,20 @@ from tests.support.served import Served as Running
 from tests.support.served import serve_in_thread
 # Recognisable secrets, and the session-wide check that none reaches log output (tests/support/secrets.py).
 from tests.support.secrets import BOT_TOKEN, SIGNING_SECRET  # noqa: F401  (re-exported for the tests)
-from tests.support.secrets import pytest_configure, pytest_runtest_setup, pytest_sessionfinish  # noqa: F401
+from tests.support import secrets
+from tests.support.secrets import pytest_runtest_setup, pytest_sessionfinish  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    secrets.pytest_configure(config)
+    if not hasattr(config, "workerinput"):
+        # The tests start a few hundred `bcbot serve` and worker processes from this checkout. Where
+        # PYTHONDONTWRITEBYTECODE is set (CI's machine) each would compile every module of the bot again:
+        # about 0.3 s of CPU per process. Compiled once here, they only read the bytecode.
+        for package in ("bot", "handlers", "storage", "config"):
+            compileall.compile_dir(ROOT / package, quiet=1)
 
 
 @pytest.fixture
