@@ -280,7 +280,7 @@ def inspect_plans(path: Path, today: date | None = None) -> PlanCheck:
         name = str(file)
         try:
             text = file.read_text(encoding="utf-8")
-            data = yaml.load(text, Loader=plan_messages.PlanLoader)
+            data, root = plan_messages.parse(text)
         except (OSError, UnicodeDecodeError) as err:
             result.problems.append(PlanProblem(name, "", f"cannot be read: {getattr(err, 'strerror', None) or err}"))
             continue
@@ -288,7 +288,6 @@ def inspect_plans(path: Path, today: date | None = None) -> PlanCheck:
             bad = plan_messages.yaml_problem(err)
             result.problems.append(PlanProblem(name, "", bad.message, bad.line))
             continue
-        root = plan_messages.compose(text)
         if not isinstance(data, dict):
             result.problems.append(PlanProblem(name, "", "must be a plan: lines of `field: value` starting with "
                                                "id, title, organisation, ... (see docs/plan-format.md)", 1))

@@ -6,9 +6,10 @@ without its log entry, a value longer than its column allows on PostgreSQL).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import String, select
+from sqlalchemy import JSON, String
 
 from storage import models as m
 
@@ -24,14 +25,23 @@ Snapshot = dict[str, dict[tuple, dict]]
 
 
 def snapshot(bot) -> Snapshot:
+    """Every row as the driver gives it (JSON decoded): the fuzz tests take two per request, and SQLAlchemy's
+    typed rows made them a quarter of those tests' time."""
     out: Snapshot = {}
     with bot.uow() as uow:
         conn = uow.session.connection()
         for table in m.Base.metadata.sorted_tables:
-            keys = [c.name for c in table.primary_key.columns]
+            names = [c.name for c in table.columns]
+            keys = [names.index(c.name) for c in table.primary_key.columns]
+            decode = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
             rows = {}
-            for row in conn.execute(select(table)).mappings():
-                rows[tuple(row[k] for k in keys)] = dict(row)
+            quote = conn.dialect.identifier_preparer.quote
+            for raw in conn.exec_driver_sql(f"SELECT {', '.join(map(quote, names))} FROM {quote(table.name)}"):
+                row = list(raw)
+                for i in decode:
+                    if isinstance(row[i], str):
+                        row[i] = json.loads(row[i])
+                rows[tuple(row[i] for i in keys)] = dict(zip(names, row))
             out[table.name] = rows
     return out
 
