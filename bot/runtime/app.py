@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.middleware import Middleware
 from sqlalchemy import Engine
 
 from bot.bcbot import Bcbot
@@ -93,6 +94,36 @@ class BcbotApp:
             self.bot.intake.dispose()
 
 
+class WorkspaceGate(Middleware):
+    """Lets in requests from bcbot's own workspace only, and hands the listeners the bot (`context["bcbot"]`).
+    A Middleware class, not a function: Bolt calls it directly instead of building every argument it
+    could inject, on each request's ack path."""
+
+    def __init__(self, bot: Bcbot):
+        self.bot = bot
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        bot, context, body = self.bot, req.context, req.body
+        if bot.team_id is None:  # auth.test has not answered yet: no workspace to check against
+            log.warning("refused a request: bcbot's own Slack workspace is not known yet (auth.test)")
+            if body.get("type") == "event_callback":
+                return BoltResponse(status=503, body="")  # Slack sends the event again later
+            return error_response(bot, NotReady(), body)
+        # The workspace of the request, and of the person acting: in a Slack Connect channel someone
+        # from another organisation can click bcbot's buttons while the request's team is our own.
+        user = body.get("user")
+        teams = [context.team_id, context.get("actor_team_id"), user.get("team_id") if isinstance(user, dict) else None]
+        foreign = [str(t) for t in teams if t and t != bot.team_id]
+        enterprises = [context.enterprise_id, context.get("actor_enterprise_id")]
+        foreign += [str(e) for e in enterprises if e and e != bot.enterprise_id]
+        if foreign:
+            log.warning("refused a request from another workspace (%s)", foreign[0][:32])
+            # Answered like any refusal, in the shape the surface shows (a modal's field error, an ephemeral).
+            return error_response(bot, NotAllowed("This bcbot belongs to another Slack workspace."), body)
+        context["bcbot"] = bot
+        return next()
+
+
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> BcbotApp:
     bot, engine = build_bot(settings, clock=clock)
 
@@ -115,26 +146,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
         logger=logging.getLogger("bcbot.bolt"),
     )
 
-    @bolt.middleware
-    def inject_bot(context, body, next):
-        if bot.team_id is None:  # auth.test has not answered yet: no workspace to check against
-            log.warning("refused a request: bcbot's own Slack workspace is not known yet (auth.test)")
-            if body.get("type") == "event_callback":
-                return BoltResponse(status=503, body="")  # Slack sends the event again later
-            return error_response(bot, NotReady(), body)
-        # The workspace of the request, and of the person acting: in a Slack Connect channel someone
-        # from another organisation can click bcbot's buttons while the request's team is our own.
-        user = body.get("user") if isinstance(body.get("user"), dict) else {}
-        teams = [context.team_id, context.get("actor_team_id"), user.get("team_id")]
-        foreign = [str(t) for t in teams if t and t != bot.team_id]
-        enterprises = [context.enterprise_id, context.get("actor_enterprise_id")]
-        foreign += [str(e) for e in enterprises if e and e != bot.enterprise_id]
-        if foreign:
-            log.warning("refused a request from another workspace (%s)", foreign[0][:32])
-            # Answered like any refusal, in the shape the surface shows (a modal's field error, an ephemeral).
-            return error_response(bot, NotAllowed("This bcbot belongs to another Slack workspace."), body)
-        context["bcbot"] = bot
-        return next()
+    bolt.use(WorkspaceGate(bot))
 
     @bolt.error
     def on_error(error, body, response):

@@ -113,6 +113,7 @@ def test_a_non_responder_is_reminded_once_and_escalated_once_to_the_lead(started
     assert wait_until(lambda: all(asked(running, u) for u in EVERYONE), 10)
     for user in (people.PARKS, people.BAKER, people.OUTSIDER, STAFF):
         click(running, user, Answer.SAFE)
+    running.settle()  # the answers are recorded before the sweep looks for who has not answered
 
     def reminders(user):
         return [m for m in dms(running, user) if m.get("text", "").startswith("Reminder:")]
