@@ -2,27 +2,25 @@
 and the roll call's settings. Part of the plan file (bot.domain.plan), validated by pydantic."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from bot.domain.durations import span
+
 SLACK_USER_ID = r"^[UW][A-Z0-9]{2,}$"
 OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=75)]
 RoleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-_WAIT = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 # A role every incident has: whoever the activation form names as its lead.
 INCIDENT_LEAD = "Incident lead"
 
 
 def parse_wait(text: str) -> timedelta:
     """A roll call's wait: '15m', '1h', '90s' (seconds, for a quick drill or a test), '1h30m'."""
-    match = _WAIT.match(text or "")
-    if not match or not any(match.groups()):
+    delta = span(text, "hms")
+    if delta is None:
         raise ValueError(f"{text!r} is not a wait like 15m, 1h, 90s or 1h30m")
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    delta = timedelta(hours=hours, minutes=minutes, seconds=seconds)
     if delta <= timedelta(0) or delta > timedelta(hours=24):
         raise ValueError("must be more than zero and at most 24h")
     return delta
