@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.domain.remit import Objectives
+from bot.domain.remit import Objectives, rank
 
 WARN_SHARE = 0.75  # the lead is nudged once this share of an RTO has passed
 
@@ -67,26 +67,28 @@ class AffectedService:
         return self.removed_at is None
 
     def rto_outcome(self, now: datetime) -> Outcome | None:
-        return _outcome(self.rto_due_at, self.recovered_at, now)
+        return outcome(self.rto_due_at, self.recovered_at, passed=self.rto_due_at is not None and now > self.rto_due_at)
 
     def mtpd_outcome(self, now: datetime) -> Outcome | None:
-        return _outcome(self.mtpd_due_at, self.recovered_at, now)
+        return outcome(self.mtpd_due_at, self.recovered_at,
+                       passed=self.mtpd_due_at is not None and now > self.mtpd_due_at)
 
     def downtime(self, now: datetime) -> timedelta:
         return max((self.recovered_at or now) - self.disrupted_at, timedelta(0))
 
 
-def _outcome(due: datetime | None, recovered_at: datetime | None, now: datetime) -> Outcome | None:
+def outcome(due: datetime | None, recovered_at: datetime | None, *, passed: bool) -> Outcome | None:
+    """Met or missed once recovered; before that, missed once the objective has `passed`, else running."""
     if due is None:
         return None
     if recovered_at is not None:
         return Outcome.MET if recovered_at <= due else Outcome.MISSED
-    return Outcome.MISSED if now > due else Outcome.RUNNING
+    return Outcome.MISSED if passed else Outcome.RUNNING
 
 
 def in_recovery_order(services: list[AffectedService]) -> list[AffectedService]:
     """Priority 1 first, unranked last, otherwise in the order they were added."""
-    return sorted(services, key=lambda s: (s.priority is None, s.priority or 0, s.id))
+    return sorted(services, key=lambda s: (*rank(s.priority), s.id))
 
 
 def passed(service: AffectedService, now: datetime) -> list[Mark]:

@@ -58,10 +58,14 @@ def objectives(entry: str | Service) -> Objectives:
     return Objectives(entry.name, entry.priority, minutes(entry.rto), minutes(entry.mtpd))
 
 
+def rank(priority: int | None) -> tuple[bool, int]:
+    """Recovery order: priority 1 first, unranked last."""
+    return priority is None, priority or 0
+
+
 def ranked(remit: list[str | Service]) -> list[Objectives]:
-    """The remit in recovery order: by priority (1 first), unranked last, otherwise as written."""
-    entries = [objectives(e) for e in remit]
-    return sorted(entries, key=lambda o: (o.priority is None, o.priority or 0))
+    """The remit in recovery order, otherwise as written."""
+    return sorted((objectives(e) for e in remit), key=lambda o: rank(o.priority))
 
 
 def remit_problems(remit: list[str | Service]) -> list[tuple[tuple, str]]:

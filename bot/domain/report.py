@@ -42,25 +42,20 @@ def build_report(uow_factory, incident_ref: str | int, *, tz: ZoneInfo) -> dict:
         steps = uow.incidents.steps(incident_id)
         entries = uow.log.entries(incident_id)
         decisions = uow.decisions.list(incident_id)
-        names = uow.names.history(ids_in(
-            (incident.lead_user_id, incident.activated_by, incident.approved_by), (e.actor for e in entries),
-            (d.decided_by for d in decisions), (d.logged_by for d in decisions), (s.changed_by for s in steps),
-            (s.assignee for s in steps), *(USER_ID_IN_TEXT.findall(e.summary) for e in entries)))
         roles = uow.roles.of_incident(incident_id)
         roll_call = uow.rollcalls.of_incident(incident_id)
         asked = uow.rollcalls.people(roll_call.id) if roll_call else []
         answers = uow.rollcalls.answers(roll_call.id) if roll_call else []
-        if roll_call:
-            names = uow.names.history(ids_in(*names.history.keys(), (a.recorded_by for a in answers),
-                                             (a.user_id for a in answers), (p.user_id for p in asked)))
-        names = uow.names.history(ids_in(*names.history.keys(), (r.holder for r in roles),
-                                         (r.plan_holder for r in roles)))
         services = uow.recovery.of_incident(incident_id, removed=True)
         actions = uow.actions.of_incident(incident_id)
-        names = uow.names.history(ids_in(*names.history.keys(), (s.recovered_by for s in services)))
-        if actions:
-            names = uow.names.history(ids_in(*names.history.keys(), (a.owner for a in actions),
-                                             (a.closed_by for a in actions), (a.created_by for a in actions)))
+        # Everyone the report names, looked up once.
+        names = uow.names.history(ids_in(
+            (incident.lead_user_id, incident.activated_by, incident.approved_by), (e.actor for e in entries),
+            (d.decided_by for d in decisions), (d.logged_by for d in decisions), (s.changed_by for s in steps),
+            (s.assignee for s in steps), *(USER_ID_IN_TEXT.findall(e.summary) for e in entries),
+            (a.recorded_by for a in answers), (a.user_id for a in answers), (p.user_id for p in asked),
+            (r.holder for r in roles), (r.plan_holder for r in roles), (s.recovered_by for s in services),
+            (a.owner for a in actions), (a.closed_by for a in actions), (a.created_by for a in actions)))
     report = assemble(incident=incident, plan=plan, plan_version=plan_version, steps=steps, entries=entries,
                       decisions=decisions, tz=tz, names=names)
     report["roll_call"] = report_rollcall.section(roll_call, asked, answers, tz, names) if roll_call else None

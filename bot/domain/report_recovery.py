@@ -7,18 +7,15 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import spoken
 from bot.domain.people import Names
-from bot.domain.recovery import AffectedService, Outcome, in_recovery_order
+from bot.domain.recovery import AffectedService, in_recovery_order, outcome
 from bot.domain.report_times import report_times as _times
 
 
 def _outcome(due: datetime | None, recovered_at: datetime | None, told: datetime | None) -> str | None:
-    """met / missed once recovered; before that, missed once the breach was told, else running. The report
-    of an open incident reads the record only (no clock), so the same record gives the same bytes."""
-    if due is None:
-        return None
-    if recovered_at is not None:
-        return (Outcome.MET if recovered_at <= due else Outcome.MISSED).value
-    return (Outcome.MISSED if told is not None else Outcome.RUNNING).value
+    """As bot.domain.recovery.outcome, with "passed" read from the record (the breach was told), not a clock:
+    the report of an open incident gives the same bytes for the same record."""
+    found = outcome(due, recovered_at, passed=told is not None)
+    return found.value if found else None
 
 
 def section(services: list[AffectedService], tz: ZoneInfo, names: Names | None = None) -> list[dict]:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.actions import Action, ActionStatus, ManagementReview
 from bot.domain.people import Names
 from bot.domain.records import Incident
-from bot.domain.recovery import AffectedService, in_recovery_order
+from bot.domain.recovery import AffectedService, in_recovery_order, outcome
 from bot.domain.rollcall import AnswerRecord, Asked, times_to_share
 
 SHARES = (50, 90, 100)
@@ -119,13 +119,10 @@ def _plan(key: str, title: str, next_dates: tuple[date, date] | None, *, since: 
 
 
 def _outcome(due: datetime | None, recovered_at: datetime | None, end: datetime) -> str | None:
-    """met or missed as the service stood at the period's end (a recovery after it does not count yet);
-    running if neither recovered nor past due by then; None without that objective."""
-    if due is None:
-        return None
-    if recovered_at is not None and recovered_at < end:
-        return "met" if recovered_at <= due else "missed"
-    return "missed" if end > due else "running"
+    """As the service stood at the period's end: a recovery after it does not count yet."""
+    found = outcome(due, recovered_at if recovered_at is not None and recovered_at < end else None,
+                    passed=due is not None and end > due)
+    return found.value if found else None
 
 
 def _incident(incident: Incident, roll_call: RollCallFigures | None, services: list[AffectedService], tz: ZoneInfo,

@@ -1,8 +1,6 @@
-"""Block Kit rendering: pure functions from domain values to Slack payloads.
-
-Every piece of user or plan text goes through `text.safe` (mrkdwn) or `text.plain` (plain_text),
-and every block respects Slack's limits, so Slack never rejects what bcbot posts.
-"""
+"""Block Kit rendering: pure functions from domain values to Slack payloads. Every piece of user or plan text
+goes through `mrkdwn.safe` (mrkdwn) or `mrkdwn.plain` (plain_text), and every block respects Slack's limits,
+so Slack never rejects what bcbot posts."""
 from __future__ import annotations
 
 import json
@@ -21,7 +19,7 @@ SECTION_MAX = 3000
 HEADER_MAX = 150
 FIELD_MAX = 2000
 BUTTON_TEXT_MAX = 75
-MAX_BLOCKS = MESSAGE_BLOCKS_MAX = 50  # a message's blocks, Slack's limit
+MESSAGE_BLOCKS_MAX = 50  # a message's blocks, Slack's limit
 MODAL_TITLE_MAX = 24
 
 
@@ -310,7 +308,7 @@ def checklist_pages(incident: Incident, plan: Plan, phase: str, steps: list[Step
     used = 1  # the page heading
     for item in items:
         size = 1 if item is None else 2
-        if used + size > MAX_BLOCKS and chunks[-1]:
+        if used + size > MESSAGE_BLOCKS_MAX and chunks[-1]:
             chunks.append([])
             used = 1
         chunks[-1].append(item)
@@ -390,6 +388,7 @@ def request_decided_blocks(request: ActivationRequest, plan: Plan, *, approved: 
                if approved else f"❌ Declined by {user_mention(by)}")
     return [section(f"{user_mention(request.requested_by)} asked to activate *{safe(plan.title, 150)}* "
                     f"({safe(request.form.circumstance, 300)}).\n{outcome}")]
+
 
 def incident_line(incident: Incident, plan_title: str, steps: list[Step] | None = None) -> str:
     line = (f"*{incident.ref}* {'🧪 ' if incident.is_exercise else ''}{safe(plan_title, 150)} · "

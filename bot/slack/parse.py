@@ -142,9 +142,8 @@ def activation_form(view: dict, plans: dict[str, Plan]) -> ActivationForm:
     if not isinstance(lead, str) or not USER_ID.match(lead):
         errors[Field.LEAD] = "Choose the incident lead."
 
-    picked = _element(values, Field.DISRUPTED_AT).get("selected_date_time")
     # Unset or from a form without the field: when submitted. A start in the future counts as then too.
-    disrupted_at = datetime.fromtimestamp(picked, timezone.utc) if type(picked) is int and 0 < picked < 2**33 else None
+    disrupted_at = picked_time(_element(values, Field.DISRUPTED_AT).get("selected_date_time"))
 
     ticked = _element(values, Field.CONFIDENTIAL).get("selected_options")
     confidential = isinstance(ticked, list) and any(isinstance(o, dict) and o.get("value") for o in ticked)
@@ -223,6 +222,11 @@ def modal_values(view: dict) -> dict[str, object]:
         else:
             out[block_id] = element.get("value")
     return out
+
+
+def picked_time(value: object) -> datetime | None:
+    """A datetimepicker's value (seconds since the epoch) as a time; None unless it is a plausible one."""
+    return datetime.fromtimestamp(value, timezone.utc) if type(value) is int and 0 < value < 2**33 else None
 
 
 def selected_services(view: dict) -> tuple[str, ...]:
@@ -355,8 +359,8 @@ def recovered_times(view: dict) -> tuple[tuple[int, datetime], ...]:
         if not (isinstance(block_id, str) and block_id.startswith(RECOVERED_PREFIX)) or not isinstance(elements, dict):
             continue
         service = block_id[len(RECOVERED_PREFIX):]
-        picked = (elements.get(INPUT_ACTION) or {}).get("selected_date_time") if isinstance(
-            elements.get(INPUT_ACTION), dict) else None
-        if service.isdigit() and len(service) < 12 and type(picked) is int and 0 < picked < 2**33:
-            found.append((int(service), datetime.fromtimestamp(picked, timezone.utc)))
+        element = elements.get(INPUT_ACTION)
+        picked = picked_time(element.get("selected_date_time") if isinstance(element, dict) else None)
+        if service.isdigit() and len(service) < 12 and picked is not None:
+            found.append((int(service), picked))
     return tuple(found[:50])

@@ -77,8 +77,9 @@ def record_recovered(uow: UnitOfWork, incident_id: int, given: tuple[tuple[int, 
                      now: datetime) -> None:
     """At stand-down: the form's "recovered at" of each service still down (kept between its disruption's start
     and now); a service recorded as recovered before keeps its time."""
+    services = {s.id: s for s in uow.recovery.of_incident(incident_id)}
     for service_id, at in given:
-        service = next((s for s in uow.recovery.of_incident(incident_id) if s.id == service_id), None)
+        service = services.get(service_id)
         if service is None or service.recovered_at is not None:
             continue
         at = min(max(at, service.disrupted_at), now)

@@ -11,12 +11,10 @@ from bot.domain.action_commands import AddActionRow, OpenActionForm, OpenManagem
 from bot.domain.actions import ActionStatus
 from bot.domain.errors import InvalidInput, NotAllowed
 from bot.domain.reminders import local_today
-from bot.slack import action_blocks, incident_blocks, review_blocks
-from bot.slack.recovery_blocks import recovered_inputs
+from bot.slack import action_blocks, review_blocks
 from bot.usecases.access import load, team_ids
 from bot.usecases.actions import AlreadyClosed, require_action_steward
-from bot.usecases.stand_down import check_can_stand_down
-from bot.worker.forms import open_form
+from bot.worker.forms import open_form, stand_down_form
 
 
 def open_action_form(bot: Bcbot, request: OpenActionForm) -> None:
@@ -71,10 +69,7 @@ def add_action_row(bot: Bcbot, request: AddActionRow) -> None:
         view = review_blocks.post_incident_review_modal(incident, plan, rows=request.rows, today=today)
     else:
         with bot.uow(read_only=True) as uow:
-            incident, open_steps = check_can_stand_down(bot, uow, incident_id=request.about, user_id=request.user_id)
-            recovered = recovered_inputs(uow.recovery.of_incident(incident.id), bot.clock())
-        view = incident_blocks.stand_down_modal(incident, open_steps=open_steps, today=today, rows=request.rows,
-                                                recovered=recovered)
+            view = stand_down_form(bot, uow, request.about, request.user_id, rows=request.rows)
     bot.slack.update_view(view_id=request.view_id, view=view, hash=request.view_hash)
 
 

@@ -26,35 +26,27 @@ from bot.domain.commands import (
 )
 from bot.domain.errors import NotFound
 from bot.domain.reminders import local_today
-from bot.slack import blocks, incident_blocks, plan_blocks
+from bot.slack import incident_blocks, plan_blocks
 from bot.slack.mrkdwn import safe
 from bot.slack.plan_view import plan_modal
-from bot.slack.recovery_blocks import disrupted_input, recovered_inputs
 from bot.usecases import access
 from bot.usecases import reads as queries
 from bot.usecases.checklist import open_step
 from bot.usecases.governance import governance_of, require_steward
-from bot.usecases.stand_down import check_can_stand_down
 from bot.worker import action_views, recovery_views
-from bot.worker.forms import open_form
+from bot.worker.forms import activation_form, open_form, stand_down_form
 from bot.worker.intents import process_intent
 
 log = logging.getLogger("bcbot.views")
 
 
-
-
 def open_activation(bot: Bcbot, request: OpenActivation) -> None:
-    plans = bot.plans.all()
-    view = blocks.activation_modal(plans=plans, plan=plans[0], user_id=request.user_id, exercise=request.exercise,
-                                   disrupted=disrupted_input(bot.clock()))
+    view = activation_form(bot, bot.plans.all()[0], request.user_id, exercise=request.exercise)
     open_form(bot, request.trigger_id, view, again="run /activate")
 
 
 def switch_plan(bot: Bcbot, request: SwitchPlan) -> None:
-    plan = bot.plans.get(request.plan_id)
-    view = blocks.activation_modal(plans=bot.plans.all(), plan=plan, user_id=request.user_id,
-                                   exercise=request.exercise, disrupted=disrupted_input(bot.clock()))
+    view = activation_form(bot, bot.plans.get(request.plan_id), request.user_id, exercise=request.exercise)
     bot.slack.update_view(view_id=request.view_id, view=view, hash=request.view_hash)
 
 
@@ -75,11 +67,7 @@ def open_incident_form(bot: Bcbot, request: OpenIncidentForm) -> None:
     incident_id, user_id = request.incident_id, request.user_id
     with bot.uow(read_only=True) as uow:
         if request.form == "stand_down":
-            incident, open_steps = check_can_stand_down(bot, uow, incident_id=incident_id, user_id=user_id)
-            view = incident_blocks.stand_down_modal(incident, open_steps=open_steps,
-                                                    today=local_today(bot.clock(), bot.settings.timezone),
-                                                    recovered=recovered_inputs(uow.recovery.of_incident(incident.id),
-                                                                               bot.clock()))
+            view = stand_down_form(bot, uow, incident_id, user_id)
         elif request.form == "update":
             incident, plan = access.load(bot, uow, incident_id)
             access.require_responder(bot, incident, plan, user_id, "post status updates")
@@ -114,9 +102,7 @@ def open_record_test(bot: Bcbot, request: OpenRecordTest) -> None:
 def start_exercise(bot: Bcbot, request: StartExercise) -> None:
     """"Start an exercise" in the record-test modal: it becomes the activation form in exercise mode
     (views.update needs no trigger_id). Submitting it runs the normal activation flow."""
-    plan = bot.plans.get(request.plan_id)
-    view = blocks.activation_modal(plans=bot.plans.all(), plan=plan, user_id=request.user_id, exercise=True,
-                                   disrupted=disrupted_input(bot.clock()))
+    view = activation_form(bot, bot.plans.get(request.plan_id), request.user_id, exercise=True)
     bot.slack.update_view(view_id=request.view_id, view=view, hash=request.view_hash)
 
 
