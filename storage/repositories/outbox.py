@@ -10,12 +10,15 @@ from bot.domain.outbox import CHANNEL_UNUSABLE, GAVE_UP, ClaimedTask, Task, held
 from storage import models as m
 from storage.repositories._common import dialect_insert, rowcount
 
+# Built once: an alias's columns are made when first used, which cost more than the rest of a claim.
+_DEPENDENCY, _OLDER = aliased(m.OutboxTask, name="dependency"), aliased(m.OutboxTask, name="older")
+
 
 def _ready(now: datetime) -> ColumnElement[bool]:
     """Claimable now: not done, not held, nobody holding it, its retry pause over, its dependency done
     (a dependency that was never written counts as done: nothing waits for ever), and no older task of
     its subject still failing: after an outage a subject's effects go out in the order they were owed."""
-    o, dependency, older = m.OutboxTask, aliased(m.OutboxTask), aliased(m.OutboxTask)
+    o, dependency, older = m.OutboxTask, _DEPENDENCY, _OLDER
     waiting = exists().where(dependency.subject == o.subject, dependency.name == o.depends_on,
                              dependency.done_at.is_(None))
     behind = exists().where(older.subject == o.subject, older.id < o.id, older.done_at.is_(None),
@@ -58,8 +61,9 @@ class OutboxRepository:
         held = self.s.execute(statement.on_conflict_do_update(
             index_elements=[o.subject, o.name],
             set_={"armed": o.armed + 1, "done_at": None, "attempts": 0, "not_before": None,
-                  "args": statement.excluded.args, "intent_id": statement.excluded.intent_id,
-                  "actor": statement.excluded.actor}).returning(o.held, o.held_channel)).first()
+                  # this row's own values again, not `excluded`: that alias is built anew for each statement
+                  "args": task.args, "intent_id": self._intent_id, "actor": self._actor})
+            .returning(o.held, o.held_channel)).first()
         if held is not None and held.held in CHANNEL_UNUSABLE:
             self.owe_held_tells(subject, held.held, held.held_channel, self._intent_id, self._actor, now)
         self.touched.add(subject)
