@@ -21,14 +21,20 @@ import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Callable, TypeVar
 
 from sqlalchemy import JSON, Column, Engine, Integer, MetaData, String, Table, Text, delete, or_, select, update
 from sqlalchemy.engine import make_url
 
 from bot.domain.outbox import ClaimedIntent
+from storage import sqlite_direct
 from storage.db import READ_ONLY, SQLITE_BUSY_TIMEOUT_MS, make_engine
 from storage.models import UtcDateTime
 from storage.repositories.intents import RECEIVED
+from storage.sqlite_direct import Busy, DirectStatement
+
+T = TypeVar("T")
+C = TypeVar("C", sqlite3.Connection, DirectStatement)
 
 METADATA = MetaData()
 INTAKE = Table(
@@ -62,19 +68,30 @@ _INSERT = ("INSERT INTO intake (kind, actor, payload, dedupe_key, tell, status, 
 
 
 class IntakeWriter:
-    """The ack path's one write: one prepared INSERT on a connection of its own, under a lock, with no ORM
-    or SQL compiler in the way. Measured: about 0.06 ms per intent, against 1 ms of CPU through
-    SQLAlchemy's Core insert, which under Python's one GIL every concurrent ack paid for (bench/README.md)."""
+    """The ack path's one write: one prepared INSERT in autocommit, on a connection of the request thread's
+    own, with no ORM or SQL compiler in the way, and the GIL held throughout (storage/sqlite_direct.py;
+    through the sqlite3 module where that cannot load).
+
+    A connection per thread, not one shared under a lock: under load the clicks queued on a shared
+    connection's lock behind whichever thread held it while waiting for the GIL (2.4 ms at p50 for
+    0.09 ms of CPU, bench/README.md §1). Apart, each insert holds only SQLite's own write lock, for the
+    tens of microseconds SQLite takes."""
 
     intake = True  # the IDs it returns are intake rows' (bot.domain.commands.RunIntent.from_intake)
 
-    def __init__(self, path: str):
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                     check_same_thread=False)  # used under self._lock only
-        self._conn.execute("PRAGMA busy_timeout=0")  # _soon looks for the lock itself
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+    def __init__(self, path: str, *, direct: bool = True):
+        self._path = path
+        self._lib = sqlite_direct.load() if direct else None
+        self._local = threading.local()
+        self._lock = threading.Lock()  # guards the two below, not the writes
+        self._opened: list[sqlite3.Connection | DirectStatement] = []
+        self._pragmas: dict[str, str] = {}
+        self.connection.execute("PRAGMA journal_mode=WAL")
+
+    @property
+    def direct(self) -> bool:
+        """Whether inserts keep the GIL (storage/sqlite_direct.py)."""
+        return self._lib is not None
 
     def __call__(self, *, kind: str, actor: str | None, payload: dict, dedupe_key: str, tell: dict,
                  now: datetime) -> tuple[int, bool]:
@@ -82,35 +99,81 @@ class IntakeWriter:
         # As storage.models.UtcDateTime stores it on SQLite: naive UTC text.
         stamp = now.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         row = (kind, actor, json.dumps(payload), dedupe_key, json.dumps(tell), RECEIVED, stamp)
-        with self._lock:
-            # One statement in autocommit, so one release of the GIL while the lock is held: each release
-            # is a wait for the GIL behind the other request threads, and the clicks queued on the lock
-            # waited for all of them (bench/README.md §1).
-            cursor = _soon(self._conn, _INSERT, row)
-            if cursor.rowcount == 1:
-                return int(cursor.lastrowid or 0), True
-            found = self._conn.execute("SELECT id FROM intake WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
+        if self._lib is not None:
+            statement = self._statement()
+            changes, row_id = _soon(lambda: statement.run(row))
+        else:
+            connection = self.connection
+            cursor = _soon(lambda: connection.execute(_INSERT, row))
+            changes, row_id = cursor.rowcount, cursor.lastrowid or 0
+        if changes == 1:
+            return int(row_id), True
+        found = self.connection.execute("SELECT id FROM intake WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
         return found[0], False
 
     @property
     def connection(self) -> sqlite3.Connection:
-        """Its sqlite3 connection (tests make its disk full); use it only while no ack writes."""
-        return self._conn
+        """The calling thread's sqlite3 connection (reads; the inserts where SQLite cannot be called directly)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)  # closed by close(), from another thread
+            conn.execute("PRAGMA busy_timeout=0")  # _soon looks for the lock itself
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = self._opened_with_pragmas(conn)
+        return conn
+
+    def _statement(self) -> DirectStatement:
+        statement = getattr(self._local, "statement", None)
+        if statement is None:
+            assert self._lib is not None
+            with self._lock:
+                pragmas = dict(self._pragmas)
+            statement = DirectStatement(self._lib, self._path, _INSERT, pragmas)
+            self._local.statement = self._opened_with_pragmas(statement)
+        return statement
+
+    def _opened_with_pragmas(self, opened: C) -> C:
+        with self._lock:
+            for name, value in self._pragmas.items():
+                _pragma(opened, name, value)
+            self._opened.append(opened)
+        return opened
+
+    def pragma(self, name: str, value: int) -> None:
+        """Set a PRAGMA on every connection, those to come included (tests make the disk full with
+        max_page_count, which SQLite keeps per connection)."""
+        with self._lock:
+            self._pragmas[name] = str(int(value))
+            for opened in self._opened:
+                _pragma(opened, name, str(int(value)))
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            opened, self._opened = self._opened, []
+        for each in opened:
+            each.close()
 
 
-def _soon(conn: sqlite3.Connection, sql: str, params: tuple) -> sqlite3.Cursor:
-    """Run one statement, looking for the write lock every millisecond or so (for at most SQLite's busy
-    timeout): SQLite's own busy handler sleeps up to 100 ms between looks, far longer than a worker holds
-    this lock."""
+def _pragma(opened: sqlite3.Connection | DirectStatement, name: str, value: str) -> None:
+    if isinstance(opened, DirectStatement):
+        opened.pragma(name, value)
+    else:
+        opened.execute(f"PRAGMA {name} = {value}")
+
+
+def _soon(write: Callable[[], T]) -> T:
+    """Write, looking for the write lock again after 0.2 ms, then less and less often (for at most SQLite's
+    busy timeout): SQLite's own busy handler sleeps 1 ms at first and up to 100 ms, far longer than another
+    insert, or the worker's delete, holds this lock."""
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    pause = 0.0005
+    pause = 0.0002
     while True:
         try:
-            return conn.execute(sql, params)
+            return write()
+        except Busy:
+            if time.monotonic() >= deadline:
+                raise sqlite3.OperationalError("database is locked") from None
         except sqlite3.OperationalError as err:
             if "locked" not in str(err) and "busy" not in str(err) or time.monotonic() >= deadline:
                 raise
@@ -152,7 +215,7 @@ class Intake:
             self._served.add(intake_id)
 
     def flush(self) -> int:
-        """Delete the rows that have served, in one transaction."""
+        """Delete the rows that have served, in one transaction, and copy the file's log into it."""
         with self._served_lock:
             served, self._served = self._served, set()
         if served:
@@ -163,6 +226,8 @@ class Intake:
                 with self._served_lock:
                     self._served |= served
                 raise
+            # Here, not on the ack path: its connections never checkpoint (storage/sqlite_direct.py).
+            self.writer.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         return len(served)
 
     def failed_attempt(self, intake_id: int, *, retry_at: datetime) -> None:

@@ -20,7 +20,7 @@ def _no_growth(dbapi_connection, _record) -> None:
 @contextmanager
 def disk_full(writer) -> Iterator[None]:
     """The ack path's writer (`bot.record_intent`) finds its database full until the block ends (the space
-    returns): the intake's own sqlite3 connection (storage/intake.py), or an engine's connections."""
+    returns): the intake's own sqlite3 connections (storage/intake.py), or an engine's connections."""
     connection = getattr(writer, "connection", None)
     if connection is None:
         with engine_full(writer.engine):
@@ -28,7 +28,7 @@ def disk_full(writer) -> Iterator[None]:
         return
     connection.execute("CREATE TABLE IF NOT EXISTS test_filler (junk BLOB)")
     pages = connection.execute("PRAGMA page_count").fetchone()[0]
-    connection.execute(f"PRAGMA max_page_count = {pages}")
+    writer.pragma("max_page_count", pages)  # on each request thread's connection
     try:
         while True:  # use up the free space left in the pages it has
             try:
@@ -39,7 +39,7 @@ def disk_full(writer) -> Iterator[None]:
         yield
     finally:
         connection.execute("DELETE FROM test_filler")
-        connection.execute("PRAGMA max_page_count = 1073741823")
+        writer.pragma("max_page_count", 1073741823)
 
 
 @contextmanager
