@@ -23,9 +23,11 @@ from storage.uow import uow_factory
 
 
 def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
-              modal_workers: int = 4) -> tuple[Bcbot, Engine]:
+              modal_workers: int = 4, gates: tuple[Callable[[], None], Callable[[], None]] | None = None
+              ) -> tuple[Bcbot, Engine]:
     """The bot's parts (plans, database, Slack client, worker threads, outbox runner) and its engine.
-    `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s)."""
+    `modal_workers`: threads that open modals (bound to a trigger ID that lives 3 s); `gates`: what
+    other work and modals wait on before they start (the worker process: bot/worker/acks_first.py)."""
     # The valid plans only: a broken file's plan is served at its last valid version from the database
     # (bot.worker.plan_watch.sync_plans, at start), and start-up refuses only when nothing can be served.
     plans = inspect_plans(settings.bcbot_plans).plans
@@ -33,7 +35,7 @@ def build_bot(settings: Settings, *, clock: Callable[[], datetime] = utcnow,
     url = intake_url(settings.database_url)
     intake = Intake(url) if url else None  # SQLite: the ack path writes a file of its own (storage/intake.py)
     slack = SlackApi(make_client(token=settings.bot_token, base_url=settings.slack_api_url))
-    background = Background(urgent_workers=modal_workers, initializer=patient_locks)
+    background = Background(urgent_workers=modal_workers, initializer=patient_locks, gates=gates)
 
     def committed(subjects: set[str]) -> None:
         # Work a commit owes Slack starts at once, where the outbox is run (the worker, or threads mode).

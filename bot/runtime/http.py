@@ -100,7 +100,14 @@ def wsgi_app(app: BcbotApp):
             start_response("200 OK" if healthy else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        return slack(environ, start_response)
+        acks = getattr(app.bot.worker, "acks", None)  # a worker process: it waits while this answers
+        if acks is None:
+            return slack(environ, start_response)
+        acks.enter()
+        try:
+            return slack(environ, start_response)
+        finally:
+            acks.leave()
 
     return application
 

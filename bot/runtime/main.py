@@ -3,6 +3,7 @@ lands here, builds the bot's parts, starts the jobs, and runs what arrives over 
 from __future__ import annotations
 
 import logging
+import mmap
 import os
 import pickle
 import signal
@@ -12,6 +13,7 @@ from multiprocessing.connection import Connection
 
 from bot.runtime import logs
 from bot.runtime.container import build_bot
+from bot.worker.acks_first import MODAL_PAUSE_MAX_S, AckGate, open_signal
 from bot.worker.jobs import start_background_jobs
 from bot.worker.plan_watch import adopt, watch
 from bot.worker.process import MODAL_WORKERS, NICENESS
@@ -22,7 +24,7 @@ log = logging.getLogger("bcbot.worker")
 
 
 def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids, scheduler: bool,
-                log_level: int) -> None:
+                log_level: int, *, acks: mmap.mmap | None = None) -> None:
     """The worker process: build the bot's parts, start the background jobs, then run what arrives."""
     _die_with_parent(parent_pid)
     # Stopped by the `stop` message, the closed pipe or its parent's death, never by a signal meant for
@@ -37,7 +39,9 @@ def worker_main(conn, answers, parent_pid: int, settings, identity, version_ids,
     logs.configure(log_level or logging.INFO)
     # Here threads waiting on Slack cost the acks nothing: enough of them to open a burst of modals
     # while their trigger IDs live (3 s), even when Slack takes over a second a call.
-    bot, _ = build_bot(settings, modal_workers=MODAL_WORKERS)
+    # Work after the ack waits while the serving process answers a burst of requests (acks first).
+    gates = (AckGate(acks).wait, AckGate(acks, MODAL_PAUSE_MAX_S).wait) if acks is not None else None
+    bot, _ = build_bot(settings, modal_workers=MODAL_WORKERS, gates=gates)
     bot.bot_user_id, bot.team_id = identity
     send_lock = threading.Lock()
 
@@ -118,11 +122,11 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def main(jobs_fd: int, answers_fd: int) -> None:
-    """Entry point of `python -P -c _BOOT ROOT JOBS_FD ANSWERS_FD` (see WorkerProcess._start)."""
+def main(jobs_fd: int, answers_fd: int, acks_fd: int) -> None:
+    """Entry point of `python -P -c _BOOT ROOT JOBS_FD ANSWERS_FD ACKS_FD` (see WorkerProcess._start)."""
     jobs, answers = Connection(jobs_fd, writable=False), Connection(answers_fd, readable=False)
     try:
         start_args = jobs.recv()
     except EOFError:
         sys.exit(1)
-    worker_main(jobs, answers, *start_args)
+    worker_main(jobs, answers, *start_args, acks=open_signal(acks_fd))

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot.domain.commands import ReplyTo, ViewRequest
+from bot.worker.acks_first import AckSignal
 
 log = logging.getLogger("bcbot.worker")
 NICENESS = 10  # below the serving process: on a busy machine the acks get the CPU first
@@ -37,7 +38,7 @@ SOURCE_ROOT = str(Path(__file__).resolve().parents[2])  # where `bot` was import
 # The worker's first lines: the same `bot` as the server's, without putting the source root ahead of
 # the standard library when it is already on the path (an installed bcbot: site-packages).
 _BOOT = ("import sys; root = sys.argv[1]; root in sys.path or sys.path.insert(0, root); "
-         "from bot.runtime.main import main; main(int(sys.argv[2]), int(sys.argv[3]))")
+         "from bot.runtime.main import main; main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))")
 MODAL_WORKERS = 128  # views.open calls in flight: a burst of /activate at 1.5 s a call (bench/README.md)
 
 
@@ -59,6 +60,7 @@ class WorkerProcess:
         self._stopping = False
         self._on_incidents_changed = on_incidents_changed
         self._on_plans_changed = on_plans_changed
+        self.acks = AckSignal()  # the requests being answered: the worker's work waits for a burst to pass
         self.restarts = 0
         self.process: subprocess.Popen[bytes] | None = None  # set (with _conn) before __init__ returns
         self._conn: Connection | None = None
@@ -79,8 +81,9 @@ class WorkerProcess:
         answers_read, answers_write = os.pipe()
         try:
             process = subprocess.Popen(
-                [sys.executable, "-P", "-c", _BOOT, SOURCE_ROOT, str(jobs_read), str(answers_write)],
-                pass_fds=(jobs_read, answers_write), stdin=subprocess.DEVNULL)
+                [sys.executable, "-P", "-c", _BOOT, SOURCE_ROOT, str(jobs_read), str(answers_write),
+                 str(self.acks.fileno)],
+                pass_fds=(jobs_read, answers_write, self.acks.fileno), stdin=subprocess.DEVNULL)
         except BaseException:
             for fd in (jobs_write, answers_read):
                 os.close(fd)

@@ -20,13 +20,15 @@ class Background:
     """
 
     def __init__(self, workers: int = 8, urgent_workers: int = 4, initializer: Callable[[], None] | None = None,
-                 intent_workers: int = 2):
+                 intent_workers: int = 2, gates: tuple[Callable[[], None], Callable[[], None]] | None = None):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcbot-work", initializer=initializer)
         self._urgent = ThreadPoolExecutor(max_workers=urgent_workers, thread_name_prefix="bcbot-modal",
                                           initializer=initializer)
         self._intents = ThreadPoolExecutor(max_workers=intent_workers, thread_name_prefix="bcbot-intent",
                                            initializer=initializer)
         self.thread_initializer = initializer  # for other pools doing background work (set-up, scheduler)
+        # (other work, modals): wait while the serving process acks a burst (bot/worker/acks_first.py)
+        self._gates = gates
         self._inflight = 0
         self._idle = threading.Condition()
 
@@ -35,10 +37,12 @@ class Background:
         """Run fn() on a worker thread; if it fails, tell(message) says so to the person."""
         with self._idle:
             self._inflight += 1
-        (self._urgent if urgent else self._intents if intents else self._pool).submit(self._run, fn, tell)
+        (self._urgent if urgent else self._intents if intents else self._pool).submit(self._run, fn, tell, urgent)
 
-    def _run(self, fn: Callable[[], object], tell: Callable[[str], None] | None) -> None:
+    def _run(self, fn: Callable[[], object], tell: Callable[[str], None] | None, urgent: bool = False) -> None:
         try:
+            if self._gates is not None:
+                self._gates[urgent]()
             fn()
         except Exception as exc:
             message = explain(exc, log)

@@ -151,3 +151,41 @@ def test_stopping_while_a_dead_worker_is_being_replaced_leaves_no_worker_behind(
     running.app.stop()
     time.sleep(2.5)  # past the pause after which a replacement would have started
     assert _our_workers() == []
+
+
+def steps_done(running) -> int:
+    return [e.kind for e in rows(running, models.IncidentLogEntry)].count("step_done")
+
+
+def test_work_after_the_ack_waits_while_the_server_answers_other_requests(in_worker):
+    activate(in_worker, people.PARKS)
+    [incident] = rows(in_worker, models.Incident)
+    page = checklist_of(in_worker, incident)
+    _, actions = steps_of(page)[0]
+    acks = in_worker.bot.worker.acks
+    acks.enter()  # another request is being answered (a burst: bot/worker/acks_first.py)
+    try:
+        reply = in_worker.slack.block_action(people.BAKER, "bcbot.step.done", button(actions, "bcbot.step.done")["value"],
+                                             channel=incident.channel_id, message_ts=page["ts"])
+        assert reply.status == 200
+        time.sleep(0.2)
+        assert steps_done(in_worker) == 0  # recorded and acked, not run yet
+    finally:
+        acks.leave()
+    assert wait_until(lambda: steps_done(in_worker) == 1, 10)
+
+
+def test_a_burst_that_never_ends_holds_the_worker_back_only_for_a_moment(in_worker):
+    activate(in_worker, people.PARKS)
+    [incident] = rows(in_worker, models.Incident)
+    acks = in_worker.bot.worker.acks
+    acks.enter()  # a request in flight for the whole test
+    try:
+        click_first_step(in_worker, incident)
+        assert steps_done(in_worker) == 1
+        opened = len([c for c in in_worker.fake.calls if c.method == "views.open"])
+        reply = in_worker.slack.command(people.PARKS, "")  # a modal opens while its trigger ID lives
+        assert reply.status == 200
+        assert wait_until(lambda: len([c for c in in_worker.fake.calls if c.method == "views.open"]) > opened, 3)
+    finally:
+        acks.leave()

@@ -16,6 +16,12 @@ FORM_ONLY_METHODS = {"users.info", "conversations.info", "users.lookupByEmail", 
                      "conversations.list", "auth.test", "users.list"}
 
 
+class _Server(ThreadingHTTPServer):
+    # Slack takes a burst of connections; the standard library's default backlog (5) drops the rest
+    # of a burst, and their clients try again only after a second.
+    request_queue_size = 512
+
+
 def serve(fake: FakeSlack, port: int = 0) -> ThreadingHTTPServer:
     """Start answering for `fake` on 127.0.0.1 (a free port by default), on a daemon thread; the caller shuts the
     server down."""
@@ -69,7 +75,7 @@ def serve(fake: FakeSlack, port: int = 0) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = _Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="fake-slack", daemon=True).start()
     return server
