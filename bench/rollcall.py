@@ -79,7 +79,9 @@ def main() -> int:
 
         while time.time() < started + 180 and not all(asked(u) for u in everyone):
             time.sleep(0.25)
-        posts = [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") in set(everyone)]
+        # The roll call's own DMs (its key): the plan's role holders also get a DM of their steps.
+        posts = [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") in set(everyone)
+                 and ":rollcall:" in str(((c.params.get("metadata") or {}).get("event_payload") or {}).get("key"))]
         per_person = Counter(c.params["channel"] for c in posts)
         last_dm = max((c.at for c in posts), default=started) - started
         print(f"people asked: {len(per_person)} of {len(everyone)}; DMs per person: "
