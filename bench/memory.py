@@ -59,7 +59,7 @@ def child_main(fake_url: str, db_path: str) -> int:
         intent_id, _ = bot.record_intent(kind=SubmitActivation.kind, actor=team[n % 3], dedupe_key=f"view:VMEM{n:05d}",
                                          payload=encode(SubmitActivation(form, view_id=f"VMEM{n:05d}")), tell={},
                                          now=utcnow())
-        bot.send(RunIntent(intent_id), None, False)
+        bot.send(RunIntent(intent_id, from_intake=getattr(bot.record_intent, "intake", False)), None, False)
 
     def activate(count: str, workers: str) -> str:
         """`count` activations, `workers` at a time (each batch submitted at once, then finished)."""
@@ -77,7 +77,8 @@ def child_main(fake_url: str, db_path: str) -> int:
 
     def incidents() -> str:
         with bot.uow() as uow:
-            return f"incidents {uow.home.count_open()} {len(uow.outbox.incidents_with_pending(bot.clock(), 99))}"
+            waiting = [s for s in uow.outbox.subjects_ready(bot.clock(), 10_000) if s.startswith("incident:")]
+            return f"incidents {uow.home.count_open()} {len(waiting)}"
 
     print(f"port {server.effective_port}", flush=True)
     h.child_loop({"activate": activate, "gc": collect, "incidents": incidents,
