@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.slack import blocks
 from bot.domain.incident import IncidentState
 from bot.domain.plan import load_plans
 from bot.domain.records import Incident, Step, StepStatus
+from bot.slack import blocks
 from bot.slack.mrkdwn import escape, safe
 from config import BUNDLED_PLANS
 

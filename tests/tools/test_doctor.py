@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.tools.doctor import CHECKS, run_checks
 from bot.slack.api import REQUIRED_SCOPES
+from bot.tools.doctor import CHECKS, run_checks
 from config import BUNDLED_PLANS
 from storage.db import make_engine
 from storage.migrate import current_revision, head_revision, upgrade
-from tests.handlers.test_cli import ROOT, bcbot
 from tests.support import people, processes
 from tests.support.secrets import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
+from tests.tools.test_cli import ROOT, bcbot
 
 # The order: settings, plan files, database, bot token with its scopes, Socket Mode/HTTP, people.
 ORDER = ["settings", "plans", "database", "slack token", "mode", "people"]

@@ -8,7 +8,7 @@ import shutil
 
 from config import BUNDLED_PLANS
 from config.settings import Settings
-from tests.handlers.test_cli import ROOT, bcbot
+from tests.tools.test_cli import ROOT, bcbot
 
 
 def test_an_init_folder_works_from_itself_from_below_it_and_moved_as_into_the_container(tmp_path):

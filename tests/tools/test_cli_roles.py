@@ -11,7 +11,7 @@ from config import BUNDLED_PLANS
 from storage import models
 from storage.db import make_engine, make_session_factory
 from storage.uow import uow_factory
-from tests.handlers.test_cli import bcbot
+from tests.tools.test_cli import bcbot
 
 
 def test_roles_send_owes_a_card_each_once_and_names_who_slack_has_not_resolved(tmp_path):

@@ -30,8 +30,8 @@ def test_a_socket_mode_start_that_cannot_reach_slack_prints_one_line_with_the_fi
     import subprocess
     import sys
 
-    from tests.handlers.test_cli import ROOT
-    from tests.handlers.test_doctor import serve_env
+    from tests.tools.test_cli import ROOT
+    from tests.tools.test_doctor import serve_env
 
     with socket.socket() as closed:  # a port nothing listens on: connection refused
         closed.bind(("127.0.0.1", 0))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack import blocks
 from bot.domain.errors import InvalidInput
-from bot.slack.parse import action_value, activation_form, int_field, subcommand
 from bot.domain.plan import load_plans
+from bot.slack import blocks
+from bot.slack.parse import action_value, activation_form, int_field, subcommand
 from config import BUNDLED_PLANS
 from tests.support.slack_requests import filled_view
 

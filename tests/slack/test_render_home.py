@@ -4,14 +4,15 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.slack import home_blocks as render_home
-from bot.slack.blocks import SECTION_MAX
-from bot.slack.ids import Action
 from bot.domain.incident import IncidentState
 from bot.domain.records import Incident, Progress
+from bot.slack import home_blocks as render_home
+from bot.slack.blocks import SECTION_MAX
 from bot.slack.home_blocks import ClosedItem, HomeData, HomePage, OpenItem, PlanCard
+from bot.slack.ids import Action
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 TODAY = NOW.date()
