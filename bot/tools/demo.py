@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
@@ -22,7 +23,18 @@ from bot.tools.demo_render import Screen, terminal
 from bot.tools.fakeslack import FakeSlack, SlackSender, readable
 
 TOKEN, SECRET = "xoxb-demo-token", "demo-signing-secret"
-PARKS, HUNTON, BAKER, OLIVE = "U0SPARKS01", "U0HUNTON01", "U0JBAKER01", "U0OLIVE001"
+PARKS, HUNTON, BAKER, OLIVE, AMY = "U0SPARKS01", "U0HUNTON01", "U0JBAKER01", "U0OLIVE001", "U0AMYCOLE1"
+# The people part of the demo: Olive is checked on in a roll call too, and Amy covers the Lead Developer.
+PEOPLE = f"""
+roll_call:
+  staff:
+    - {{name: Olive Designer, slack: {OLIVE}}}
+roles:
+  - name: Lead Developer
+    holder: {{name: Joe Baker, slack: {BAKER}}}
+    alternates:
+      - {{name: Amy Cole, slack: {AMY}}}
+"""
 ANNOUNCE = "C0ANNOUNCE"
 
 
@@ -55,9 +67,11 @@ class Demo:
         plans = workdir / "plans"
         plans.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(EXAMPLE_FILE, plans / "plan.yaml")
+        with open(plans / "plan.yaml", "a", encoding="utf-8") as plan:
+            plan.write(PEOPLE)
         self.fake = FakeSlack(token=TOKEN).start()
         for uid, name, email in [(PARKS, "Steve Parks", None), (HUNTON, "Steve Hunton", "steve.hunton@wunderroot.example"),
-                                 (BAKER, "Joe Baker", None), (OLIVE, "Olive Designer", None)]:
+                                 (BAKER, "Joe Baker", None), (OLIVE, "Olive Designer", None), (AMY, "Amy Cole", None)]:
             self.fake.add_user(uid, name, email)
         self.fake.add_channel(ANNOUNCE, "bc-announcements")
         self.fake.channels[ANNOUNCE].members.add(self.fake.bot_user_id)
@@ -181,6 +195,7 @@ def _script(d: Demo) -> None:
         "summary": {"value": "The file server is unreachable since 08:50; nobody can open project files."},
         "services": {"selected_options": [{"value": "Project management and delivery"}]},
         "lead": {"selected_user": HUNTON},
+        "roll_call": {"selected_option": {"value": "yes"}},
     }
     d.submit(OLIVE, modal, values)
     d.say("She submits it: the team is asked to approve, and she is told so")
@@ -190,6 +205,8 @@ def _script(d: Demo) -> None:
     request_value = json.dumps({"r": 1})
     d.slack.block_action(BAKER, "bcbot.request.approve", request_value, channel="D" + BAKER[1:])
     d.show_new()
+
+    _roll_call(d)
 
     d.say("Steve Hunton (the lead) works the checklist: two steps done, one assigned, one not applicable")
     incident = d.incident()
@@ -246,6 +263,34 @@ def _script(d: Demo) -> None:
     from bot.domain.report import build_report, render_markdown
 
     print(render_markdown(build_report(d.app.bot.uow, "BC-1", tz=d.app.bot.settings.timezone)), file=d.out)
+
+
+def _roll_call(d: Demo) -> None:
+    """The people: everyone answers the roll call; the Lead Developer cannot work, and his alternate covers."""
+    d.say("Everyone the plan names is asked by DM if they are safe. Olive and Steve Parks answer I'm safe; Joe Baker "
+          "answers Safe, but can't work, so his role goes to his alternate, Amy Cole, who is asked to cover")
+    for user, answer in ((OLIVE, ".safe"), (PARKS, ".safe"), (BAKER, ".cant_work")):
+        _answer(d, user, answer, "are you safe?")
+    # The roll-call message is edited at most once every 2 s (Slack's pace for chat.update): wait for its edit.
+    channel = d.incident().channel_id
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any("3 of 5 answered" in json.dumps(m, ensure_ascii=False)
+                                                  for m in d.fake.messages.get(channel, [])):
+        time.sleep(0.1)
+    d.show_new()
+    d.say("Amy accepts: the Lead Developer's open steps are hers, and she is invited to the channel")
+    _answer(d, AMY, "cover.accept", "can you cover")
+    d.show_new()
+
+
+def _answer(d: Demo, user: str, action_suffix: str, asked: str) -> None:
+    """Click the button ending in `action_suffix` on the user's latest DM containing `asked`."""
+    dm = "D" + user[1:]
+    message = next(m for m in reversed(d.fake.messages.get(dm, [])) if asked in json.dumps(m, ensure_ascii=False))
+    button = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"].endswith(action_suffix))
+    d.slack.block_action(user, button["action_id"], button["value"], channel=dm, message_ts=message["ts"])
+    d.settle()
 
 
 def _governance(d: Demo) -> None:

@@ -28,6 +28,10 @@ def test_demo_shows_every_main_event_rendered_once_and_the_report():
         "so your request has gone to them",  # the requester is told
         "#bc-",  # the incident channel
         "Activated by: requested by @Olive Designer, approved by @Joe Baker",
+        "are you safe? Answer with one of the buttons",  # the roll call, asked by DM
+        "✅ 2 safe · 🟠 1 safe, can't work · 🆘 0 need help · ⏳ 2 no answer · 3 of 5 answered",  # its tally
+        "can you cover Lead Developer? @Joe Baker answered safe, can't work.",  # the alternate asked
+        "now:  • Lead Developer: @Amy Cole (covering for @Joe Baker)",  # and covering
         "✅ 1. Confirm everyone is safe and accounted for",  # a step done
         "not applicable: Everyone works from home on Fridays",
         "📌 D1 · BC-1",  # a decision
