@@ -16,6 +16,7 @@ from the ack to the worker's commit. PostgreSQL needs none of this: there the ac
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import sqlite3
 import threading
@@ -23,7 +24,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable, TypeVar
 
-from sqlalchemy import JSON, Column, Engine, Integer, MetaData, String, Table, Text, delete, or_, select, update
+from sqlalchemy import JSON, Column, Engine, Integer, MetaData, String, Table, Text, delete, event, or_, select, update
 from sqlalchemy.engine import make_url
 
 from bot.domain.outbox import ClaimedIntent
@@ -34,7 +35,6 @@ from storage.repositories.intents import RECEIVED
 from storage.sqlite_direct import Busy, DirectStatement
 
 T = TypeVar("T")
-C = TypeVar("C", sqlite3.Connection, DirectStatement)
 
 METADATA = MetaData()
 INTAKE = Table(
@@ -83,10 +83,11 @@ class IntakeWriter:
         self._path = path
         self._lib = sqlite_direct.load() if direct else None
         self._local = threading.local()
-        self._lock = threading.Lock()  # guards the two below, not the writes
-        self._opened: list[sqlite3.Connection | DirectStatement] = []
+        self._lock = threading.Lock()  # guards the three below, not the writes
+        self._opened: list[_ThreadConnections] = []
         self._pragmas: dict[str, str] = {}
-        self.connection.execute("PRAGMA journal_mode=WAL")
+        self._closed = False
+        self.execute("PRAGMA journal_mode=WAL")
 
     @property
     def direct(self) -> bool:
@@ -99,46 +100,31 @@ class IntakeWriter:
         # As storage.models.UtcDateTime stores it on SQLite: naive UTC text.
         stamp = now.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         row = (kind, actor, json.dumps(payload), dedupe_key, json.dumps(tell), RECEIVED, stamp)
-        if self._lib is not None:
-            statement = self._statement()
-            changes, row_id = _soon(lambda: statement.run(row))
-        else:
-            connection = self.connection
-            cursor = _soon(lambda: connection.execute(_INSERT, row))
-            changes, row_id = cursor.rowcount, cursor.lastrowid or 0
+        mine = self._mine()
+        changes, row_id = _soon(lambda: mine.insert(row))
         if changes == 1:
-            return int(row_id), True
-        found = self.connection.execute("SELECT id FROM intake WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
-        return found[0], False
+            return row_id, True
+        [(found,)] = mine.execute("SELECT id FROM intake WHERE dedupe_key = ?", (dedupe_key,))
+        return found, False
 
-    @property
-    def connection(self) -> sqlite3.Connection:
-        """The calling thread's sqlite3 connection (reads; the inserts where SQLite cannot be called directly)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                   check_same_thread=False)  # closed by close(), from another thread
-            conn.execute("PRAGMA busy_timeout=0")  # _soon looks for the lock itself
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = self._opened_with_pragmas(conn)
-        return conn
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Any other statement, on the calling thread's connection: its rows."""
+        return self._mine().execute(sql, params)
 
-    def _statement(self) -> DirectStatement:
-        statement = getattr(self._local, "statement", None)
-        if statement is None:
-            assert self._lib is not None
+    def _mine(self) -> _ThreadConnections:
+        mine = getattr(self._local, "connections", None)
+        if mine is None:
             with self._lock:
+                if self._closed:
+                    raise sqlite3.OperationalError(CLOSED)
                 pragmas = dict(self._pragmas)
-            statement = DirectStatement(self._lib, self._path, _INSERT, pragmas)
-            self._local.statement = self._opened_with_pragmas(statement)
-        return statement
-
-    def _opened_with_pragmas(self, opened: C) -> C:
-        with self._lock:
-            for name, value in self._pragmas.items():
-                _pragma(opened, name, value)
-            self._opened.append(opened)
-        return opened
+            mine = _ThreadConnections(self._path, self._lib, pragmas)
+            with self._lock:
+                self._opened.append(mine)
+                for name, value in self._pragmas.items():  # set while it opened
+                    mine.pragma(name, value)
+            self._local.connections = mine
+        return mine
 
     def pragma(self, name: str, value: int) -> None:
         """Set a PRAGMA on every connection, those to come included (tests make the disk full with
@@ -146,20 +132,66 @@ class IntakeWriter:
         with self._lock:
             self._pragmas[name] = str(int(value))
             for opened in self._opened:
-                _pragma(opened, name, str(int(value)))
+                opened.pragma(name, str(int(value)))
 
     def close(self) -> None:
+        """Close every thread's connections (each waits for a statement in progress on it); later writes refuse."""
         with self._lock:
+            self._closed = True
             opened, self._opened = self._opened, []
         for each in opened:
             each.close()
 
 
-def _pragma(opened: sqlite3.Connection | DirectStatement, name: str, value: str) -> None:
-    if isinstance(opened, DirectStatement):
-        opened.pragma(name, value)
-    else:
-        opened.execute(f"PRAGMA {name} = {value}")
+CLOSED = "the intake is closed (bcbot is stopping)"
+
+
+class _ThreadConnections:
+    """One request thread's connections to the intake file: the sqlite3 module's (reads, and the inserts
+    where SQLite cannot be called directly) and the direct insert. Used under a lock of their own: close()
+    comes from another thread, and must never free what a statement in progress uses."""
+
+    def __init__(self, path: str, lib: ctypes.PyDLL | None, pragmas: dict[str, str]):
+        self._lock = threading.Lock()
+        self._closed = False
+        self._module = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                       check_same_thread=False)  # closed by close(), from another thread
+        settings = {"busy_timeout": "0",  # _soon looks for the lock itself
+                    "synchronous": "NORMAL", "wal_autocheckpoint": "0",  # Intake.flush checkpoints
+                    **pragmas}
+        for name, value in settings.items():
+            self._module.execute(f"PRAGMA {name} = {value}")
+        self._direct = DirectStatement(lib, path, _INSERT, pragmas) if lib is not None else None
+
+    def insert(self, row: tuple) -> tuple[int, int]:
+        with self._lock:
+            if self._closed:
+                raise sqlite3.OperationalError(CLOSED)
+            if self._direct is not None:
+                return self._direct.run(row)
+            cursor = self._module.execute(_INSERT, row)
+            return cursor.rowcount, int(cursor.lastrowid or 0)
+
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            if self._closed:
+                raise sqlite3.OperationalError(CLOSED)
+            return self._module.execute(sql, params).fetchall()
+
+    def pragma(self, name: str, value: str) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._module.execute(f"PRAGMA {name} = {value}")
+            if self._direct is not None:
+                self._direct.pragma(name, value)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._direct is not None:
+                self._direct.close()
+            self._module.close()
 
 
 def _soon(write: Callable[[], T]) -> T:
@@ -181,6 +213,12 @@ def _soon(write: Callable[[], T]) -> T:
         pause = min(pause * 1.5, 0.004)
 
 
+def _no_autocheckpoint(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
 class Intake:
     """The intake file: the ack path records into it (`writer`), the worker takes, forgets and retries from it."""
 
@@ -188,6 +226,7 @@ class Intake:
         self._served: set[int] = set()  # run and committed in the main database; deleted by the next flush
         self._served_lock = threading.Lock()
         self.engine: Engine = make_engine(url)
+        event.listen(self.engine, "connect", _no_autocheckpoint)  # only flush checkpoints this file
         METADATA.create_all(self.engine)
         database = make_url(url).database
         assert database
@@ -215,10 +254,14 @@ class Intake:
             self._served.add(intake_id)
 
     def flush(self) -> int:
-        """Delete the rows that have served, in one transaction, and copy the file's log into it."""
+        """Copy the file's log into it, then delete the rows that have served, in one transaction."""
         with self._served_lock:
             served, self._served = self._served, set()
         if served:
+            # Checkpoint here, not on the ack path (whose connections never do), and first: the write after a
+            # complete checkpoint restarts the log and syncs it, and that write should be this delete, not an
+            # ack's insert with the GIL held (storage/sqlite_direct.py).
+            self.writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
             try:
                 with self.engine.begin() as conn:
                     conn.execute(delete(INTAKE).where(INTAKE.c.id.in_(sorted(served))))
@@ -226,8 +269,6 @@ class Intake:
                 with self._served_lock:
                     self._served |= served
                 raise
-            # Here, not on the ack path: its connections never checkpoint (storage/sqlite_direct.py).
-            self.writer.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         return len(served)
 
     def failed_attempt(self, intake_id: int, *, retry_at: datetime) -> None:

@@ -1,9 +1,9 @@
 """One prepared SQLite statement run with the GIL held: the ack path's insert into the intake.
 
 Python's sqlite3 module lets go of the GIL around every call into SQLite, so that other threads run
-while SQLite waits on the disk. For the ack path's insert (tens of microseconds, no waiting: it never
-syncs or checkpoints, see `DirectStatement`) that is a loss: every release is a wait to get the GIL
-back behind the other request threads. Measured under bench/ack_latency.py's burst: the insert's wall
+while SQLite waits on the disk. For the ack path's insert (tens of microseconds: it does not checkpoint
+and, but for a rare WAL restart, does not sync; see `DirectStatement`) that is a loss: every release is a
+wait to get the GIL back behind the other request threads. Measured under bench/ack_latency.py's burst: the insert's wall
 time was 1.7 ms on average for 0.1 ms of CPU, and checklist clicks acked at 1.3-1.5x the bare Bolt app's
 p95 against 0.9-1.1x with this statement (bench/README.md §1).
 
@@ -19,15 +19,16 @@ import ctypes
 import os
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 
-SQLITE_OK, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_DONE = 0, 5, 6, 101
+SQLITE_OK, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CONSTRAINT, SQLITE_DONE = 0, 5, 6, 19, 101
 _OPEN_READWRITE, _OPEN_FULLMUTEX = 0x2, 0x10000
 _TRANSIENT = ctypes.c_void_p(-1)  # SQLite copies the bound text
 
 
 class Busy(Exception):
-    """Another connection holds the write lock: try again shortly (the GIL is never held while waiting)."""
+    """Another connection holds the write lock: try again shortly (the caller waits with the GIL let go)."""
 
 
 def load() -> ctypes.PyDLL | None:
@@ -83,12 +84,17 @@ def _declare(lib: ctypes.PyDLL) -> None:
 class DirectStatement:
     """A connection of its own with one prepared statement; text or NULL parameters. Its commits never
     checkpoint (`wal_autocheckpoint=0`): a checkpoint syncs the disk, which must not happen with the GIL
-    held. The database's other connections checkpoint it (storage/intake.py's flush)."""
+    held. The worker checkpoints the file, and then writes first itself, so that it, not an ack, pays for
+    the sync of the log's restart (storage/intake.py's flush). Still, with the GIL held a write can wait on
+    the disk: an insert that slips in between the worker's checkpoint and its delete restarts the log and
+    syncs it, and a write may stall while the kernel flushes dirty pages."""
 
     def __init__(self, lib: ctypes.PyDLL, path: str, sql: str, pragmas: dict[str, str]):
         self._lib = lib
         self._db = ctypes.c_void_p()
         self._statement = ctypes.c_void_p()
+        # Its thread's only, but close() may come from another (shutting down): never free what a run uses.
+        self._lock = threading.Lock()
         rc = lib.sqlite3_open_v2(path.encode(), ctypes.byref(self._db), _OPEN_READWRITE | _OPEN_FULLMUTEX, None)
         if rc != SQLITE_OK:
             message = self._error()
@@ -105,32 +111,46 @@ class DirectStatement:
 
     def run(self, params: tuple[str | None, ...]) -> tuple[int, int]:
         """Run the statement once in autocommit: (rows changed, last inserted rowid). Raises Busy when the
-        write lock is taken, sqlite3.OperationalError for anything else (a full disk, say)."""
-        lib, statement = self._lib, self._statement
-        for index, value in enumerate(params, 1):
-            if value is None:
-                lib.sqlite3_bind_null(statement, index)
-            else:
-                data = value.encode()
-                lib.sqlite3_bind_text(statement, index, data, len(data), _TRANSIENT)
-        rc = lib.sqlite3_step(statement)
-        lib.sqlite3_reset(statement)
-        if rc != SQLITE_DONE:
+        write lock is taken, sqlite3.IntegrityError for a broken constraint, sqlite3.OperationalError for
+        anything else (a full disk, a closed connection)."""
+        lib = self._lib
+        with self._lock:
+            statement = self._statement
+            if not statement:
+                raise sqlite3.OperationalError("the intake's connection is closed (bcbot is stopping)")
+            for index, value in enumerate(params, 1):
+                if value is None:
+                    rc = lib.sqlite3_bind_null(statement, index)
+                else:
+                    data = value.encode()
+                    rc = lib.sqlite3_bind_text(statement, index, data, len(data), _TRANSIENT)
+                if rc != SQLITE_OK:  # never run with an earlier row's value still bound
+                    message = self._error()
+                    lib.sqlite3_reset(statement)
+                    raise sqlite3.OperationalError(message)
+            rc = lib.sqlite3_step(statement)
+            lib.sqlite3_reset(statement)
+            if rc == SQLITE_DONE:
+                return lib.sqlite3_changes(self._db), lib.sqlite3_last_insert_rowid(self._db)
             if rc in (SQLITE_BUSY, SQLITE_LOCKED):
                 raise Busy()
-            raise sqlite3.OperationalError(self._error())
-        return lib.sqlite3_changes(self._db), lib.sqlite3_last_insert_rowid(self._db)
+            error = sqlite3.IntegrityError if rc & 0xFF == SQLITE_CONSTRAINT else sqlite3.OperationalError
+            raise error(self._error())
 
     def pragma(self, name: str, value: str) -> None:
-        self._check(self._lib.sqlite3_exec(self._db, f"PRAGMA {name} = {value}".encode(), None, None, None))
+        with self._lock:
+            if not self._db:
+                raise sqlite3.OperationalError("the intake's connection is closed (bcbot is stopping)")
+            self._check(self._lib.sqlite3_exec(self._db, f"PRAGMA {name} = {value}".encode(), None, None, None))
 
     def close(self) -> None:
-        if self._statement:
-            self._lib.sqlite3_finalize(self._statement)
-            self._statement = ctypes.c_void_p()
-        if self._db:
-            self._lib.sqlite3_close_v2(self._db)
-            self._db = ctypes.c_void_p()
+        with self._lock:  # waits for a run in progress (that thread holds the GIL only while it runs)
+            if self._statement:
+                self._lib.sqlite3_finalize(self._statement)
+                self._statement = ctypes.c_void_p()
+            if self._db:
+                self._lib.sqlite3_close_v2(self._db)
+                self._db = ctypes.c_void_p()
 
     def _check(self, rc: int) -> None:
         if rc != SQLITE_OK:

@@ -8,8 +8,10 @@ and with the worker held still the acks' p95 fell from 1.5-1.8x the bare Bolt ap
 
 So the serving process says how many requests it is answering, in a few bytes of memory shared with
 the worker (`AckSignal`). Before each job, the worker waits while requests are in flight (`AckGate`),
-for at most `PAUSE_MAX_S` at a time (a modal's opening: `MODAL_PAUSE_MAX_S`, its trigger ID lives 3 s)
-and then runs unpaused for `OPEN_MIN_S`: under load that never ends, the worker still gets its turn.
+for about `PAUSE_MAX_S` at a time (a modal's opening: `MODAL_PAUSE_MAX_S`, its trigger ID lives 3 s)
+and then runs unpaused for `OPEN_MIN_S`: under load that never ends, the worker still gets its turn. (About:
+a waiting job that gets its turn only after the open window has passed starts a pause of its own. Jobs that
+waited together may start in another order, as the pools' threads could always start them.)
 With Slack's traffic at a few requests a second the gate is almost always open; in threads mode (one
 process) there is no gate.
 """
@@ -46,18 +48,21 @@ class AckSignal:
         return self._file.fileno()
 
     def enter(self) -> None:
-        with self._lock:
-            self._in_flight += 1
-            _LAYOUT.pack_into(self._map, 0, self._in_flight, time.monotonic_ns())
+        self._count(+1)
 
     def leave(self) -> None:
+        self._count(-1)
+
+    def _count(self, change: int) -> None:
         with self._lock:
-            self._in_flight -= 1
-            _LAYOUT.pack_into(self._map, 0, self._in_flight, time.monotonic_ns())
+            self._in_flight += change
+            if not self._map.closed:  # requests still answered while the bot stops
+                _LAYOUT.pack_into(self._map, 0, self._in_flight, time.monotonic_ns())
 
     def close(self) -> None:
-        self._map.close()
-        self._file.close()
+        with self._lock:
+            self._map.close()
+            self._file.close()
 
 
 def open_signal(fileno: int) -> mmap.mmap:

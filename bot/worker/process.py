@@ -148,6 +148,7 @@ class WorkerProcess:
         if process.poll() is None:  # whichever process is current now, replacement included
             process.kill()
             process.wait(5)
+        self.acks.close()
 
     def _ask(self, question: str, argument, *, wait: float):
         number = next(self._ids)

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.domain.errors import is_disk_full
+from bot.domain.errors import is_database_busy, is_disk_full
 from storage.intake import Intake, IntakeWriter
 from tests.support.disk import disk_full
 
@@ -33,7 +33,7 @@ def record(writer, key: str, payload: dict | None = None) -> tuple[int, bool]:
 
 
 def stored(writer) -> list[tuple]:
-    return writer.connection.execute("SELECT id, dedupe_key, payload, created_at FROM intake ORDER BY id").fetchall()
+    return writer.execute("SELECT id, dedupe_key, payload, created_at FROM intake ORDER BY id")
 
 
 def test_an_intent_and_its_replay_are_recorded_once(writer):
@@ -87,3 +87,29 @@ def _capture(errors: list[BaseException], call) -> None:
         call()
     except Exception as err:
         errors.append(err)
+
+
+def test_stopping_while_request_threads_record_refuses_their_intents_in_words(writer):
+    stop, refusals, recorded = threading.Event(), [], []
+
+    def clicks(thread: int) -> None:
+        n = 0
+        while not stop.is_set():
+            try:
+                recorded.append(record(writer, f"t{thread}-{n}"))
+            except sqlite3.OperationalError as err:
+                refusals.append(err)
+                return
+            n += 1
+
+    threads = [threading.Thread(target=clicks, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    while len(recorded) < 200:
+        threading.Event().wait(0.005)
+    writer.close()  # as app.stop() does, while requests are still being answered
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert not any(t.is_alive() for t in threads)
+    assert refusals and all(is_database_busy(err) and "closed" in str(err) for err in refusals)

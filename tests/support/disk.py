@@ -9,6 +9,8 @@ from typing import Iterator
 from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
+from storage.intake import IntakeWriter
+
 
 def _no_growth(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
@@ -21,24 +23,23 @@ def _no_growth(dbapi_connection, _record) -> None:
 def disk_full(writer) -> Iterator[None]:
     """The ack path's writer (`bot.record_intent`) finds its database full until the block ends (the space
     returns): the intake's own sqlite3 connections (storage/intake.py), or an engine's connections."""
-    connection = getattr(writer, "connection", None)
-    if connection is None:
+    if not isinstance(writer, IntakeWriter):
         with engine_full(writer.engine):
             yield
         return
-    connection.execute("CREATE TABLE IF NOT EXISTS test_filler (junk BLOB)")
-    pages = connection.execute("PRAGMA page_count").fetchone()[0]
+    writer.execute("CREATE TABLE IF NOT EXISTS test_filler (junk BLOB)")
+    [(pages,)] = writer.execute("PRAGMA page_count")
     writer.pragma("max_page_count", pages)  # on each request thread's connection
     try:
         while True:  # use up the free space left in the pages it has
             try:
-                connection.execute("INSERT INTO test_filler VALUES (randomblob(64))")
+                writer.execute("INSERT INTO test_filler VALUES (randomblob(64))")
             except sqlite3.OperationalError as err:
                 assert "full" in str(err), err
                 break
         yield
     finally:
-        connection.execute("DELETE FROM test_filler")
+        writer.execute("DELETE FROM test_filler")
         writer.pragma("max_page_count", 1073741823)
 
 
