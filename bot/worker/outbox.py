@@ -22,6 +22,9 @@ from typing import Callable, Mapping
 from bot.bcbot import Bcbot
 from bot.domain.errors import Later, RateLimited, SlackRefused, SlackUnavailable
 from bot.domain.outbox import MAX_ATTEMPTS, TELL_HELD, ClaimedTask, refused_for_good, retry_pause
+from bot.domain.plan import Plan
+from bot.domain.records import Incident
+from bot.usecases.access import plan_of
 
 log = logging.getLogger("bcbot.outbox")
 INLINE_PAUSES_S = (0.5, 1.5)  # a passing Slack error is tried again at once before the sweep takes over
@@ -48,6 +51,13 @@ class TaskContext:
     @property
     def subject_id(self) -> int | str:
         return self.task.subject_id
+
+    def incident_and_plan(self) -> tuple[Incident, Plan]:
+        """The task's incident (its subject) and the plan version it runs, read at once: tasks never wait
+        for another's write lock to read."""
+        with self.bot.uow(read_only=True) as uow:
+            incident = uow.incidents.get(int(self.subject_id))
+            return incident, plan_of(self.bot, uow, incident.plan_version_id)
 
     def result_of(self, name: str) -> dict | None:
         """The stored result of another (done) task of the same subject."""

@@ -1,8 +1,6 @@
 """Every outbox task kind the worker can run (`outbox.kind`), in one table."""
 from __future__ import annotations
 
-from typing import Callable
-
 from bot.worker.outbox import TaskFunction
 from bot.worker.tasks import (
     actions,
@@ -20,14 +18,8 @@ from bot.worker.tasks import (
     tell,
 )
 
-
-def _setup(function: Callable[..., dict]) -> TaskFunction:
-    """A set-up task written as (bot, incident_id, *, retry, **args)."""
-    return lambda ctx: function(ctx.bot, int(ctx.subject_id), retry=ctx.retry, **ctx.args)
-
-
 TASKS: dict[str, TaskFunction] = {
-    **{name: _setup(function) for name, function in setup.TASKS.items()},
+    **setup.TASKS,
     "set_topic": incident.set_topic,
     "ask_team": requests.ask_team,
     "request_decided": requests.request_decided,

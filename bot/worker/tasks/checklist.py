@@ -72,9 +72,7 @@ def _carried(incident: Incident, phase: str, steps: list[Step], started: dict) -
 
 def post_checklist(ctx: TaskContext) -> dict:
     """The checklist of a new phase (`phase`), or of the first phase at activation."""
-    with ctx.bot.uow(read_only=True) as uow:
-        incident = uow.incidents.get(int(ctx.subject_id))
-        plan = plan_of(ctx.bot, uow, incident.plan_version_id)
+    incident, plan = ctx.incident_and_plan()
     return {"pages": post_phase_checklist(ctx.bot, incident, plan, retry=ctx.retry, phase=ctx.args.get("phase"))}
 
 

@@ -3,23 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.plan import Plan
-from bot.domain.records import Incident
 from bot.domain.report import build_report, render_markdown
 from bot.slack import blocks, incident_blocks
-from bot.usecases.access import plan_of
 from bot.worker.outbox import TaskContext
 from bot.worker.people import learn_slack_names
 
 
-def incident_and_plan(ctx: TaskContext) -> tuple[Incident, Plan]:
-    with ctx.bot.uow(read_only=True) as uow:  # tasks read at once; none waits for another's write lock
-        incident = uow.incidents.get(int(ctx.subject_id))
-        return incident, plan_of(ctx.bot, uow, incident.plan_version_id)
-
-
 def post_decision(ctx: TaskContext) -> dict:
-    incident, _ = incident_and_plan(ctx)
+    incident, _ = ctx.incident_and_plan()
     with ctx.bot.uow(read_only=True) as uow:
         decision = next(d for d in uow.decisions.list(incident.id) if d.number == ctx.args["number"])
     assert incident.channel_id
@@ -31,7 +22,7 @@ def post_decision(ctx: TaskContext) -> dict:
 
 def post_update(ctx: TaskContext) -> dict:
     """A situation report in the incident channel, or (`announce`) its copy in the announcement channel."""
-    incident, plan = incident_and_plan(ctx)
+    incident, plan = ctx.incident_and_plan()
     args = ctx.args
     next_due = datetime.fromisoformat(args["next_due"]) if args.get("next_due") else None
     report = incident_blocks.update_blocks(incident, plan, situation=args["situation"], actions=args.get("actions"),
@@ -45,7 +36,7 @@ def post_update(ctx: TaskContext) -> dict:
 
 
 def post_nudge(ctx: TaskContext) -> dict:
-    incident, _ = incident_and_plan(ctx)
+    incident, _ = ctx.incident_and_plan()
     assert incident.channel_id
     ts = ctx.bot.slack.post_once(incident.channel_id, f"{incident.ref}:{ctx.task.name}", retry=ctx.retry,
                                  text=f"A status update for {incident.ref} is due",
@@ -55,7 +46,7 @@ def post_nudge(ctx: TaskContext) -> dict:
 
 def ephemeral(ctx: TaskContext) -> dict:
     """A word to one person in the incident channel (only they see it; nothing to look for on a retry)."""
-    incident, _ = incident_and_plan(ctx)
+    incident, _ = ctx.incident_and_plan()
     if incident.channel_id:
         ctx.bot.slack.ephemeral(incident.channel_id, ctx.args["user"], ctx.args["text"])
     return {}
@@ -63,7 +54,7 @@ def ephemeral(ctx: TaskContext) -> dict:
 
 def phase_notice(ctx: TaskContext) -> dict:
     """The channel's note that the incident moved on, naming the steps carried over."""
-    incident, _ = incident_and_plan(ctx)
+    incident, _ = ctx.incident_and_plan()
     phase = ctx.args["phase"]
     with ctx.bot.uow(read_only=True) as uow:
         change = next(e for e in reversed(uow.log.entries(incident.id))
@@ -80,7 +71,7 @@ def phase_notice(ctx: TaskContext) -> dict:
 
 def post_stood_down(ctx: TaskContext) -> dict:
     """The closing post: the incident's summary and its report's figures."""
-    incident, plan = incident_and_plan(ctx)
+    incident, plan = ctx.incident_and_plan()
     report = build_report(ctx.bot.uow, incident.ref, tz=ctx.bot.settings.timezone)
     assert incident.channel_id
     ts = ctx.bot.slack.post_once(incident.channel_id, f"{incident.ref}:stood_down", retry=ctx.retry,
@@ -91,7 +82,7 @@ def post_stood_down(ctx: TaskContext) -> dict:
 
 def upload_report(ctx: TaskContext) -> dict:
     """The incident report as a file in the channel (a retry looks for it by name first)."""
-    incident, _ = incident_and_plan(ctx)
+    incident, _ = ctx.incident_and_plan()
     assert incident.channel_id
     filename = f"{incident.ref}-report.md"
     if ctx.retry and ctx.bot.slack.find_file(incident.channel_id, filename):
@@ -105,7 +96,7 @@ def upload_report(ctx: TaskContext) -> dict:
 
 def render_announcement(ctx: TaskContext) -> dict:
     """The announcement channel's message follows the incident's state."""
-    incident, plan = incident_and_plan(ctx)
+    incident, plan = ctx.incident_and_plan()
     channel = ctx.bot.settings.bcbot_announce_channel
     if incident.announce_ts and channel:
         text = blocks.announcement_text(incident, plan)
@@ -115,7 +106,7 @@ def render_announcement(ctx: TaskContext) -> dict:
 
 def set_topic(ctx: TaskContext) -> dict:
     """The channel topic follows the incident's state."""
-    incident, _ = incident_and_plan(ctx)
+    incident, _ = ctx.incident_and_plan()
     if incident.channel_id:
         ctx.bot.slack.set_topic(incident.channel_id, blocks.topic(incident))
     return {}

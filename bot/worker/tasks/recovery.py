@@ -5,11 +5,10 @@ from __future__ import annotations
 from bot.domain.recovery import Mark
 from bot.slack import recovery_blocks
 from bot.worker.outbox import TaskContext, TaskFunction
-from bot.worker.tasks.incident import incident_and_plan
 
 
 def post_recovery_mark(ctx: TaskContext) -> dict:
-    incident, _ = incident_and_plan(ctx)
+    incident, _ = ctx.incident_and_plan()
     with ctx.bot.uow(read_only=True) as uow:
         service = uow.recovery.get(int(ctx.args["service_id"]))
     mark = Mark(ctx.args["mark"])

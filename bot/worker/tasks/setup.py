@@ -3,28 +3,20 @@ announcement and the activators' DMs. Each may run again after a crash: it looks
 from __future__ import annotations
 
 import logging
-from typing import Callable
 
 from bot.bcbot import Bcbot
 from bot.domain.errors import SlackUnavailable
 from bot.domain.incident import channel_names, channel_words
-from bot.domain.plan import Plan
 from bot.domain.records import Incident
 from bot.slack import blocks
 from bot.slack.api import NameTaken
 from bot.slack.mrkdwn import safe
 from bot.slack.recovery_blocks import service_blocks
 from bot.slack.role_blocks import roles_field
-from bot.usecases.access import plan_of
 from bot.usecases.activation import CREATE_CHANNEL
+from bot.worker.outbox import TaskContext, TaskFunction
 
 log = logging.getLogger("bcbot.setup")
-
-
-def _incident_and_plan(bot: Bcbot, incident_id: int) -> tuple[Incident, Plan]:
-    with bot.uow(read_only=True) as uow:  # set-up tasks read at once; none waits for another's write lock
-        incident = uow.incidents.get(incident_id)
-        return incident, plan_of(bot, uow, incident.plan_version_id)
 
 
 def _channel(incident: Incident) -> str:
@@ -34,13 +26,10 @@ def _channel(incident: Incident) -> str:
     return incident.channel_id
 
 
-def _post_once(bot: Bcbot, channel: str, key: str, *, retry: bool, text: str, blocks_: list | None = None) -> str:
-    return bot.slack.post_once(channel, key, retry=retry, text=text, blocks=blocks_)
-
-
-def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool, generation: int = 1) -> dict:
+def create_channel(ctx: TaskContext) -> dict:
     """The incident's channel; `generation` 2, 3 ... for the one made after its channel was deleted."""
-    incident, plan = _incident_and_plan(bot, incident_id)
+    bot, incident_id, generation = ctx.bot, int(ctx.subject_id), int(ctx.args.get("generation", 1))
+    incident, plan = ctx.incident_and_plan()
     if incident.channel_id:
         # An earlier attempt created and recorded the channel, then died before the task was marked done.
         return {"channel": incident.channel_id, "name": incident.channel_name}
@@ -60,7 +49,7 @@ def _create_channel(bot: Bcbot, incident_id: int, *, retry: bool, generation: in
         if channel_id is None:
             # After a lost reply (a crash, a timeout) the channel may be ours already: a channel bcbot
             # created that no incident has claimed is this incident's.
-            channel_id = _unclaimed_own_channel(bot, name, private=incident.confidential) if retry else None
+            channel_id = _unclaimed_own_channel(bot, name, private=incident.confidential) if ctx.retry else None
             if channel_id is None:
                 continue
         with bot.uow() as uow:
@@ -93,8 +82,9 @@ def _unclaimed_own_channel(bot: Bcbot, name: str, *, private: bool) -> str | Non
     return None if taken else found["id"]
 
 
-def _invite(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, plan = _incident_and_plan(bot, incident_id)
+def invite(ctx: TaskContext) -> dict:
+    bot, incident_id = ctx.bot, int(ctx.subject_id)
+    incident, plan = ctx.incident_and_plan()
     people = bot.directory.user_ids([*plan.activation.team, *plan.owners])
     with bot.uow(read_only=True) as uow:  # role holders too: their steps are in the channel
         holders = [r.holder for r in uow.roles.of_incident(incident_id) if r.holder]
@@ -108,58 +98,61 @@ def _invite(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
     return {"invited": [p for p in people if p not in failed], "failed": failed}
 
 
-def _post_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, plan = _incident_and_plan(bot, incident_id)
+def post_header(ctx: TaskContext) -> dict:
+    bot, incident_id = ctx.bot, int(ctx.subject_id)
+    incident, plan = ctx.incident_and_plan()
     with bot.uow(read_only=True) as uow:
         steps = uow.incidents.steps(incident_id)
         roles = roles_field(uow.roles.of_incident(incident_id))
         services = service_blocks(incident, uow.recovery.of_incident(incident_id), bot.clock())
-    ts = _post_once(bot, _channel(incident), f"{incident.ref}:header", retry=retry, text=blocks.header_text(incident, plan),
-                    blocks_=blocks.header_blocks(incident, plan, steps, roles, services))
+    ts = bot.slack.post_once(_channel(incident), f"{incident.ref}:header", retry=ctx.retry, text=blocks.header_text(incident, plan),
+                    blocks=blocks.header_blocks(incident, plan, steps, roles, services))
     with bot.uow() as uow:
         uow.incidents.set_fields(incident_id, header_ts=ts)
         uow.commit()
     return {"ts": ts}
 
 
-def _pin_header(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, _ = _incident_and_plan(bot, incident_id)
+def pin_header(ctx: TaskContext) -> dict:
+    bot, incident_id = ctx.bot, int(ctx.subject_id)
+    incident, _ = ctx.incident_and_plan()
     if not incident.header_ts:
         raise RuntimeError(f"incident {incident_id} has no header message yet (post_header has not finished)")
     bot.slack.pin(_channel(incident), incident.header_ts)
     return {}
 
 
-def _announce(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, plan = _incident_and_plan(bot, incident_id)
+def announce(ctx: TaskContext) -> dict:
+    bot, incident_id = ctx.bot, int(ctx.subject_id)
+    incident, plan = ctx.incident_and_plan()
     channel = bot.settings.bcbot_announce_channel
     if not channel:  # owed only when the setting was there; it may have gone since (a restart)
         log.info("incident %s: not announced, BCBOT_ANNOUNCE_CHANNEL is no longer set", incident_id)
         return {"skipped": "BCBOT_ANNOUNCE_CHANNEL is not set"}
     text = blocks.announcement_text(incident, plan)
-    ts = _post_once(bot, channel, f"{incident.ref}:announce", retry=retry, text=text, blocks_=[blocks.section(text)])
+    ts = bot.slack.post_once(channel, f"{incident.ref}:announce", retry=ctx.retry, text=text, blocks=[blocks.section(text)])
     with bot.uow() as uow:
         uow.incidents.set_fields(incident_id, announce_ts=ts)
         uow.commit()
     return {"ts": ts}
 
 
-def _notify_people(bot: Bcbot, incident_id: int, *, retry: bool) -> dict:
-    incident, plan = _incident_and_plan(bot, incident_id)
+def notify_people(ctx: TaskContext) -> dict:
+    bot = ctx.bot
+    incident, plan = ctx.incident_and_plan()
     what = "exercise" if incident.is_exercise else "activation"
     incident_channel = _channel(incident)
     told = {}
     for user in sorted({u for u in (incident.activated_by, incident.approved_by) if u is not None}):
         # Keyed like every other post, so a retry after a crash (or a lost reply) finds the DM already sent.
         channel = bot.slack.open_dm(user)
-        told[user] = _post_once(bot, channel, f"{incident.ref}:under_way:{user}", retry=retry,
+        told[user] = bot.slack.post_once(channel, f"{incident.ref}:under_way:{user}", retry=ctx.retry,
                                 text=f"{incident.ref} ({what} of {safe(plan.title, 150)}) is under way in "
                                      f"<#{incident_channel}>.")
     return {"told": told}
 
 
-TASKS: dict[str, Callable[..., dict]] = {
-    CREATE_CHANNEL: _create_channel, "invite": _invite, "post_header": _post_header,
-    "pin_header": _pin_header, "announce": _announce,
-    "notify_people": _notify_people,
+TASKS: dict[str, TaskFunction] = {
+    CREATE_CHANNEL: create_channel, "invite": invite, "post_header": post_header,
+    "pin_header": pin_header, "announce": announce, "notify_people": notify_people,
 }
