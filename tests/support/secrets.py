@@ -67,12 +67,15 @@ def _install() -> None:
     root = logging.getLogger()
     if SESSION_LOG not in root.handlers:  # something (e.g. logs.configure) may have replaced the handlers
         root.addHandler(SESSION_LOG)
+    # ... and its levels: a CLI run in process (logs.configure) leaves INFO behind, and every test after it
+    # in that process would log no DEBUG record for this check to see.
+    root.setLevel(logging.DEBUG)
+    logging.getLogger("slack_sdk").setLevel(logging.NOTSET)
 
 
 # Hooks: tests/conftest.py imports these names so pytest finds them ----------------------------
 def pytest_configure(config):
     _install()
-    logging.getLogger().setLevel(logging.DEBUG)
 
 
 def pytest_runtest_setup(item):
