@@ -112,4 +112,7 @@ def test_stopping_while_request_threads_record_refuses_their_intents_in_words(wr
     for t in threads:
         t.join(10)
     assert not any(t.is_alive() for t in threads)
-    assert refusals and all(is_database_busy(err) and "closed" in str(err) for err in refusals)
+    # Each thread ends on a refusal in words (a thread starved of the write lock on a busy machine may have been
+    # refused for that before the stop), never on a crash or a hang.
+    assert refusals and all(is_database_busy(err) for err in refusals)
+    assert any("closed" in str(err) for err in refusals)
