@@ -2,6 +2,7 @@
 this bot (or its worker process) made; another replica's changes show within STATUS_MAX_AGE_S."""
 from __future__ import annotations
 
+import threading
 import time
 
 from sqlalchemy import event
@@ -18,11 +19,12 @@ def status(running) -> str:
 
 
 def selects_on(running, *, slow: float = 0.0) -> list[str]:
-    """The reads of the incidents table from now on (each taking `slow` seconds more, to make them overlap)."""
+    """The reads of the incidents table that requests make from now on (each taking `slow` seconds more, to make
+    them overlap); the background's own reads (sweeps, nudges) are not the requests'."""
     seen: list[str] = []
 
     def read(conn, cursor, statement, *rest):
-        if "FROM incidents" in statement:
+        if "FROM incidents" in statement and threading.current_thread().name.startswith("waitress"):
             seen.append(statement)
             time.sleep(slow)
 
