@@ -32,7 +32,7 @@ from storage import sqlite_direct
 from storage.db import READ_ONLY, SQLITE_BUSY_TIMEOUT_MS, make_engine
 from storage.models import UtcDateTime
 from storage.repositories.intents import RECEIVED
-from storage.sqlite_direct import Busy, DirectStatement
+from storage.sqlite_direct import DirectStatement
 
 T = TypeVar("T")
 
@@ -114,14 +114,13 @@ class IntakeWriter:
     def _mine(self) -> _ThreadConnections:
         mine = getattr(self._local, "connections", None)
         if mine is None:
+            mine = _ThreadConnections(self._path, self._lib)
             with self._lock:
                 if self._closed:
+                    mine.close()
                     raise sqlite3.OperationalError(CLOSED)
-                pragmas = dict(self._pragmas)
-            mine = _ThreadConnections(self._path, self._lib, pragmas)
-            with self._lock:
                 self._opened.append(mine)
-                for name, value in self._pragmas.items():  # set while it opened
+                for name, value in self._pragmas.items():
                     mine.pragma(name, value)
             self._local.connections = mine
         return mine
@@ -144,6 +143,9 @@ class IntakeWriter:
 
 
 CLOSED = "the intake is closed (bcbot is stopping)"
+# Every connection of the ack path: no waiting in SQLite's busy handler (_soon looks for the lock itself),
+# no sync at a commit, and no checkpoint (Intake.flush checkpoints, off the ack path).
+_SETTINGS = {"busy_timeout": "0", "synchronous": "NORMAL", "wal_autocheckpoint": "0"}
 
 
 class _ThreadConnections:
@@ -151,17 +153,14 @@ class _ThreadConnections:
     where SQLite cannot be called directly) and the direct insert. Used under a lock of their own: close()
     comes from another thread, and must never free what a statement in progress uses."""
 
-    def __init__(self, path: str, lib: ctypes.PyDLL | None, pragmas: dict[str, str]):
+    def __init__(self, path: str, lib: ctypes.PyDLL | None):
         self._lock = threading.Lock()
         self._closed = False
-        self._module = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+        self._module = sqlite3.connect(path, timeout=0, isolation_level=None,  # _soon looks for the lock itself
                                        check_same_thread=False)  # closed by close(), from another thread
-        settings = {"busy_timeout": "0",  # _soon looks for the lock itself
-                    "synchronous": "NORMAL", "wal_autocheckpoint": "0",  # Intake.flush checkpoints
-                    **pragmas}
-        for name, value in settings.items():
+        for name, value in _SETTINGS.items():
             self._module.execute(f"PRAGMA {name} = {value}")
-        self._direct = DirectStatement(lib, path, _INSERT, pragmas) if lib is not None else None
+        self._direct = DirectStatement(lib, path, _INSERT, _SETTINGS) if lib is not None else None
 
     def insert(self, row: tuple) -> tuple[int, int]:
         with self._lock:
@@ -203,9 +202,6 @@ def _soon(write: Callable[[], T]) -> T:
     while True:
         try:
             return write()
-        except Busy:
-            if time.monotonic() >= deadline:
-                raise sqlite3.OperationalError("database is locked") from None
         except sqlite3.OperationalError as err:
             if "locked" not in str(err) and "busy" not in str(err) or time.monotonic() >= deadline:
                 raise

@@ -22,13 +22,9 @@ import sys
 import threading
 from pathlib import Path
 
-SQLITE_OK, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CONSTRAINT, SQLITE_DONE = 0, 5, 6, 19, 101
+SQLITE_OK, SQLITE_CONSTRAINT, SQLITE_DONE = 0, 19, 101
 _OPEN_READWRITE, _OPEN_FULLMUTEX = 0x2, 0x10000
 _TRANSIENT = ctypes.c_void_p(-1)  # SQLite copies the bound text
-
-
-class Busy(Exception):
-    """Another connection holds the write lock: try again shortly (the caller waits with the GIL let go)."""
 
 
 def load() -> ctypes.PyDLL | None:
@@ -82,10 +78,11 @@ def _declare(lib: ctypes.PyDLL) -> None:
 
 
 class DirectStatement:
-    """A connection of its own with one prepared statement; text or NULL parameters. Its commits never
-    checkpoint (`wal_autocheckpoint=0`): a checkpoint syncs the disk, which must not happen with the GIL
-    held. The worker checkpoints the file, and then writes first itself, so that it, not an ack, pays for
-    the sync of the log's restart (storage/intake.py's flush). Still, with the GIL held a write can wait on
+    """A connection of its own with one prepared statement; text or NULL parameters; `pragmas` set when it
+    opens. The intake opens it with `wal_autocheckpoint=0`, so that its commits never checkpoint: a
+    checkpoint syncs the disk, which must not happen with the GIL held. The worker checkpoints the file and
+    then writes first itself, so that it, not an ack, pays for the sync of the log's restart
+    (storage/intake.py's flush). Still, with the GIL held a write can wait on
     the disk: an insert that slips in between the worker's checkpoint and its delete restarts the log and
     syncs it, and a write may stall while the kernel flushes dirty pages."""
 
@@ -101,8 +98,7 @@ class DirectStatement:
             lib.sqlite3_close_v2(self._db)
             raise sqlite3.OperationalError(message)
         try:
-            for name, value in {"busy_timeout": "0", "synchronous": "NORMAL", "wal_autocheckpoint": "0",
-                                **pragmas}.items():
+            for name, value in pragmas.items():
                 self.pragma(name, value)
             self._check(lib.sqlite3_prepare_v2(self._db, sql.encode(), -1, ctypes.byref(self._statement), None))
         except BaseException:
@@ -110,9 +106,9 @@ class DirectStatement:
             raise
 
     def run(self, params: tuple[str | None, ...]) -> tuple[int, int]:
-        """Run the statement once in autocommit: (rows changed, last inserted rowid). Raises Busy when the
-        write lock is taken, sqlite3.IntegrityError for a broken constraint, sqlite3.OperationalError for
-        anything else (a full disk, a closed connection)."""
+        """Run the statement once in autocommit: (rows changed, last inserted rowid). Raises, as the sqlite3
+        module would, sqlite3.IntegrityError for a broken constraint and sqlite3.OperationalError for anything
+        else (the write lock taken, "database is locked"; a full disk; a closed connection)."""
         lib = self._lib
         with self._lock:
             statement = self._statement
@@ -132,8 +128,6 @@ class DirectStatement:
             lib.sqlite3_reset(statement)
             if rc == SQLITE_DONE:
                 return lib.sqlite3_changes(self._db), lib.sqlite3_last_insert_rowid(self._db)
-            if rc in (SQLITE_BUSY, SQLITE_LOCKED):
-                raise Busy()
             error = sqlite3.IntegrityError if rc & 0xFF == SQLITE_CONSTRAINT else sqlite3.OperationalError
             raise error(self._error())
 
